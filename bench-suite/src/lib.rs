@@ -1,0 +1,1 @@
+//! mkjit benchmark suite: cost model, latency histograms, reports and regression checks.

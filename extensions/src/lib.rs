@@ -1,0 +1,1 @@
+//! Co-design ISA extensions for mkjit; see `SPEC.md`.

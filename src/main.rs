@@ -1,0 +1,191 @@
+//! `mkjit`: command-line front end.
+//!
+//! QEMU users' single-dash long flags (`-append`, `-kernel`, `-smp`,
+//! `-nographic`, `-bios none`) are accepted and mapped onto the clap options.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mkjit_runtime::config::{MachineConfig, DEFAULT_INSNS_PER_TICK};
+use mkjit_runtime::console::StdioConsole;
+use mkjit_runtime::interp::Interp;
+use mkjit_runtime::machine::{Engine, Machine, Outcome};
+use mkjit_runtime::trace::Trace;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code when `--max-insns` stops the guest.
+const EXIT_INSN_LIMIT: u8 = 124;
+/// Exit code when the guest waits for an interrupt that can never come.
+const EXIT_DEADLOCK: u8 = 125;
+/// Exit code for errors of mkjit itself (bad input, I/O).
+const EXIT_ERROR: u8 = 1;
+
+#[derive(Parser)]
+#[command(name = "mkjit", version, about = "JIT-compiling RV64 system emulator for microkernel hardware/software co-design")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Boot a bare-metal RV64 ELF on the `virt` board.
+    Run(RunArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EngineKind {
+    /// The reference interpreter.
+    Interp,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Kernel ELF image (or use -kernel FILE).
+    #[arg(value_name = "KERNEL")]
+    kernel_pos: Option<PathBuf>,
+    /// Kernel ELF image.
+    #[arg(long = "kernel", value_name = "FILE")]
+    kernel: Option<PathBuf>,
+    /// RAM size: MiB, or with a suffix K, M, G (QEMU syntax).
+    #[arg(short = 'm', long = "memory", default_value = "256M")]
+    memory: String,
+    /// Number of harts (only 1 is supported).
+    #[arg(long = "smp", default_value_t = 1)]
+    smp: u32,
+    /// Kernel command line, passed in /chosen/bootargs.
+    #[arg(long = "append", default_value = "")]
+    append: String,
+    /// Execution engine.
+    #[arg(long, value_enum, default_value = "interp")]
+    engine: EngineKind,
+    /// Stop the guest after this many instructions (exit code 124).
+    #[arg(long = "max-insns", value_name = "N")]
+    max_insns: Option<u64>,
+    /// Retired instructions per mtime tick (mtime runs at 10 MHz).
+    #[arg(long = "insns-per-tick", default_value_t = DEFAULT_INSNS_PER_TICK)]
+    insns_per_tick: u64,
+    /// Debug log items: int,cpu,in_asm,exec,mmu (comma-separated).
+    #[arg(short = 'd', value_name = "ITEMS")]
+    debug: Option<String>,
+    /// Write the debug log to FILE instead of standard error.
+    #[arg(short = 'D', value_name = "FILE")]
+    logfile: Option<PathBuf>,
+    /// Print execution statistics to standard error at the end.
+    #[arg(long)]
+    stats: bool,
+    /// Accepted for QEMU compatibility (mkjit always uses the terminal as the console).
+    #[arg(long = "nographic", hide = true)]
+    nographic: bool,
+    /// Accepted for QEMU compatibility: only `none` is supported.
+    #[arg(long = "bios", hide = true)]
+    bios: Option<String>,
+}
+
+/// Parses a QEMU-style memory size.
+fn parse_memory(s: &str) -> Result<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => bail!("invalid memory size `{s}` (use e.g. 256M or 1G)"),
+            };
+            (&s[..i], m)
+        }
+        _ => (s, 1 << 20),
+    };
+    let n: u64 = num.parse().with_context(|| format!("invalid memory size `{s}` (use e.g. 256M or 1G)"))?;
+    n.checked_mul(mult).with_context(|| format!("memory size `{s}` is too large"))
+}
+
+/// Rewrites QEMU's single-dash long options into clap's double-dash form.
+fn qemu_compatible_args() -> Vec<String> {
+    std::env::args()
+        .map(|a| match a.as_str() {
+            "-append" | "-kernel" | "-smp" | "-nographic" | "-bios" => format!("-{a}"),
+            _ => a,
+        })
+        .collect()
+}
+
+fn run(args: RunArgs) -> Result<u8> {
+    let path = match (args.kernel_pos, args.kernel) {
+        (Some(p), None) | (None, Some(p)) => p,
+        (Some(_), Some(_)) => bail!("give the kernel either as an argument or with -kernel, not both"),
+        (None, None) => bail!("no kernel image given (mkjit run KERNEL.elf)"),
+    };
+    if let Some(b) = &args.bios {
+        if b != "none" {
+            bail!("-bios {b}: mkjit has no firmware; only `-bios none` is accepted");
+        }
+    }
+    let _ = args.nographic;
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read kernel {}", path.display()))?;
+    let cfg = MachineConfig {
+        ram_size: parse_memory(&args.memory)?,
+        harts: args.smp,
+        bootargs: args.append,
+        insns_per_tick: args.insns_per_tick,
+    };
+    let interactive = std::io::stdin().is_terminal();
+    let console = Box::new(StdioConsole::new(interactive));
+    let mut m = Machine::new(cfg, &bytes, console).with_context(|| format!("cannot boot {}", path.display()))?;
+    m.set_interactive(interactive);
+    m.max_insns = args.max_insns;
+    if let Some(items) = &args.debug {
+        m.trace = Trace::parse(items)?;
+    }
+    if let Some(f) = &args.logfile {
+        let file = std::fs::File::create(f).with_context(|| format!("cannot create log file {}", f.display()))?;
+        m.trace.set_output(Box::new(std::io::BufWriter::new(file)));
+    }
+    let mut engine: Box<dyn Engine> = match args.engine {
+        EngineKind::Interp => Box::new(Interp::new()),
+    };
+    let start = std::time::Instant::now();
+    let outcome = m.run(engine.as_mut());
+    let elapsed = start.elapsed();
+    m.trace.flush();
+    if args.stats {
+        eprint!("{}", m.stats_report(engine.as_ref()));
+        let secs = elapsed.as_secs_f64();
+        eprintln!("engine                 {}", engine.name());
+        eprintln!("host seconds           {secs:.3}");
+        if secs > 0.0 {
+            eprintln!("guest MIPS             {:.1}", m.hart.instret() as f64 / secs / 1e6);
+        }
+    }
+    Ok(match outcome {
+        Outcome::Exit(code) => code.min(255) as u8,
+        Outcome::Reset => {
+            eprintln!("mkjit: guest requested a reset; stopping");
+            0
+        }
+        Outcome::InsnLimit(n) => {
+            eprintln!("mkjit: instruction limit reached ({n} instructions) at pc {:#x}", m.hart.pc);
+            EXIT_INSN_LIMIT
+        }
+        Outcome::Deadlock { pc } => {
+            eprintln!("mkjit: guest waits at pc {pc:#x} for an interrupt that nothing can raise");
+            EXIT_DEADLOCK
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse_from(qemu_compatible_args());
+    let result = match cli.command {
+        Command::Run(a) => run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("mkjit: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
