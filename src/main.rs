@@ -38,6 +38,8 @@ enum Command {
 enum EngineKind {
     /// The reference interpreter.
     Interp,
+    /// The Cranelift JIT (hot regions compiled, cold code interpreted).
+    Jit,
 }
 
 #[derive(Args)]
@@ -145,6 +147,7 @@ fn run(args: RunArgs) -> Result<u8> {
     }
     let mut engine: Box<dyn Engine> = match args.engine {
         EngineKind::Interp => Box::new(Interp::new()),
+        EngineKind::Jit => Box::new(mkjit_translator::Jit::new().context("cannot start the JIT")?),
     };
     let start = std::time::Instant::now();
     let outcome = m.run(engine.as_mut());

@@ -119,7 +119,7 @@ void ipc_reply(struct tcb *server)
         sched_make_runnable(c);
         return;
     }
-    transport_msg(server, c, server->regs[REG_A1], 0, false);
+    transport_msg(server, c, server->regs[REG_A1], 0, true);
     sched_make_runnable(c);
 }
 

@@ -22,8 +22,9 @@
 
 static word_t kernel_root[512] __attribute__((aligned(4096)));
 word_t asid_bits;
-static word_t asid_max, asid_next = 1, asid_gen = 1;
-static struct vspace *active_vspace;
+static word_t asid_max, asid_next = 1;
+word_t asid_gen = 1;
+struct vspace *active_vspace;
 
 static inline word_t pte_pa(word_t pte) { return (pte >> PTE_PPN_SHIFT) << PAGE_SHIFT; }
 static inline word_t make_pte(word_t pa, word_t flags) { return ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | flags; }

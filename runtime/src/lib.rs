@@ -18,6 +18,7 @@ pub mod config;
 pub mod console;
 pub mod csr;
 pub mod devices;
+pub mod elfgen;
 pub mod fdt;
 pub mod hart;
 pub mod htif;

@@ -139,7 +139,8 @@ int vspace_map(struct vspace *vs, word_t va, word_t pa, word_t rights, bool devi
 int vspace_unmap(struct vspace *vs, word_t va);
 word_t vspace_lookup(struct vspace *vs, word_t va, bool need_write); /* pa or 0 */
 void vspace_activate(struct vspace *vs);
-extern word_t asid_bits;
+extern word_t asid_bits, asid_gen;
+extern struct vspace *active_vspace;
 
 /* sched.c */
 void sched_init(void);

@@ -18,9 +18,10 @@ pub fn ecall(m: &mut Machine, _i: &Insn, _pc: u64) -> R {
     Err(Exception::new(c, 0))
 }
 
-/// `ebreak`/`c.ebreak`: breakpoint with `tval` = the instruction's address (as QEMU and Spike do).
-pub fn ebreak(_m: &mut Machine, _i: &Insn, pc: u64) -> R {
-    Err(Exception::new(cause::BREAKPOINT, pc))
+/// `ebreak`/`c.ebreak`: breakpoint with `tval` = 0, as on QEMU 7.2's `virt`
+/// (the privileged spec allows either 0 or the instruction's address).
+pub fn ebreak(_m: &mut Machine, _i: &Insn, _pc: u64) -> R {
+    Err(Exception::new(cause::BREAKPOINT, 0))
 }
 
 pub fn mret(m: &mut Machine, i: &Insn, _pc: u64) -> R {

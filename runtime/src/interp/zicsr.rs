@@ -13,7 +13,10 @@ fn rmw(m: &mut Machine, i: &Insn, pc: u64, src: u64, read: bool, write: Option<f
     let ill = Exception::illegal(i.raw);
     let old = if read { m.csr_read(n).map_err(|_| ill)? } else { 0 };
     if let Some(f) = write {
-        m.csr_write(n, f(old, src)).map_err(|_| ill)?;
+        // In `mip`, only the software-writable SEIP bit takes part in a
+        // read-modify-write; the external interrupt signal is not written back.
+        let base = if n == crate::csr::MIP { old & !m.hart.mip_hw | m.hart.csr.mip } else { old };
+        m.csr_write(n, f(base, src)).map_err(|_| ill)?;
     }
     if i.rd != 0 {
         m.hart.x[i.rd as usize] = old;

@@ -23,7 +23,7 @@ impl IsaTable {
             self.rows().iter().find(|d| d.name == mnemonic).ok_or_else(|| EncodeError::Unknown(mnemonic.to_string()))?;
         let operands = def.format.encode(&fields).ok_or_else(|| EncodeError::Operands(mnemonic.to_string(), fields))?;
         let word = operands | def.pattern.bits;
-        if operands & def.pattern.mask != 0 {
+        if word & def.pattern.mask != def.pattern.bits {
             return Err(EncodeError::Operands(mnemonic.to_string(), fields));
         }
         Ok(word)

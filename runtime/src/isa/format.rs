@@ -258,7 +258,7 @@ impl Format {
     /// `None` when an operand does not fit the format.
     pub fn encode(self, x: &Fields) -> Option<u32> {
         let r = |v: u8| -> Option<u32> { (v < 32).then_some(v as u32) };
-        let cr = |v: u8| -> Option<u32> { is_creg(v).then_some((v - 8) as u32) };
+        let cr = |v: u8| -> Option<u32> { is_creg(v).then(|| (v - 8) as u32) };
         let imm = x.imm;
         let u = imm as u64 as u32;
         Some(match self {

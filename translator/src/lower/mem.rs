@@ -1,0 +1,164 @@
+//! Loads and stores: the soft-TLB hit path inline, the miss path out of line.
+//!
+//! ```text
+//!   va    = x[rs1] + imm
+//!   e     = &hart.tlb.entries[bank][((va >> 12) ^ salt) & 1023]
+//!   if e.tag_{r,w} == ((va + size - 1) & !0xfff) | key:   host access at e.addend + va
+//!   else (cold):  clock = retired; helpers::{load,store}(ctx, va, size, [v,] pc)
+//!                 trapped -> trap exit; hart.exit set (MMIO, code write) -> exit after this insn
+//! ```
+//!
+//! This is exactly the hit test of `Machine::load`/`store`, so both engines
+//! take the slow path on the same accesses.
+
+use super::{Flow, Lx, I64};
+use crate::region::GuestInsn;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use mkjit_runtime::isa::Op;
+use mkjit_runtime::mmu::tlb::{self, TlbEntry};
+use std::mem::offset_of;
+
+const TAG_R: i32 = offset_of!(TlbEntry, tag_r) as i32;
+const TAG_W: i32 = offset_of!(TlbEntry, tag_w) as i32;
+const ADDEND: i32 = offset_of!(TlbEntry, addend) as i32;
+
+pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
+    use Op::*;
+    let i = gi.insn;
+    match i.op {
+        Lb => trans_load(lx, gi, 1, true),
+        Lh => trans_load(lx, gi, 2, true),
+        Lw => trans_load(lx, gi, 4, true),
+        Ld => trans_load(lx, gi, 8, false),
+        Lbu => trans_load(lx, gi, 1, false),
+        Lhu => trans_load(lx, gi, 2, false),
+        Lwu => trans_load(lx, gi, 4, false),
+        Sb => trans_store(lx, gi, 1),
+        Sh => trans_store(lx, gi, 2),
+        Sw => trans_store(lx, gi, 4),
+        Sd => trans_store(lx, gi, 8),
+        _ => unreachable!("not a load or store"),
+    }
+}
+
+/// Address of the TLB entry for `va`, and whether `tag_off`'s tag hits for `size` bytes.
+fn tlb_probe(lx: &mut Lx<'_, '_>, va: Value, size: u64, tag_off: i32) -> (Value, Value) {
+    debug_assert_eq!(tlb::ENTRY_SIZE, 32);
+    let vpn = lx.ins().ushr_imm_s(va, 12);
+    let salt = lx.tlb_salt;
+    let salted = lx.ins().bxor(vpn, salt);
+    let idx = lx.ins().band_imm_s(salted, tlb::ENTRIES as i64 - 1);
+    let off = lx.ins().ishl_imm_s(idx, 5);
+    let tb = lx.tlb_base;
+    let ent = lx.ins().iadd(tb, off);
+    let flags = lx.hart_flags();
+    let tag = lx.ins().load(I64, flags, ent, tag_off);
+    let last = if size > 1 { lx.ins().iadd_imm_s(va, size as i64 - 1) } else { va };
+    let page = lx.ins().band_imm_s(last, !0xfff);
+    let key = lx.tlb_key;
+    let want = lx.ins().bor(page, key);
+    let hit = lx.ins().icmp(IntCC::Equal, tag, want);
+    (ent, hit)
+}
+
+/// Sign- or zero-extends the low `size` bytes of `v` to 64 bits.
+fn extend(lx: &mut Lx<'_, '_>, v: Value, size: u64, signed: bool) -> Value {
+    if size == 8 {
+        return v;
+    }
+    let ty = match size {
+        1 => types::I8,
+        2 => types::I16,
+        _ => types::I32,
+    };
+    let n = lx.ins().ireduce(ty, v);
+    if signed {
+        lx.ins().sextend(I64, n)
+    } else {
+        lx.ins().uextend(I64, n)
+    }
+}
+
+fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> Flow {
+    let i = gi.insn;
+    let base = lx.x(i.rs1);
+    let va = lx.ins().iadd_imm_s(base, i.imm);
+    let (ent, hit) = tlb_probe(lx, va, size, TAG_R);
+    let hit_b = lx.b.create_block();
+    let miss_b = lx.b.create_block();
+    let join = lx.b.create_block();
+    lx.b.append_block_param(join, I64);
+    lx.b.set_cold_block(miss_b);
+    lx.ins().brif(hit, hit_b, &[], miss_b, &[]);
+
+    lx.b.switch_to_block(hit_b);
+    let hf = lx.hart_flags();
+    let addend = lx.ins().load(I64, hf, ent, ADDEND);
+    let host = lx.ins().iadd(addend, va);
+    let g = lx.guest_flags();
+    let v = match (size, signed) {
+        (1, true) => lx.ins().sload8(I64, g, host, 0),
+        (1, false) => lx.ins().uload8(I64, g, host, 0),
+        (2, true) => lx.ins().sload16(I64, g, host, 0),
+        (2, false) => lx.ins().uload16(I64, g, host, 0),
+        (4, true) => lx.ins().sload32(g, host, 0),
+        (4, false) => lx.ins().uload32(g, host, 0),
+        _ => lx.ins().load(I64, g, host, 0),
+    };
+    lx.ins().jump(join, &[v.into()]);
+
+    lx.b.switch_to_block(miss_b);
+    lx.sync_clock();
+    let raw = lx.call_load(va, size, gi.pc);
+    lx.check_trapped();
+    let v = extend(lx, raw, size, signed);
+    lx.set_x(i.rd, v);
+    let flags = lx.exit_flags();
+    let next = lx.iconst(gi.pc.wrapping_add(i.len as u64) as i64);
+    lx.exit_after_if(flags, next);
+    lx.ins().jump(join, &[v.into()]);
+
+    lx.b.switch_to_block(join);
+    let v = lx.b.block_params(join)[0];
+    lx.set_x(i.rd, v);
+    Flow::Next
+}
+
+fn trans_store(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64) -> Flow {
+    let i = gi.insn;
+    let base = lx.x(i.rs1);
+    let v = lx.x(i.rs2);
+    let va = lx.ins().iadd_imm_s(base, i.imm);
+    let (ent, hit) = tlb_probe(lx, va, size, TAG_W);
+    let hit_b = lx.b.create_block();
+    let miss_b = lx.b.create_block();
+    let join = lx.b.create_block();
+    lx.b.set_cold_block(miss_b);
+    lx.ins().brif(hit, hit_b, &[], miss_b, &[]);
+
+    lx.b.switch_to_block(hit_b);
+    let hf = lx.hart_flags();
+    let addend = lx.ins().load(I64, hf, ent, ADDEND);
+    let host = lx.ins().iadd(addend, va);
+    let g = lx.guest_flags();
+    match size {
+        1 => lx.ins().istore8(g, v, host, 0),
+        2 => lx.ins().istore16(g, v, host, 0),
+        4 => lx.ins().istore32(g, v, host, 0),
+        _ => lx.ins().store(g, v, host, 0),
+    };
+    lx.ins().jump(join, &[]);
+
+    lx.b.switch_to_block(miss_b);
+    lx.sync_clock();
+    let trapped = lx.call_store(va, size, v, gi.pc);
+    lx.trap_if(trapped);
+    let flags = lx.exit_flags();
+    let next = lx.iconst(gi.pc.wrapping_add(i.len as u64) as i64);
+    lx.exit_after_if(flags, next);
+    lx.ins().jump(join, &[]);
+
+    lx.b.switch_to_block(join);
+    Flow::Next
+}
