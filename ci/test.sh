@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# mkjit's test command (the README's): installs what it needs, checks that the
+# committed guest binaries are reproducible, runs every cargo test, and
+# cross-checks the guest programs on QEMU.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchains (clang, lld, llvm, qemu-system-misc)"
+bash ci/install-guest-toolchain.sh --with-qemu
+
+step "guest test programs are reproducible"
+bash ci/build-guest-tests.sh --check
+
+step "stock guest OS image is reproducible"
+GUEST_OS_BUILD="$(mktemp -d)/build" bash ci/build-guest-os.sh --check
+
+step "guest test programs on QEMU (the oracle for their expected results)"
+bash runtime/tests/guest/run-qemu.sh
+
+step "cargo test (all crates)"
+cargo test --workspace --jobs 2 2>&1
