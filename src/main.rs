@@ -77,6 +77,12 @@ struct RunArgs {
     /// Print execution statistics to standard error at the end.
     #[arg(long)]
     stats: bool,
+    /// Leave out the paravirtual bench device (guests then aggregate and print samples themselves).
+    #[arg(long = "no-bench-device")]
+    no_bench_device: bool,
+    /// Write the bench device's samples as CSV (series,name,sample) to FILE at the end.
+    #[arg(long = "bench-samples", value_name = "FILE")]
+    bench_samples: Option<PathBuf>,
     /// Accepted for QEMU compatibility (mkjit always uses the terminal as the console).
     #[arg(long = "nographic", hide = true)]
     nographic: bool,
@@ -132,6 +138,7 @@ fn run(args: RunArgs) -> Result<u8> {
         harts: args.smp,
         bootargs: args.append,
         insns_per_tick: args.insns_per_tick,
+        bench_device: !args.no_bench_device,
     };
     let interactive = std::io::stdin().is_terminal();
     let console = Box::new(StdioConsole::new(interactive));
@@ -153,6 +160,15 @@ fn run(args: RunArgs) -> Result<u8> {
     let outcome = m.run(engine.as_mut());
     let elapsed = start.elapsed();
     m.trace.flush();
+    if let (Some(path), Some(dev)) = (&args.bench_samples, &m.bench) {
+        let mut csv = String::from("series,name,sample\n");
+        for (i, s) in dev.recorded() {
+            for v in &s.samples {
+                csv.push_str(&format!("{i},{},{v}\n", s.name));
+            }
+        }
+        std::fs::write(path, csv).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if args.stats {
         eprint!("{}", m.stats_report(engine.as_ref()));
         let secs = elapsed.as_secs_f64();

@@ -18,10 +18,12 @@ pub struct MachineConfig {
     pub bootargs: String,
     /// Retired instructions per `mtime` tick (deterministic time base).
     pub insns_per_tick: u64,
+    /// Whether the paravirtual bench device is present (and in the device tree).
+    pub bench_device: bool,
 }
 
 impl Default for MachineConfig {
     fn default() -> Self {
-        Self { ram_size: DEFAULT_RAM_SIZE, harts: 1, bootargs: String::new(), insns_per_tick: DEFAULT_INSNS_PER_TICK }
+        Self { ram_size: DEFAULT_RAM_SIZE, harts: 1, bootargs: String::new(), insns_per_tick: DEFAULT_INSNS_PER_TICK, bench_device: true }
     }
 }

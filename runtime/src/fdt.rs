@@ -75,7 +75,7 @@ pub fn build(cfg: &MachineConfig) -> Result<Vec<u8>> {
     syscon_nodes(&mut w)?;
     memory(&mut w, cfg)?;
     cpus(&mut w)?;
-    soc(&mut w)?;
+    soc(&mut w, cfg.bench_device)?;
     w.end_node(root)?;
     Ok(w.finish()?)
 }
@@ -154,7 +154,7 @@ fn cpu0(w: &mut FdtWriter) -> Result<()> {
     Ok(w.end_node(cpu)?)
 }
 
-fn soc(w: &mut FdtWriter) -> Result<()> {
+fn soc(w: &mut FdtWriter, bench: bool) -> Result<()> {
     let soc = w.begin_node("soc")?;
     w.property_u32("#address-cells", 2)?;
     w.property_u32("#size-cells", 2)?;
@@ -164,7 +164,17 @@ fn soc(w: &mut FdtWriter) -> Result<()> {
     test_finisher(w)?;
     plic(w)?;
     clint(w)?;
+    if bench {
+        bench_device(w)?;
+    }
     Ok(w.end_node(soc)?)
+}
+
+fn bench_device(w: &mut FdtWriter) -> Result<()> {
+    let node = w.begin_node(&format!("bench@{:x}", crate::devices::BENCH_BASE))?;
+    reg(w, crate::devices::BENCH_BASE, crate::devices::BENCH_SIZE)?;
+    w.property_string("compatible", "mkjit,bench-v1")?;
+    Ok(w.end_node(node)?)
 }
 
 fn serial(w: &mut FdtWriter) -> Result<()> {

@@ -13,6 +13,7 @@
 //! The translator crate builds on these pieces and is checked against
 //! [`interp`], which is the semantics.
 
+pub mod benchdev;
 pub mod bus;
 pub mod config;
 pub mod console;

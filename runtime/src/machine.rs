@@ -98,6 +98,8 @@ pub struct Machine {
     pub max_insns: Option<u64>,
     interactive: bool,
     waiting: bool,
+    /// The paravirtual bench device, when configured.
+    pub bench: Option<crate::benchdev::BenchDevice>,
     /// Handlers of instruction sets registered from outside the core, by set number.
     custom: Vec<Option<crate::interp::Handler>>,
 }
@@ -112,6 +114,7 @@ impl Machine {
         if cfg.insns_per_tick == 0 {
             return Err(MachineError::Config("instructions per tick must be at least 1".into()));
         }
+        let cfg_bench = cfg.bench_device;
         let mut ram = Ram::new(cfg.ram_size)?;
         let image = loader::load_elf(kernel, &mut ram)?;
         let dtb = crate::fdt::build(&cfg)?;
@@ -146,6 +149,7 @@ impl Machine {
             interactive: false,
             waiting: false,
             custom: Vec::new(),
+            bench: cfg_bench.then(crate::benchdev::BenchDevice::default),
         })
     }
 

@@ -233,6 +233,11 @@ impl Machine {
             return Ok(v);
         }
         let pa = self.translate(va, Access::Read)?;
+        if self.bench.is_some() && crate::benchdev::BenchDevice::contains(pa) {
+            let cycles = self.cycles();
+            let dev = self.bench.as_ref().expect("checked above");
+            return dev.read(pa, size as u8, cycles).ok_or(Exception::new(cause::LOAD_ACCESS, va));
+        }
         let now = self.mtime();
         let mut fx = BusEffects::default();
         let v = self.bus.read(pa, size as u8, now, &mut fx).ok_or(Exception::new(cause::LOAD_ACCESS, va))?;
@@ -253,6 +258,13 @@ impl Machine {
             return Ok(());
         }
         let pa = self.translate(va, Access::Write)?;
+        if self.bench.is_some() && crate::benchdev::BenchDevice::contains(pa) {
+            let cycles = self.cycles();
+            let ram = &self.bus.ram;
+            let dev = self.bench.as_mut().expect("checked above");
+            let ok = dev.write(pa, size as u8, v, cycles, |a| crate::benchdev::read_name(ram, a));
+            return if ok { Ok(()) } else { Err(Exception::new(cause::STORE_ACCESS, va)) };
+        }
         let now = self.mtime();
         let mut fx = BusEffects::default();
         if !self.bus.write(pa, size as u8, v, now, &mut fx) {

@@ -1,0 +1,172 @@
+//! Lockstep differential execution: the same image on two machines, one on
+//! the reference interpreter and one on the JIT, stopped at the same
+//! instruction counts and compared field by field at every stop.
+
+#![allow(dead_code)]
+
+use mkjit_runtime::config::MachineConfig;
+use mkjit_runtime::console::BufferConsole;
+use mkjit_runtime::interp::Interp;
+use mkjit_runtime::machine::{Engine, Machine, Outcome};
+use mkjit_translator::{Jit, JitConfig};
+
+/// RAM for test machines.
+pub const RAM: u64 = 64 << 20;
+
+/// Boots `elf` on a fresh machine.
+pub fn boot(elf: &[u8]) -> Machine {
+    let cfg = MachineConfig { ram_size: RAM, ..MachineConfig::default() };
+    Machine::new(cfg, elf, Box::new(BufferConsole::new())).expect("image boots")
+}
+
+/// A JIT that compiles a block start the `threshold`-th time it runs.
+pub fn jit(threshold: u32) -> Jit {
+    Jit::with_config(JitConfig { threshold, ..JitConfig::default() }).expect("JIT starts")
+}
+
+/// Architectural state compared between engines.
+#[derive(Debug, PartialEq, Eq, Clone)]
+pub struct State {
+    pub pc: u64,
+    pub clock: u64,
+    pub x: [u64; 32],
+    pub prv: char,
+    pub traps: u64,
+    pub idle: u64,
+    pub reservation: u64,
+    pub csrs: Vec<(&'static str, u64)>,
+}
+
+impl State {
+    pub fn of(m: &Machine) -> State {
+        let h = &m.hart;
+        let c = &h.csr;
+        State {
+            pc: h.pc,
+            clock: h.clock,
+            x: h.x,
+            prv: h.prv.letter(),
+            traps: h.traps,
+            idle: h.idle,
+            reservation: h.reservation,
+            csrs: vec![
+                ("mstatus", c.mstatus),
+                ("mepc", c.mepc),
+                ("mcause", c.mcause),
+                ("mtval", c.mtval),
+                ("sepc", c.sepc),
+                ("scause", c.scause),
+                ("stval", c.stval),
+                ("satp", c.satp),
+                ("mie", c.mie),
+                ("mip", c.mip),
+                ("mscratch", c.mscratch),
+                ("sscratch", c.sscratch),
+                ("instret_offset", c.instret_offset),
+                ("cycle_offset", c.cycle_offset),
+            ],
+        }
+    }
+
+    /// The fields that differ, one per line.
+    pub fn diff(&self, other: &State) -> String {
+        let mut s = String::new();
+        let mut field = |name: String, a: u64, b: u64| {
+            if a != b {
+                s.push_str(&format!("  {name:<14} interp {a:#018x}  jit {b:#018x}\n"));
+            }
+        };
+        field("pc".into(), self.pc, other.pc);
+        field("clock".into(), self.clock, other.clock);
+        for i in 0..32 {
+            field(format!("x{i}"), self.x[i], other.x[i]);
+        }
+        field("priv".into(), self.prv as u64, other.prv as u64);
+        field("traps".into(), self.traps, other.traps);
+        field("idle".into(), self.idle, other.idle);
+        field("reservation".into(), self.reservation, other.reservation);
+        for ((n, a), (_, b)) in self.csrs.iter().zip(&other.csrs) {
+            field(n.to_string(), *a, *b);
+        }
+        s
+    }
+}
+
+/// A tiny deterministic PRNG (xorshift64*).
+#[derive(Clone, Debug)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Result of a lockstep run.
+#[derive(Debug)]
+pub struct Lockstep {
+    pub outcome: Outcome,
+    pub stops: u64,
+    pub insns: u64,
+}
+
+/// Runs `a` on the interpreter and `b` on `jit` in chunks of 1..=`max_step`
+/// instructions (chosen by `seed`), comparing the state at every stop, until
+/// the guest exits or `limit` instructions ran. `prepare` is applied to both
+/// machines first. Returns the first divergence as an error.
+pub fn lockstep_machines(mut a: Machine, mut b: Machine, jit: &mut Jit, limit: u64, max_step: u64, seed: u64) -> Result<Lockstep, String> {
+    let mut interp = Interp::new();
+    let mut rng = Rng(seed | 1);
+    let mut stops = 0;
+    let mut prev = State::of(&a);
+    loop {
+        let step = 1 + rng.below(max_step);
+        let target = (a.hart.clock + step).min(limit);
+        a.max_insns = Some(target);
+        b.max_insns = Some(target);
+        let oa = a.run(&mut interp);
+        let ob = b.run(jit);
+        stops += 1;
+        let (sa, sb) = (State::of(&a), State::of(&b));
+        if sa != sb || oa != ob {
+            return Err(format!(
+                "divergence at stop {stops} (interp outcome {oa:?}, jit outcome {ob:?}); previous stop at pc {:#x} clock {}\n{}",
+                prev.pc,
+                prev.clock,
+                sa.diff(&sb)
+            ));
+        }
+        prev = sa;
+        match oa {
+            Outcome::InsnLimit(n) if n < limit => continue,
+            o => {
+                if a.bus.ram.bytes() != b.bus.ram.bytes() {
+                    let i = a.bus.ram.bytes().iter().zip(b.bus.ram.bytes()).position(|(x, y)| x != y).unwrap_or(0);
+                    return Err(format!("RAM differs at the end, first at pa {:#x}", 0x8000_0000u64 + i as u64));
+                }
+                return Ok(Lockstep { outcome: o, stops, insns: a.hart.clock });
+            }
+        }
+    }
+}
+
+/// [`lockstep_machines`] on two fresh machines booted from `elf`.
+pub fn lockstep(elf: &[u8], jit: &mut Jit, limit: u64, max_step: u64, seed: u64) -> Result<Lockstep, String> {
+    lockstep_machines(boot(elf), boot(elf), jit, limit, max_step, seed)
+}
+
+/// Runs `elf` to the end on `engine`.
+pub fn run_to_end(elf: &[u8], engine: &mut dyn Engine, limit: u64) -> (Outcome, Machine) {
+    let mut m = boot(elf);
+    m.max_insns = Some(limit);
+    let o = m.run(engine);
+    (o, m)
+}

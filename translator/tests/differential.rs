@@ -1,0 +1,65 @@
+//! Differential tests: guest programs run in lockstep on the interpreter and
+//! on the JIT (compiling almost everything), compared at every stop.
+
+mod common;
+
+use common::{jit, lockstep, run_to_end};
+use mkjit_runtime::machine::Outcome;
+use std::path::{Path, PathBuf};
+
+fn elfs_in(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut v: Vec<_> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && ext.is_none_or(|x| p.extension().is_some_and(|e| e == x)))
+        .collect();
+    v.sort();
+    v
+}
+
+fn run_all(progs: &[PathBuf], threshold: u32, max_step: u64) -> Vec<String> {
+    let mut failed = Vec::new();
+    for (n, p) in progs.iter().enumerate() {
+        let bytes = std::fs::read(p).expect("readable");
+        let mut j = jit(threshold);
+        match lockstep(&bytes, &mut j, 20_000_000, max_step, n as u64 + 7) {
+            Ok(r) if r.outcome == Outcome::Exit(0) => {}
+            Ok(r) => failed.push(format!("{}: both engines ended with {:?}", p.display(), r.outcome)),
+            Err(e) => failed.push(format!("{}: {e}", p.display())),
+        }
+    }
+    failed
+}
+
+#[test]
+fn project_guest_programs_agree_in_lockstep() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
+    let progs = elfs_in(&dir, Some("elf"));
+    assert!(!progs.is_empty(), "no guest programs in {}", dir.display());
+    let failed = run_all(&progs, 1, 300);
+    assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
+}
+
+#[test]
+fn project_guest_programs_pass_on_the_jit_at_default_settings() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
+    for p in elfs_in(&dir, Some("elf")) {
+        let bytes = std::fs::read(&p).expect("readable");
+        let mut j = mkjit_translator::Jit::new().expect("JIT starts");
+        let (o, _) = run_to_end(&bytes, &mut j, 50_000_000);
+        assert_eq!(o, Outcome::Exit(0), "{}", p.display());
+    }
+}
+
+/// The upstream riscv-tests binaries, when present (they are not part of the project).
+#[test]
+fn upstream_isa_tests_agree_in_lockstep() {
+    let dir = Path::new("/tmp/upstream/isa-bin");
+    let progs = elfs_in(dir, None);
+    if progs.is_empty() {
+        eprintln!("skipping: no upstream ISA binaries in {}", dir.display());
+        return;
+    }
+    let failed = run_all(&progs, 2, 200);
+    assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
+}
