@@ -22,7 +22,11 @@ const EXIT_DEADLOCK: u8 = 125;
 const EXIT_ERROR: u8 = 1;
 
 #[derive(Parser)]
-#[command(name = "mkjit", version, about = "JIT-compiling RV64 system emulator for microkernel hardware/software co-design")]
+#[command(
+    name = "mkjit",
+    version,
+    about = "JIT-compiling RV64 system emulator for microkernel hardware/software co-design"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -56,7 +56,20 @@ fn guest_exit_code_becomes_process_exit_code() {
 #[test]
 fn qemu_style_flags_are_accepted() {
     let p = scratch("hello-q.elf", &hello("ok\n", 0));
-    let out = mkjit(&["run", "-nographic", "-bios", "none", "-m", "128M", "-smp", "1", "-append", "x=1", "-kernel", p.to_str().unwrap()]);
+    let out = mkjit(&[
+        "run",
+        "-nographic",
+        "-bios",
+        "none",
+        "-m",
+        "128M",
+        "-smp",
+        "1",
+        "-append",
+        "x=1",
+        "-kernel",
+        p.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.stdout, b"ok\n");
 }

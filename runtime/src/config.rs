@@ -24,6 +24,12 @@ pub struct MachineConfig {
 
 impl Default for MachineConfig {
     fn default() -> Self {
-        Self { ram_size: DEFAULT_RAM_SIZE, harts: 1, bootargs: String::new(), insns_per_tick: DEFAULT_INSNS_PER_TICK, bench_device: true }
+        Self {
+            ram_size: DEFAULT_RAM_SIZE,
+            harts: 1,
+            bootargs: String::new(),
+            insns_per_tick: DEFAULT_INSNS_PER_TICK,
+            bench_device: true,
+        }
     }
 }

@@ -54,7 +54,16 @@ impl ElfBuilder {
         out.extend_from_slice(&shstrtab);
         align8(&mut out);
         let sh_off = out.len();
-        let sh = |name: u32, ty: u32, flags: u64, addr: u64, off: usize, size: usize, link: u32, info: u32, align: u64, entsize: u64| {
+        let sh = |name: u32,
+                  ty: u32,
+                  flags: u64,
+                  addr: u64,
+                  off: usize,
+                  size: usize,
+                  link: u32,
+                  info: u32,
+                  align: u64,
+                  entsize: u64| {
             let mut s = [0u8; SHDR];
             s[0..4].copy_from_slice(&name.to_le_bytes());
             s[4..8].copy_from_slice(&ty.to_le_bytes());

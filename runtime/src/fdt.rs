@@ -13,8 +13,8 @@
 
 use crate::config::{MachineConfig, TIMEBASE_HZ};
 use crate::devices::{
-    CLINT_BASE, CLINT_SIZE, FINISHER_BASE, FINISHER_SIZE, PLIC_BASE, PLIC_NDEV, PLIC_SIZE, UART0_BASE,
-    UART0_CLOCK_HZ, UART0_IRQ, UART0_SIZE,
+    CLINT_BASE, CLINT_SIZE, FINISHER_BASE, FINISHER_SIZE, PLIC_BASE, PLIC_NDEV, PLIC_SIZE, UART0_BASE, UART0_CLOCK_HZ,
+    UART0_IRQ, UART0_SIZE,
 };
 use crate::ram::RAM_BASE;
 use vm_fdt::FdtWriter;
@@ -210,10 +210,7 @@ fn plic(w: &mut FdtWriter) -> Result<()> {
 
 fn clint(w: &mut FdtWriter) -> Result<()> {
     let node = w.begin_node(&format!("clint@{CLINT_BASE:x}"))?;
-    w.property_array_u32(
-        "interrupts-extended",
-        &[PHANDLE_CPU0_INTC, IRQ_M_SOFT, PHANDLE_CPU0_INTC, IRQ_M_TIMER],
-    )?;
+    w.property_array_u32("interrupts-extended", &[PHANDLE_CPU0_INTC, IRQ_M_SOFT, PHANDLE_CPU0_INTC, IRQ_M_TIMER])?;
     reg(w, CLINT_BASE, CLINT_SIZE)?;
     strings(w, "compatible", &["sifive,clint0", "riscv,clint0"])?;
     Ok(w.end_node(node)?)
@@ -233,7 +230,11 @@ mod tests {
 
     fn str_list(node: &fdt::node::FdtNode<'_, '_>, name: &str) -> Vec<String> {
         let prop = node.property(name).unwrap_or_else(|| panic!("{name} missing"));
-        prop.value.split(|&b| b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8_lossy(s).into_owned()).collect()
+        prop.value
+            .split(|&b| b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect()
     }
 
     fn cells(node: &fdt::node::FdtNode<'_, '_>, name: &str) -> Vec<u32> {
@@ -358,7 +359,9 @@ mod tests {
     fn poweroff_and_reboot() {
         let bytes = blob(&MachineConfig::default());
         let t = fdt::Fdt::new(&bytes).expect("parse");
-        for (path, compatible, value) in [("/poweroff", "syscon-poweroff", 0x5555), ("/reboot", "syscon-reboot", 0x7777)] {
+        for (path, compatible, value) in
+            [("/poweroff", "syscon-poweroff", 0x5555), ("/reboot", "syscon-reboot", 0x7777)]
+        {
             let node = t.find_node(path).expect(path);
             assert_eq!(str_list(&node, "compatible"), [compatible]);
             assert_eq!(u32_prop(&node, "value"), value);

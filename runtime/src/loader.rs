@@ -64,7 +64,9 @@ pub enum LoadError {
     #[error("program header entry size {0} is not 56")]
     BadProgramHeaderSize(u16),
     /// The program header table extends past the end of the file.
-    #[error("truncated program headers: {count} entries at offset {offset:#x} need {needed} bytes, the file has {len}")]
+    #[error(
+        "truncated program headers: {count} entries at offset {offset:#x} need {needed} bytes, the file has {len}"
+    )]
     TruncatedProgramHeaders {
         /// `e_phoff`.
         offset: u64,
@@ -211,12 +213,7 @@ pub fn load_elf(bytes: &[u8], ram: &mut Ram) -> Result<Image, LoadError> {
         copy_segment(bytes, ph, seg, ram)?;
     }
     let translate = |addr: u64| segments.iter().find_map(|s| s.translate(addr)).unwrap_or(addr);
-    Ok(Image {
-        entry,
-        tohost: symbols[0].map(translate),
-        fromhost: symbols[1].map(translate),
-        segments,
-    })
+    Ok(Image { entry, tohost: symbols[0].map(translate), fromhost: symbols[1].map(translate), segments })
 }
 
 /// Checks the identification bytes and parses the ELF64 header.
@@ -453,7 +450,8 @@ mod tests {
 
     #[test]
     fn segment_translation() {
-        let s = Segment { index: 0, paddr: 0x8000_0000, vaddr: 0xffff_ffff_8000_0000, filesz: 0, memsz: 0x1000, flags: 0 };
+        let s =
+            Segment { index: 0, paddr: 0x8000_0000, vaddr: 0xffff_ffff_8000_0000, filesz: 0, memsz: 0x1000, flags: 0 };
         assert_eq!(s.translate(0xffff_ffff_8000_0010), Some(0x8000_0010));
         assert_eq!(s.translate(0xffff_ffff_8000_1000), None);
         assert_eq!(s.translate(0x10), None);

@@ -190,7 +190,8 @@ fn garbage_code_raises_illegal_instruction_in_the_guest() {
     // rewrite so the jal skips to the garbage placed at the end.
     let garbage_at = code.len() as i64;
     code.extend_from_slice(&0xffff_ffffu32.to_le_bytes());
-    let jal = t.encode("jal", mkjit_runtime::isa::Fields { rd: 0, rs1: 0, rs2: 0, rs3: 0, imm: garbage_at - 12 }).unwrap();
+    let jal =
+        t.encode("jal", mkjit_runtime::isa::Fields { rd: 0, rs1: 0, rs2: 0, rs3: 0, imm: garbage_at - 12 }).unwrap();
     code[12..16].copy_from_slice(&jal.to_le_bytes());
     let elf = ElfBuilder::new(BASE, code).build();
     let (o, _, _) = run(&elf, 10_000);
@@ -200,7 +201,20 @@ fn garbage_code_raises_illegal_instruction_in_the_guest() {
 #[test]
 fn encoder_li_loads_every_constant_exactly() {
     let t = IsaTable::core();
-    let values = [0i64, 1, -1, 2047, -2048, 4096, 0x7fff_ffff, -0x8000_0000, 0x8000_0000, 0x1234_5678_9abc_def0, i64::MIN, i64::MAX];
+    let values = [
+        0i64,
+        1,
+        -1,
+        2047,
+        -2048,
+        4096,
+        0x7fff_ffff,
+        -0x8000_0000,
+        0x8000_0000,
+        0x1234_5678_9abc_def0,
+        i64::MIN,
+        i64::MAX,
+    ];
     for v in values {
         let mut a = Asm::new(&t);
         a.li(A0, v);

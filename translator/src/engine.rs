@@ -263,7 +263,11 @@ impl Jit {
             m.trace.line(format_args!("JIT OP: region at pc {:#x}\n{ir}", key.va));
         }
         if let Some(asm) = &out.asm {
-            m.trace.line(format_args!("JIT OUT: region at pc {:#x}, {} bytes at {ptr:p}\n{asm}", key.va, out.code.len()));
+            m.trace.line(format_args!(
+                "JIT OUT: region at pc {:#x}, {} bytes at {ptr:p}\n{asm}",
+                key.va,
+                out.code.len()
+            ));
         }
         let page = key.pa & !0xfff;
         if m.bus.mark_code_page(page) {

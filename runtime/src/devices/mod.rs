@@ -365,7 +365,8 @@ mod tests {
     #[test]
     fn outside_windows_fault() {
         let (mut d, _) = board();
-        for addr in [0, FINISHER_BASE - 4, FINISHER_BASE + FINISHER_SIZE, 0x0300_0000, UART0_BASE + UART0_SIZE, RAM_BASE]
+        for addr in
+            [0, FINISHER_BASE - 4, FINISHER_BASE + FINISHER_SIZE, 0x0300_0000, UART0_BASE + UART0_SIZE, RAM_BASE]
         {
             assert_eq!(d.read(addr, 4, 0), None, "{addr:#x}");
             assert!(!d.write(addr, 4, 0, 0), "{addr:#x}");
@@ -493,13 +494,19 @@ mod tests {
     #[test]
     fn add_device_validation() {
         let (mut d, _) = board();
-        assert_eq!(d.add_device(BENCH_BASE, 0, None, probe()), Err(DeviceError::BadWindow { base: BENCH_BASE, size: 0 }));
+        assert_eq!(
+            d.add_device(BENCH_BASE, 0, None, probe()),
+            Err(DeviceError::BadWindow { base: BENCH_BASE, size: 0 })
+        );
         assert!(matches!(d.add_device(u64::MAX, 2, None, probe()), Err(DeviceError::BadWindow { .. })));
         assert!(matches!(
             d.add_device(UART0_BASE + 0x80, 0x1000, None, probe()),
             Err(DeviceError::Overlap { other: "UART0", .. })
         ));
-        assert!(matches!(d.add_device(RAM_BASE + 0x1000, 0x1000, None, probe()), Err(DeviceError::Overlap { other: "RAM", .. })));
+        assert!(matches!(
+            d.add_device(RAM_BASE + 0x1000, 0x1000, None, probe()),
+            Err(DeviceError::Overlap { other: "RAM", .. })
+        ));
         assert_eq!(d.add_device(BENCH_BASE, BENCH_SIZE, Some(UART0_IRQ), probe()), Err(DeviceError::BadIrq(UART0_IRQ)));
         assert_eq!(d.add_device(BENCH_BASE, BENCH_SIZE, Some(96), probe()), Err(DeviceError::BadIrq(96)));
         assert_eq!(d.add_device(BENCH_BASE, BENCH_SIZE, Some(0), probe()), Err(DeviceError::BadIrq(0)));
@@ -508,7 +515,10 @@ mod tests {
             d.add_device(BENCH_BASE + 0x800, 0x1000, None, probe()),
             Err(DeviceError::Overlap { other: "another device", .. })
         ));
-        assert_eq!(d.add_device(virtio_mmio_base(0), VIRTIO_MMIO_SIZE, Some(20), probe()), Err(DeviceError::BadIrq(20)));
+        assert_eq!(
+            d.add_device(virtio_mmio_base(0), VIRTIO_MMIO_SIZE, Some(20), probe()),
+            Err(DeviceError::BadIrq(20))
+        );
         let msg = DeviceError::Overlap { base: 1, end: 2, other: "RAM", other_base: 3, other_end: 4 }.to_string();
         assert_eq!(msg, "device window 0x1..0x2 overlaps RAM at 0x3..0x4");
     }

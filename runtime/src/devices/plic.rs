@@ -183,7 +183,11 @@ fn decode_aligned(offset: u64) -> Reg {
     if offset < CONTEXT_BASE {
         let ctx = (offset - ENABLE_BASE) / ENABLE_STRIDE;
         let word = (offset - ENABLE_BASE) % ENABLE_STRIDE / 4;
-        return if ctx < NUM_CONTEXTS as u64 && word < WORDS { Reg::Enable(ctx as usize, word as u32) } else { Reg::Hole };
+        return if ctx < NUM_CONTEXTS as u64 && word < WORDS {
+            Reg::Enable(ctx as usize, word as u32)
+        } else {
+            Reg::Hole
+        };
     }
     let ctx = (offset - CONTEXT_BASE) / CONTEXT_STRIDE;
     if ctx >= NUM_CONTEXTS as u64 {

@@ -20,7 +20,10 @@ pub fn decode(mach: &Machine, raw: u32) -> (Handler, Insn) {
         None => {
             let len = crate::isa::IsaTable::length(raw as u16);
             let raw = if len == 2 { raw & 0xffff } else { raw };
-            (illegal as Handler, Insn { op: Op::Fence, rd: 0, rs1: 0, rs2: 0, rs3: 0, len, row: ILLEGAL_ROW, raw, imm: 0 })
+            (
+                illegal as Handler,
+                Insn { op: Op::Fence, rd: 0, rs1: 0, rs2: 0, rs3: 0, len, row: ILLEGAL_ROW, raw, imm: 0 },
+            )
         }
     }
 }

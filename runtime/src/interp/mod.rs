@@ -53,7 +53,13 @@ impl Default for Interp {
 impl Interp {
     /// An interpreter with an empty block cache.
     pub fn new() -> Self {
-        Interp { blocks: HashMap::new(), front: vec![None; FRONT], by_page: HashMap::new(), decoded: 0, executed_blocks: 0 }
+        Interp {
+            blocks: HashMap::new(),
+            front: vec![None; FRONT],
+            by_page: HashMap::new(),
+            decoded: 0,
+            executed_blocks: 0,
+        }
     }
 
     /// Decodes the block at physical address `pa` (virtual `pc`).

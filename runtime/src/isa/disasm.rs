@@ -30,7 +30,13 @@ impl IsaTable {
         let ops = match def.format {
             Format::R | Format::CArith | Format::CMv | Format::CAdd => format!("{rd}, {rs1}, {rs2}"),
             Format::R4 => format!("{rd}, {rs1}, {rs2}, {}", name(insn.rs3)),
-            Format::I | Format::CAddi | Format::CAddiw | Format::CLi | Format::CAddi16sp | Format::CAddi4spn | Format::CAndi => {
+            Format::I
+            | Format::CAddi
+            | Format::CAddiw
+            | Format::CLi
+            | Format::CAddi16sp
+            | Format::CAddi4spn
+            | Format::CAndi => {
                 if matches!(insn.op, super::Op::Jalr) || is_load(insn.op) {
                     format!("{rd}, {imm}({rs1})")
                 } else {

@@ -19,8 +19,11 @@ impl IsaTable {
     /// Encodes `mnemonic` with `fields` (operands in the base operation's terms,
     /// as [`super::Format::decode`] produces them).
     pub fn encode(&self, mnemonic: &str, fields: Fields) -> Result<u32, EncodeError> {
-        let def =
-            self.rows().iter().find(|d| d.name == mnemonic).ok_or_else(|| EncodeError::Unknown(mnemonic.to_string()))?;
+        let def = self
+            .rows()
+            .iter()
+            .find(|d| d.name == mnemonic)
+            .ok_or_else(|| EncodeError::Unknown(mnemonic.to_string()))?;
         let operands = def.format.encode(&fields).ok_or_else(|| EncodeError::Operands(mnemonic.to_string(), fields))?;
         let word = operands | def.pattern.bits;
         if word & def.pattern.mask != def.pattern.bits {
@@ -106,7 +109,8 @@ mod tests {
                         for &imm in &imms {
                             let f = Fields { rd, rs1, rs2, rs3: 0, imm };
                             let Ok(w) = t.encode(def.name, f) else { continue };
-                            let back = t.decode(w, SetMask::CORE).unwrap_or_else(|| panic!("{} {w:#x} decodes", def.name));
+                            let back =
+                                t.decode(w, SetMask::CORE).unwrap_or_else(|| panic!("{} {w:#x} decodes", def.name));
                             assert_eq!(back.row as usize, ri, "{} {w:#x} decodes to its own row", def.name);
                             let g = back.fields();
                             let again = t.encode(def.name, g).expect("re-encodes");
@@ -123,7 +127,9 @@ mod tests {
     #[test]
     fn li_builds_constants() {
         let t = IsaTable::core();
-        for v in [0i64, 5, -5, 2047, 4096, 0x1234_5678, -0x1234_5678, 0x8000_0000, 0x1_0000_0000, -1, i64::MIN, 0x10_0000] {
+        for v in
+            [0i64, 5, -5, 2047, 4096, 0x1234_5678, -0x1234_5678, 0x8000_0000, 0x1_0000_0000, -1, i64::MIN, 0x10_0000]
+        {
             let mut a = Asm::new(&t);
             a.li(10, v);
             assert!(!a.code.is_empty());

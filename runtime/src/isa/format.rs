@@ -167,7 +167,8 @@ impl Format {
             Format::Shift32 => f(rd, rs1, 0, bits(raw, 24, 20) as i64),
             Format::S => f(0, rs1, rs2, sext(((bits(raw, 31, 25) << 5) | bits(raw, 11, 7)) as u64, 12)),
             Format::B => {
-                let imm = (bit(raw, 31) << 12) | (bit(raw, 7) << 11) | (bits(raw, 30, 25) << 5) | (bits(raw, 11, 8) << 1);
+                let imm =
+                    (bit(raw, 31) << 12) | (bit(raw, 7) << 11) | (bits(raw, 30, 25) << 5) | (bits(raw, 11, 8) << 1);
                 f(0, rs1, rs2, sext(imm as u64, 13))
             }
             Format::U => f(rd, 0, 0, sext((raw & 0xffff_f000) as u64, 32)),

@@ -122,8 +122,18 @@ impl Op {
     pub fn is_control(self) -> bool {
         matches!(
             self,
-            Op::Jal | Op::Jalr | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu | Op::Ecall | Op::Ebreak
-                | Op::Sret | Op::Mret
+            Op::Jal
+                | Op::Jalr
+                | Op::Beq
+                | Op::Bne
+                | Op::Blt
+                | Op::Bge
+                | Op::Bltu
+                | Op::Bgeu
+                | Op::Ecall
+                | Op::Ebreak
+                | Op::Sret
+                | Op::Mret
         )
     }
 

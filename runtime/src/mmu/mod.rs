@@ -285,11 +285,8 @@ impl Machine {
 
     /// Translates `va` for an atomic access of `size` bytes (must be aligned) and returns its physical address.
     pub fn translate_atomic(&mut self, va: u64, size: u64, lr: bool) -> Result<u64, Exception> {
-        let (mis, acc) = if lr {
-            (cause::LOAD_MISALIGNED, Access::Read)
-        } else {
-            (cause::STORE_MISALIGNED, Access::Write)
-        };
+        let (mis, acc) =
+            if lr { (cause::LOAD_MISALIGNED, Access::Read) } else { (cause::STORE_MISALIGNED, Access::Write) };
         if va % size != 0 {
             return Err(Exception::new(mis, va));
         }

@@ -32,8 +32,8 @@ use crate::helpers::{self, ctx_offsets};
 use crate::region::{GuestBlock, GuestInsn, Region};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, AbiParam, AliasRegionData, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef,
-    Signature, UserFuncName, Value,
+    types, AbiParam, AliasRegionData, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef, Signature,
+    UserFuncName, Value,
 };
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -93,7 +93,8 @@ impl Compiler {
     /// A compiler for the host, optimising for speed.
     pub fn new() -> Result<Compiler, LowerError> {
         let mut flags = settings::builder();
-        let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| LowerError::Host(e.to_string()));
+        let set =
+            |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| LowerError::Host(e.to_string()));
         set(&mut flags, "opt_level", "speed")?;
         set(&mut flags, "unwind_info", "false")?;
         set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
@@ -127,10 +128,8 @@ impl Compiler {
         }
         let ir = want.ir.then(|| self.ctx.func.display().to_string());
         let mut ctrl = Default::default();
-        let compiled = self
-            .ctx
-            .compile(&*self.isa, &mut ctrl)
-            .map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
+        let compiled =
+            self.ctx.compile(&*self.isa, &mut ctrl).map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
         let relocs = compiled.buffer.relocs().len();
         if relocs != 0 {
             return Err(LowerError::Relocs(relocs));
@@ -240,7 +239,11 @@ fn build(b: &mut FunctionBuilder<'_>, region: &Region, bank: u8, cc: cranelift_c
         s.returns.push(AbiParam::new(I64));
         s
     };
-    let sigs = Sigs { load: b.import_signature(mk_sig(4)), store: b.import_signature(mk_sig(5)), exec: b.import_signature(mk_sig(4)) };
+    let sigs = Sigs {
+        load: b.import_signature(mk_sig(4)),
+        store: b.import_signature(mk_sig(5)),
+        exec: b.import_signature(mk_sig(4)),
+    };
 
     let exit = b.create_block();
     b.append_block_param(exit, I64);
@@ -333,9 +336,9 @@ impl<'a, 'f> Lx<'a, 'f> {
             return system::exec(self, gi);
         }
         match op {
-            Lui | Auipc | Jal | Jalr | Beq | Bne | Blt | Bge | Bltu | Bgeu | Addi | Slti | Sltiu | Xori | Ori | Andi
-            | Slli | Srli | Srai | Add | Sub | Sll | Slt | Sltu | Xor | Srl | Sra | Or | And | Addiw | Slliw | Srliw
-            | Sraiw | Addw | Subw | Sllw | Srlw | Sraw | Fence => rv64i::lower(self, gi),
+            Lui | Auipc | Jal | Jalr | Beq | Bne | Blt | Bge | Bltu | Bgeu | Addi | Slti | Sltiu | Xori | Ori
+            | Andi | Slli | Srli | Srai | Add | Sub | Sll | Slt | Sltu | Xor | Srl | Sra | Or | And | Addiw | Slliw
+            | Srliw | Sraiw | Addw | Subw | Sllw | Srlw | Sraw | Fence => rv64i::lower(self, gi),
             Mul | Mulh | Mulhsu | Mulhu | Div | Divu | Rem | Remu | Mulw | Divw | Divuw | Remw | Remuw => {
                 rv64m::lower(self, gi)
             }

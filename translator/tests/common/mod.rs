@@ -122,7 +122,14 @@ pub struct Lockstep {
 /// instructions (chosen by `seed`), comparing the state at every stop, until
 /// the guest exits or `limit` instructions ran. `prepare` is applied to both
 /// machines first. Returns the first divergence as an error.
-pub fn lockstep_machines(mut a: Machine, mut b: Machine, jit: &mut Jit, limit: u64, max_step: u64, seed: u64) -> Result<Lockstep, String> {
+pub fn lockstep_machines(
+    mut a: Machine,
+    mut b: Machine,
+    jit: &mut Jit,
+    limit: u64,
+    max_step: u64,
+    seed: u64,
+) -> Result<Lockstep, String> {
     let mut interp = Interp::new();
     let mut rng = Rng(seed | 1);
     let mut stops = 0;
