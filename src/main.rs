@@ -81,6 +81,9 @@ struct RunArgs {
     /// Print execution statistics to standard error at the end.
     #[arg(long)]
     stats: bool,
+    /// Cost model: a built-in preset (default, unit) or a .toml file.
+    #[arg(long = "cost-model", value_name = "NAME|FILE", default_value = "default")]
+    cost_model: String,
     /// Leave out the paravirtual bench device (guests then aggregate and print samples themselves).
     #[arg(long = "no-bench-device")]
     no_bench_device: bool,
@@ -143,6 +146,7 @@ fn run(args: RunArgs) -> Result<u8> {
         bootargs: args.append,
         insns_per_tick: args.insns_per_tick,
         bench_device: !args.no_bench_device,
+        cost_model: mkjit_runtime::cost::CostModel::load(&args.cost_model)?,
     };
     let interactive = std::io::stdin().is_terminal();
     let console = Box::new(StdioConsole::new(interactive));

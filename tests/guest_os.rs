@@ -89,6 +89,15 @@ fn hundreds_of_tasks() {
 }
 
 #[test]
+fn default_cost_model_puts_one_way_ipc_near_sel4_on_the_u540() {
+    let (code, out) = mkjit("interp", "workload=ipc");
+    assert_eq!(code, Some(0), "{out}");
+    let call = result(&out, "ipc_call_0w", "p50").expect("one-way call latency printed");
+    // sel4bench: 694 cycles for a one-way call on the SiFive U540.
+    assert!((600..=800).contains(&call), "modeled one-way call: {call} cycles");
+}
+
+#[test]
 fn ipc_fastpath_round_trip_is_a_few_hundred_instructions() {
     let (code, out) = mkjit("interp", "workload=ipc counter=instret iters=100");
     assert_eq!(code, Some(0), "{out}");

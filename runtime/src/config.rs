@@ -20,6 +20,8 @@ pub struct MachineConfig {
     pub insns_per_tick: u64,
     /// Whether the paravirtual bench device is present (and in the device tree).
     pub bench_device: bool,
+    /// Cost model turning instructions and events into modeled cycles.
+    pub cost_model: crate::cost::CostModel,
 }
 
 impl Default for MachineConfig {
@@ -30,6 +32,7 @@ impl Default for MachineConfig {
             bootargs: String::new(),
             insns_per_tick: DEFAULT_INSNS_PER_TICK,
             bench_device: true,
+            cost_model: crate::cost::CostModel::default(),
         }
     }
 }

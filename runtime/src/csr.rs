@@ -126,8 +126,10 @@ impl Hart {
             match p {
                 Priv::M => tlb::BANK_M,
                 _ if !translated => tlb::BANK_M,
-                Priv::U => tlb::BANK_U,
-                Priv::S if data && ms & mstatus::SUM != 0 => tlb::BANK_S_SUM,
+                Priv::U if data => tlb::BANK_U,
+                Priv::U => tlb::BANK_UX,
+                Priv::S if !data => tlb::BANK_SX,
+                Priv::S if ms & mstatus::SUM != 0 => tlb::BANK_S_SUM,
                 Priv::S => tlb::BANK_S,
             }
         };
@@ -139,7 +141,7 @@ impl Hart {
         self.data_bank = bank_of(data_priv, true);
         self.fetch_bank = bank_of(self.prv, false);
         let asid = ((self.csr.satp >> 44) & ((1 << ASID_BITS) - 1)) as u16;
-        for b in 0..tlb::BANK_M as usize {
+        for b in 0..tlb::BANKS {
             self.tlb_key[b] = tlb::asid_key(asid);
             self.tlb_salt[b] = tlb::asid_salt(asid);
         }
@@ -198,9 +200,9 @@ impl Machine {
         self.hart.clock / self.cfg.insns_per_tick
     }
 
-    /// Current cycle count (before the `mcycle` offset).
+    /// Current modeled cycle count (before the `mcycle` offset).
     pub fn cycles(&self) -> u64 {
-        self.hart.clock
+        self.hart.cycles
     }
 
     /// Reads CSR `n` (as `csrr` would, including the access checks).
@@ -250,6 +252,10 @@ impl Machine {
     pub fn csr_write(&mut self, n: u16, v: u64) -> Result<(), CsrDenied> {
         self.csr_check(n, true)?;
         let cycles = self.cycles();
+        let csr_cost = self.class_cost(crate::cost::Class::Csr);
+        if n == SATP {
+            self.hart.cycles += self.costs.satp_write;
+        }
         let h = &mut self.hart;
         let c = &mut h.csr;
         match n {
@@ -295,7 +301,8 @@ impl Machine {
             TSELECT | TDATA1 | TDATA2 | TDATA3 => {}
             // The written value is what the next read returns; this instruction's own
             // retirement is not added on top (the write wins).
-            MCYCLE => c.cycle_offset = v.wrapping_sub(cycles + 1),
+            // The instruction's own cost is added after it retires; the written value wins.
+            MCYCLE => c.cycle_offset = v.wrapping_sub(cycles + csr_cost),
             MINSTRET => c.instret_offset = v.wrapping_sub(h.clock - h.traps - h.idle + 1),
             0x3a0..=0x3af if n % 2 == 0 => c.pmpcfg[((n - 0x3a0) / 2) as usize] = v,
             0x3b0..=0x3ef => c.pmpaddr[(n - 0x3b0) as usize] = v & ((1 << 54) - 1),

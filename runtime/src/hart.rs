@@ -127,6 +127,9 @@ pub struct Hart {
     /// Deterministic clock in instruction slots: +1 per executed instruction
     /// (retired or trapping), plus idle slots skipped in `wfi`.
     pub clock: u64,
+    /// Modeled cycles (see [`crate::cost`]): engines add each executed
+    /// instruction's class cost, slow paths add event costs.
+    pub cycles: u64,
     /// Engines return to the machine loop when `clock` reaches this.
     pub deadline: u64,
     /// Set by slow paths to stop at the next instruction boundary (see [`exit`]).
@@ -165,6 +168,8 @@ pub mod offsets {
     pub const PC: usize = offset_of!(Hart, pc);
     /// `clock`.
     pub const CLOCK: usize = offset_of!(Hart, clock);
+    /// `cycles`.
+    pub const CYCLES: usize = offset_of!(Hart, cycles);
     /// `deadline`.
     pub const DEADLINE: usize = offset_of!(Hart, deadline);
     /// `exit`.
@@ -186,6 +191,7 @@ impl Hart {
             x: [0; 32],
             pc,
             clock: 0,
+            cycles: 0,
             deadline: 0,
             exit: 0,
             prv: Priv::M,

@@ -17,6 +17,7 @@ pub mod benchdev;
 pub mod bus;
 pub mod config;
 pub mod console;
+pub mod cost;
 pub mod csr;
 pub mod devices;
 pub mod elfgen;

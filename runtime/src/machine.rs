@@ -98,6 +98,8 @@ pub struct Machine {
     pub max_insns: Option<u64>,
     interactive: bool,
     waiting: bool,
+    /// Core event costs of `cfg.cost_model`, resolved for the slow paths.
+    pub costs: crate::cost::CoreEventCosts,
     /// The paravirtual bench device, when configured.
     pub bench: Option<crate::benchdev::BenchDevice>,
     /// Handlers of instruction sets registered from outside the core, by set number.
@@ -115,6 +117,7 @@ impl Machine {
             return Err(MachineError::Config("instructions per tick must be at least 1".into()));
         }
         let cfg_bench = cfg.bench_device;
+        let cfg_costs = crate::cost::CoreEventCosts::of(&cfg.cost_model);
         let mut ram = Ram::new(cfg.ram_size)?;
         let image = loader::load_elf(kernel, &mut ram)?;
         let dtb = crate::fdt::build(&cfg)?;
@@ -150,6 +153,7 @@ impl Machine {
             waiting: false,
             custom: Vec::new(),
             bench: cfg_bench.then(crate::benchdev::BenchDevice::default),
+            costs: cfg_costs,
         })
     }
 
@@ -184,7 +188,13 @@ impl Machine {
                 self.hart.prv.letter()
             ));
         }
+        self.hart.cycles += self.costs.exception;
         take_trap(&mut self.hart, e.cause, e.tval, pc);
+    }
+
+    /// Modeled cost of instruction class `c` under the configured cost model.
+    pub fn class_cost(&self, c: crate::cost::Class) -> u64 {
+        self.cfg.cost_model.class(c)
     }
 
     /// Updates device-driven interrupt lines and handles device requests.
@@ -246,6 +256,7 @@ impl Machine {
                     }
                     let skip = next - self.hart.clock;
                     self.hart.idle += skip;
+                    self.hart.cycles += skip * self.costs.idle_slot;
                     self.hart.clock = next;
                     continue;
                 }
@@ -261,6 +272,7 @@ impl Machine {
                     ));
                 }
                 let pc = self.hart.pc;
+                self.hart.cycles += self.costs.interrupt;
                 take_trap(&mut self.hart, c, 0, pc);
             }
             self.hart.deadline = self.next_deadline();

@@ -12,6 +12,8 @@ pub struct Stats {
     pub interrupts: [u64; 16],
     /// Soft-TLB fills (page walks or identity fills).
     pub tlb_fills: u64,
+    /// Modeled D-TLB misses (see [`crate::cost`]).
+    pub dtlb_misses: u64,
     /// Pages whose translations were dropped because code was written.
     pub code_invalidations: u64,
 }
@@ -44,6 +46,7 @@ impl Stats {
             }
         }
         let _ = writeln!(s, "tlb fills              {}", self.tlb_fills);
+        let _ = writeln!(s, "modeled dtlb misses    {}", self.dtlb_misses);
         let _ = writeln!(s, "code invalidations     {}", self.code_invalidations);
         for (k, v) in engine {
             let _ = writeln!(s, "{k:<22} {v}");

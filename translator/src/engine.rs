@@ -36,11 +36,15 @@ pub struct JitConfig {
     pub region_cap: usize,
     /// Bytes of host code the cache holds before it is flushed.
     pub cache_bytes: usize,
+    /// Count the pc where a run resumes after a deadline (usually mid-block)
+    /// towards hotness. Off by default: it makes regions start in odd places;
+    /// tests turn it on to compile as much as possible.
+    pub count_resumptions: bool,
 }
 
 impl Default for JitConfig {
     fn default() -> Self {
-        JitConfig { threshold: 50, region_cap: 256, cache_bytes: 64 << 20 }
+        JitConfig { threshold: 50, region_cap: 256, cache_bytes: 64 << 20, count_resumptions: false }
     }
 }
 
@@ -87,28 +91,48 @@ pub struct Key {
     pub sets: u64,
 }
 
-type RegionFn = unsafe extern "C" fn(*mut Hart, *mut Ctx) -> u64;
+type RegionFn = unsafe extern "C" fn(*mut Hart, *mut Ctx, u64) -> u64;
 
 /// A compiled region.
 struct Compiled {
-    key: Key,
+    /// Key of each entry point (block `i` of the region is entry `i`).
+    keys: Vec<Key>,
     code: RegionFn,
-    /// Keeps the instructions that generated code points at alive.
-    _guest: Region,
+    /// The guest code; generated code points at its instructions.
+    guest: Region,
+}
+
+/// Compiled code and the entry point to call it with.
+#[derive(Clone, Copy)]
+struct Target {
+    code: RegionFn,
+    entry: u64,
 }
 
 enum Slot {
+    /// Not compiled; executions so far.
     Cold(u32),
-    Hot(usize),
+    /// Compiled: index into `regions` and entry point.
+    Hot(usize, u32),
+    /// Compiled, but its page was written since: check its bytes before reuse.
+    Suspect(usize, u32),
+    /// Not an entry, but inside a compiled region (the dispatcher only gets here
+    /// after a deadline or an interrupt): executions so far. Compiled only if
+    /// it keeps being entered, at a much higher count.
+    Inner(u32),
+    /// Compilation failed; stay on the interpreter.
     Failed,
 }
+
+/// How many times more often an inner block must run than a cold one to get its own region.
+const INNER_FACTOR: u32 = 16;
 
 const FAST: usize = 4096;
 
 #[derive(Clone, Copy)]
 struct FastEntry {
     key: Key,
-    code: RegionFn,
+    target: Target,
 }
 
 /// Engine counters.
@@ -116,6 +140,8 @@ struct FastEntry {
 pub struct JitStats {
     /// Region calls from the dispatcher.
     pub region_runs: u64,
+    /// Clock slots spent in compiled code (retired instructions and traps).
+    pub jit_clock: u64,
     /// Dispatcher lookups served by compiled code.
     pub hits: u64,
     /// Dispatcher lookups that ran on the interpreter.
@@ -132,10 +158,16 @@ pub struct JitStats {
     pub insns_compiled: u64,
     /// Bytes of host code generated.
     pub code_bytes: u64,
-    /// Regions dropped because their page was written.
+    /// Regions dropped because their code bytes changed.
     pub invalidated: u64,
+    /// Regions whose page was written (checked again before reuse).
+    pub suspected: u64,
+    /// Suspect regions found unchanged and reused.
+    pub revalidated: u64,
     /// Partial blocks run on the interpreter at a deadline.
     pub tails: u64,
+    /// The last compilation error, if any.
+    pub last_error: Option<String>,
 }
 
 /// The Cranelift JIT engine.
@@ -149,6 +181,11 @@ pub struct Jit {
     by_page: HashMap<u64, Vec<usize>>,
     fast: Vec<Option<FastEntry>>,
     stats: JitStats,
+    /// Where the last `run` stopped: resuming there (after a deadline, often in
+    /// the middle of a block) does not count towards hotness.
+    stopped_at: u64,
+    /// `/tmp/perf-PID.map` for `perf` when `MKJIT_PERF_MAP` is set.
+    perf_map: Option<std::fs::File>,
 }
 
 fn fast_index(k: &Key) -> usize {
@@ -173,6 +210,9 @@ impl Jit {
             by_page: HashMap::new(),
             fast: vec![None; FAST],
             stats: JitStats::default(),
+            stopped_at: u64::MAX,
+            perf_map: std::env::var_os("MKJIT_PERF_MAP")
+                .and_then(|_| std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id())).ok()),
         })
     }
 
@@ -188,22 +228,45 @@ impl Jit {
     }
 
     /// The compiled code for the current pc, compiling it if it became hot.
-    fn lookup(&mut self, m: &mut Machine) -> Option<RegionFn> {
+    fn lookup(&mut self, m: &mut Machine, count: bool) -> Option<Target> {
         let pc = m.hart.pc;
         let pa = m.fetch_translate(pc).ok()?;
         let key = Self::key(m, pc, pa);
         let fi = fast_index(&key);
         if let Some(e) = &self.fast[fi] {
             if e.key == key {
-                return Some(e.code);
+                return Some(e.target);
             }
         }
-        let idx = match self.map.get_mut(&key) {
-            Some(Slot::Hot(i)) => *i,
+        let (idx, entry) = match self.map.get_mut(&key) {
+            Some(Slot::Hot(i, e)) => (*i, *e),
             Some(Slot::Failed) => return None,
+            Some(Slot::Suspect(i, e)) => {
+                let (i, e) = (*i, *e);
+                if !self.still_valid(m, i) {
+                    self.drop_region(i);
+                    self.map.insert(key, Slot::Cold(1));
+                    return None;
+                }
+                self.stats.revalidated += 1;
+                let page = key.pa & !0xfff;
+                if m.bus.mark_code_page(page) {
+                    m.hart.tlb.protect_code_page(page);
+                }
+                self.map.insert(key, Slot::Hot(i, e));
+                (i, e)
+            }
+            _ if !count => return None,
             Some(Slot::Cold(n)) => {
                 *n += 1;
                 if *n < self.cfg.threshold {
+                    return None;
+                }
+                self.compile(m, key)?
+            }
+            Some(Slot::Inner(n)) => {
+                *n += 1;
+                if *n < self.cfg.threshold.saturating_mul(INNER_FACTOR) {
                     return None;
                 }
                 self.compile(m, key)?
@@ -217,20 +280,32 @@ impl Jit {
             }
         };
         let code = self.regions[idx].as_ref().expect("live region").code;
-        self.fast[fi] = Some(FastEntry { key, code });
-        Some(code)
+        let target = Target { code, entry: entry as u64 };
+        self.fast[fi] = Some(FastEntry { key, target });
+        Some(target)
     }
 
-    fn compile(&mut self, m: &mut Machine, key: Key) -> Option<usize> {
+    fn compile(&mut self, m: &mut Machine, key: Key) -> Option<(usize, u32)> {
         let t0 = Instant::now();
-        let guest = region::discover(m, key.va, key.pa, self.cfg.region_cap);
+        let map = &self.map;
+        let hot = |va: u64| {
+            let k = Key { va, pa: key.pa.wrapping_add(va.wrapping_sub(key.va)), ..key };
+            !matches!(map.get(&k), None | Some(Slot::Inner(0)))
+        };
+        let guest = region::discover(m, key.va, key.pa, self.cfg.region_cap, &hot);
         let want = Want { ir: m.trace.op, asm: m.trace.out_asm };
         let bank = m.hart.data_bank;
         let result = self.compiler.compile(&guest, bank, want);
         let out = match result {
             Ok(c) => c,
+            Err(LowerError::Empty) => {
+                // The entry instruction straddles the page end: the interpreter runs it.
+                self.map.insert(key, Slot::Failed);
+                return None;
+            }
             Err(e) => {
                 self.stats.compile_failures += 1;
+                self.stats.last_error = Some(format!("region at {:#x}: {e}", key.va));
                 if m.trace.op || m.trace.out_asm || m.trace.in_asm {
                     m.trace.line(format_args!("jit: region at {:#x} not compiled: {e}", key.va));
                 }
@@ -252,7 +327,9 @@ impl Jit {
         if m.trace.in_asm {
             let mut s = format!("JIT IN: region at pc {:#x} (pa {:#x}), {} insns\n", key.va, key.pa, guest.insn_count);
             for b in &guest.blocks {
-                s.push_str(&format!(" block {:#x}:\n", b.start));
+                let entry = if b.entry { " entry" } else { "" };
+                let check = b.check.map(|n| format!(" check {n}")).unwrap_or_default();
+                s.push_str(&format!(" block {:#x}:{entry}{check}\n", b.start));
                 for gi in &b.insns {
                     s.push_str(&format!("  {:#018x}: {:08x}  {}\n", gi.pc, gi.insn.raw, m.isa.disasm(&gi.insn, gi.pc)));
                 }
@@ -269,18 +346,66 @@ impl Jit {
                 out.code.len()
             ));
         }
+        if let Some(f) = &mut self.perf_map {
+            use std::io::Write;
+            let _ = writeln!(f, "{:x} {:x} region_{:x}", ptr as usize, out.code.len(), key.va);
+        }
         let page = key.pa & !0xfff;
         if m.bus.mark_code_page(page) {
             m.hart.tlb.protect_code_page(page);
         }
         // SAFETY: `ptr` is the start of a function compiled with the signature
-        // `fn(i64, i64) -> i64` in the host's default (C) calling convention.
+        // `fn(i64, i64, i64) -> i64` in the host's default (C) calling convention.
         let code = unsafe { std::mem::transmute::<*const u8, RegionFn>(ptr) };
         let idx = self.regions.len();
-        self.regions.push(Some(Compiled { key, code, _guest: guest }));
+        let keys: Vec<Key> = guest
+            .entries()
+            .map(|b| Key { va: b.start, pa: key.pa.wrapping_add(b.start.wrapping_sub(key.va)), ..key })
+            .collect();
+        for (e, k) in keys.iter().enumerate() {
+            // Other entries keep a region they already have.
+            if e == 0 || !matches!(self.map.get(k), Some(Slot::Hot(..))) {
+                self.map.insert(*k, Slot::Hot(idx, e as u32));
+            }
+        }
+        for b in guest.blocks.iter().filter(|b| !b.entry) {
+            let k = Key { va: b.start, pa: key.pa.wrapping_add(b.start.wrapping_sub(key.va)), ..key };
+            if matches!(self.map.get(&k), None | Some(Slot::Cold(_))) {
+                self.map.insert(k, Slot::Inner(0));
+            }
+        }
+        self.regions.push(Some(Compiled { keys, code, guest }));
         self.by_page.entry(page).or_default().push(idx);
-        self.map.insert(key, Slot::Hot(idx));
-        Some(idx)
+        Some((idx, 0))
+    }
+
+    /// Whether the guest bytes region `idx` was compiled from are unchanged.
+    fn still_valid(&self, m: &Machine, idx: usize) -> bool {
+        let Some(r) = &self.regions[idx] else { return false };
+        let k = r.keys[0];
+        r.guest.blocks.iter().flat_map(|b| &b.insns).all(|gi| {
+            let pa = k.pa.wrapping_add(gi.pc.wrapping_sub(k.va));
+            m.bus.ram.read(pa, gi.insn.len).is_some_and(|v| v as u32 == gi.insn.raw)
+        })
+    }
+
+    /// Forgets region `idx`.
+    fn drop_region(&mut self, idx: usize) {
+        if let Some(r) = self.regions[idx].take() {
+            self.stats.invalidated += 1;
+            for k in &r.keys {
+                if matches!(self.map.get(k), Some(Slot::Hot(i, _) | Slot::Suspect(i, _)) if *i == idx) {
+                    self.map.remove(k);
+                }
+                let fi = fast_index(k);
+                if matches!(&self.fast[fi], Some(e) if e.key == *k) {
+                    self.fast[fi] = None;
+                }
+            }
+            if let Some(list) = self.by_page.get_mut(&(r.keys[0].pa & !0xfff)) {
+                list.retain(|&i| i != idx);
+            }
+        }
     }
 
     /// Drops every translation (the code cache is full).
@@ -294,15 +419,15 @@ impl Jit {
     }
 
     /// Runs compiled code at the current pc once.
-    fn call(&mut self, m: &mut Machine, code: RegionFn) {
+    fn call(&mut self, m: &mut Machine, t: Target) {
         let mp: *mut Machine = m;
-        let mut ctx = Ctx { machine: mp, trapped: 0 };
+        let mut ctx = Ctx { machine: mp, leave: 0, value: 0 };
         // SAFETY: `mp` is a valid exclusive pointer for the duration of the call; no
         // Rust reference to the machine is used until it returns. The hart is boxed,
         // so its address is stable.
         unsafe {
             let hart: *mut Hart = &mut *(*mp).hart;
-            code(hart, &mut ctx);
+            (t.code)(hart, &mut ctx, t.entry);
         }
     }
 }
@@ -313,13 +438,17 @@ impl Engine for Jit {
     }
 
     fn run(&mut self, m: &mut Machine) {
+        let mut resumed = m.hart.pc == self.stopped_at && !self.cfg.count_resumptions;
         while m.hart.clock < m.hart.deadline && m.hart.exit & !exit::IRQ_CHECK == 0 {
             let (pc, clock) = (m.hart.pc, m.hart.clock);
-            match self.lookup(m) {
-                Some(code) => {
+            let found = self.lookup(m, !resumed);
+            resumed = false;
+            match found {
+                Some(t) => {
                     self.stats.hits += 1;
                     self.stats.region_runs += 1;
-                    self.call(m, code);
+                    self.call(m, t);
+                    self.stats.jit_clock += m.hart.clock - clock;
                     if m.hart.clock == clock && m.hart.pc == pc && m.hart.exit == 0 {
                         // Not even the first block fits before the deadline.
                         self.stats.tails += 1;
@@ -337,17 +466,27 @@ impl Engine for Jit {
                 break;
             }
         }
+        self.stopped_at = m.hart.pc;
     }
 
+    /// The page's regions become suspect: the next lookup of each compares its
+    /// guest bytes with RAM and drops it if they changed (a store to data that
+    /// shares a page with code leaves the translations usable).
     fn invalidate_page(&mut self, ppage: u64) {
         self.interp.invalidate_page(ppage);
-        if let Some(list) = self.by_page.remove(&ppage) {
-            for idx in list {
-                if let Some(r) = self.regions[idx].take() {
-                    self.stats.invalidated += 1;
-                    self.map.remove(&r.key);
-                    let fi = fast_index(&r.key);
-                    if matches!(&self.fast[fi], Some(e) if e.key == r.key) {
+        if let Some(list) = self.by_page.get(&ppage) {
+            for &idx in list {
+                let Some(r) = &self.regions[idx] else { continue };
+                self.stats.suspected += 1;
+                for k in &r.keys {
+                    if let Some(Slot::Hot(i, e)) = self.map.get(k) {
+                        if *i == idx {
+                            let e = *e;
+                            self.map.insert(*k, Slot::Suspect(idx, e));
+                        }
+                    }
+                    let fi = fast_index(k);
+                    if matches!(&self.fast[fi], Some(e) if e.key == *k) {
                         self.fast[fi] = None;
                     }
                 }
@@ -359,6 +498,7 @@ impl Engine for Jit {
         let s = &self.stats;
         let mut v = vec![
             ("jit region runs".to_string(), s.region_runs),
+            ("jit clock slots".to_string(), s.jit_clock),
             ("jit cache hits".to_string(), s.hits),
             ("jit cache misses".to_string(), s.misses),
             ("jit compiles".to_string(), s.compiles),
@@ -368,6 +508,8 @@ impl Engine for Jit {
             ("jit insns compiled".to_string(), s.insns_compiled),
             ("jit code bytes".to_string(), s.code_bytes),
             ("jit invalidated".to_string(), s.invalidated),
+            ("jit suspected".to_string(), s.suspected),
+            ("jit revalidated".to_string(), s.revalidated),
             ("jit deadline tails".to_string(), s.tails),
         ];
         v.extend(self.interp.stats());

@@ -2,8 +2,11 @@
 //! translated regions and the runtime.
 //!
 //! Every helper is `extern "C"`, takes the [`Ctx`] first, and is called
-//! through its absolute address (no relocations). Effects, as the lowering
-//! relies on them:
+//! through its absolute address (no relocations), by way of a trampoline in
+//! Cranelift's `preserve_all` convention ([`crate::lower::trampoline`]) that
+//! stores the result in the [`Ctx`]: so a slow path clobbers no host
+//! register and guest registers stay in host registers around it. Effects,
+//! as the lowering relies on them:
 //!
 //! | helper        | reads hart.x | writes hart.x | may trap | may set `hart.exit` |
 //! |---------------|--------------|---------------|----------|---------------------|
@@ -11,60 +14,91 @@
 //! | [`store`]     | no           | no            | yes      | yes (MMIO, code)    |
 //! | [`exec`]      | rs1,rs2,rs3  | rd            | yes      | yes                 |
 //!
-//! A helper that traps has already taken the trap (through
-//! [`Machine::raise`], with the clock the generated code stored before the
-//! call), so `hart.pc` and `hart.clock` are final; it reports this in
-//! [`Ctx::trapped`] (loads, `exec`) or its return value (stores).
+//! Generated code stores the clock the interpreter would have before each
+//! call. A helper decides whether the region must be left after its
+//! instruction: after a trap (taken through [`Machine::raise`]), or when the
+//! instruction retired but set `hart.exit` or transferred control. Either
+//! way it leaves `hart.pc` and `hart.clock` final, so generated code then
+//! only writes back registers. It reports this in [`Ctx::leave`] (loads) or
+//! its return value (stores, `exec`).
 
 use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::Insn;
 use mkjit_runtime::machine::Machine;
 
-/// What generated code gets besides the hart: the machine and a trap flag.
+/// What generated code gets besides the hart: the machine and a leave flag.
 #[repr(C)]
 pub struct Ctx {
     /// The machine (valid for the duration of one region call).
     pub machine: *mut Machine,
-    /// Set to 1 by a helper that took a trap.
-    pub trapped: u64,
+    /// 1 when the region must be left after the last helper (see the module docs).
+    pub leave: u64,
+    /// The value the last [`load`] returned.
+    pub value: u64,
 }
 
 /// Byte offsets of [`Ctx`] fields used by generated code.
 pub mod ctx_offsets {
-    /// `trapped`.
-    pub const TRAPPED: i32 = std::mem::offset_of!(super::Ctx, trapped) as i32;
+    /// `leave`.
+    pub const LEAVE: i32 = std::mem::offset_of!(super::Ctx, leave) as i32;
+    /// `value`.
+    pub const VALUE: i32 = std::mem::offset_of!(super::Ctx, value) as i32;
 }
 
-/// Load slow path: returns the zero-extended value, or sets `trapped`.
+/// Packs a load's shape for [`load`]: size in bytes, sign extension, instruction length.
+pub const fn load_kind(size: u64, signed: bool, len: u8) -> u64 {
+    size | (signed as u64) << 8 | (len as u64) << 16
+}
+
+/// Finishes an instruction that retired at `pc` with next pc `next`: when
+/// `hart.exit` is set (or `always`), makes `pc`/`clock` final for leaving the
+/// region and returns true.
+fn retire_and_check(m: &mut Machine, next: u64, always: bool) -> bool {
+    if m.hart.exit != 0 || always {
+        m.hart.pc = next;
+        m.hart.clock += 1;
+        return true;
+    }
+    false
+}
+
+/// Load slow path. Returns the extended value (or `old`, the destination's
+/// current value, after a trap); sets `ctx.leave` when the region must be left.
 ///
 /// # Safety
 /// `ctx` must point to a live [`Ctx`] whose machine is not otherwise borrowed.
-pub unsafe extern "C" fn load(ctx: *mut Ctx, va: u64, size: u64, pc: u64) -> u64 {
+pub unsafe extern "C" fn load(ctx: *mut Ctx, va: u64, kind: u64, pc: u64, old: u64) -> u64 {
     // SAFETY: guaranteed by the caller (generated code called from the dispatcher).
     let ctx = unsafe { &mut *ctx };
     // SAFETY: as above; no other reference to the machine is live during the call.
     let m = unsafe { &mut *ctx.machine };
+    let size = kind & 0xff;
     match m.load_slow(va, size) {
-        Ok(v) => v,
+        Ok(v) => {
+            let sh = 64 - 8 * size as u32;
+            let v = if kind >> 8 & 1 == 1 { (((v << sh) as i64) >> sh) as u64 } else { v };
+            ctx.leave = retire_and_check(m, pc.wrapping_add(kind >> 16), false) as u64;
+            v
+        }
         Err(e) => {
             m.raise(e, pc);
-            ctx.trapped = 1;
-            0
+            ctx.leave = 1;
+            old
         }
     }
 }
 
-/// Store slow path: returns 0, or 1 after taking a trap.
+/// Store slow path. Returns 1 when the region must be left.
 ///
 /// # Safety
 /// As for [`load`].
-pub unsafe extern "C" fn store(ctx: *mut Ctx, va: u64, size: u64, v: u64, pc: u64) -> u64 {
+pub unsafe extern "C" fn store(ctx: *mut Ctx, va: u64, size_len: u64, v: u64, pc: u64) -> u64 {
     // SAFETY: guaranteed by the caller.
     let ctx = unsafe { &mut *ctx };
     // SAFETY: as above.
     let m = unsafe { &mut *ctx.machine };
-    match m.store_slow(va, size, v) {
-        Ok(()) => 0,
+    match m.store_slow(va, size_len & 0xff, v) {
+        Ok(()) => retire_and_check(m, pc.wrapping_add(size_len >> 16), false) as u64,
         Err(e) => {
             m.raise(e, pc);
             1
@@ -72,8 +106,9 @@ pub unsafe extern "C" fn store(ctx: *mut Ctx, va: u64, size: u64, v: u64, pc: u6
     }
 }
 
-/// Runs the reference handler `handler` for `insn` at `pc`; returns the next
-/// pc, or sets `trapped`.
+/// Runs the reference handler `handler` for `insn` at `pc`. Returns 1 when
+/// the region must be left: after a trap, a control transfer, a
+/// non-sequential next pc, or when the instruction set `hart.exit`.
 ///
 /// # Safety
 /// As for [`load`]; `insn` must point to a live [`Insn`] and `handler` must be
@@ -88,11 +123,13 @@ pub unsafe extern "C" fn exec(ctx: *mut Ctx, insn: *const Insn, handler: usize, 
     // SAFETY: the region owning the instruction outlives its code.
     let insn = unsafe { &*insn };
     match h(m, insn, pc) {
-        Ok(next) => next,
+        Ok(next) => {
+            let jumped = next != pc.wrapping_add(insn.len as u64);
+            retire_and_check(m, next, jumped || insn.op.is_control()) as u64
+        }
         Err(e) => {
             m.raise(e, pc);
-            ctx.trapped = 1;
-            0
+            1
         }
     }
 }

@@ -38,6 +38,16 @@ pub struct GuestBlock {
     pub start: u64,
     /// Its instructions (at least one).
     pub insns: Vec<GuestInsn>,
+    /// Whether the dispatcher may enter the region here.
+    pub entry: bool,
+    /// Whether a call in the region returns here (an indirect jump is tried
+    /// against these before it leaves the region: return prediction).
+    pub return_point: bool,
+    /// When set, the block starts with a deadline check for this many
+    /// instructions: the most that can run before the next check or a region exit.
+    pub check: Option<u64>,
+    /// Number of loops of the region that contain this block.
+    pub depth: u32,
 }
 
 impl GuestBlock {
@@ -52,7 +62,8 @@ impl GuestBlock {
 pub struct Region {
     /// Virtual address of the entry.
     pub entry: u64,
-    /// Blocks, entry block first, then by address.
+    /// Blocks, entry block first, then by address. The `i`-th block with
+    /// `entry` set is entry point `i` of the compiled function.
     pub blocks: Vec<GuestBlock>,
     /// Number of guest instructions.
     pub insn_count: usize,
@@ -63,6 +74,125 @@ impl Region {
     pub fn has_block(&self, pc: u64) -> bool {
         self.blocks.iter().any(|b| b.start == pc)
     }
+
+    /// The entry blocks, in entry-point order.
+    pub fn entries(&self) -> impl Iterator<Item = &GuestBlock> {
+        self.blocks.iter().filter(|b| b.entry)
+    }
+
+    /// Successor blocks (by index) reachable inside the region from block `i`.
+    fn successors(&self, i: usize, index: &BTreeMap<u64, usize>) -> Vec<usize> {
+        let b = &self.blocks[i];
+        let last = b.insns.last().expect("blocks are not empty");
+        let mut t = Vec::new();
+        match last.insn.op {
+            op if op.is_branch() => {
+                t.push(last.pc.wrapping_add(last.insn.imm as u64));
+                t.push(b.end());
+            }
+            Op::Jal => t.push(last.pc.wrapping_add(last.insn.imm as u64)),
+            Op::Jalr | Op::Ecall | Op::Ebreak | Op::Mret | Op::Sret => {}
+            _ if last.insn.row == dispatch::ILLEGAL_ROW => {}
+            _ => t.push(b.end()),
+        }
+        t.iter().filter_map(|pc| index.get(pc).copied()).collect()
+    }
+
+    /// Places deadline checks: at every entry and every loop header (target of
+    /// a back edge), each checking for the longest run of instructions that can
+    /// follow before the next check or a region exit. A check that fails sends
+    /// the dispatcher to the interpreter, so the JIT never runs past a deadline
+    /// yet checks once per loop iteration rather than once per block.
+    fn plan_checks(&mut self) {
+        let n = self.blocks.len();
+        let index: BTreeMap<u64, usize> = self.blocks.iter().enumerate().map(|(i, b)| (b.start, i)).collect();
+        let succ: Vec<Vec<usize>> = (0..n).map(|i| self.successors(i, &index)).collect();
+        // Iterative DFS from every entry; an edge to a block on the stack is a back edge.
+        let mut check = vec![false; n];
+        let mut back_edges = Vec::new();
+        let mut state = vec![0u8; n]; // 0 new, 1 on stack, 2 done
+        for root in 0..n {
+            if !self.blocks[root].entry || state[root] != 0 {
+                continue;
+            }
+            check[root] = true;
+            let mut stack = vec![(root, 0usize)];
+            state[root] = 1;
+            while let Some(&mut (v, ref mut k)) = stack.last_mut() {
+                if *k < succ[v].len() {
+                    let w = succ[v][*k];
+                    *k += 1;
+                    match state[w] {
+                        0 => {
+                            state[w] = 1;
+                            stack.push((w, 0));
+                        }
+                        1 => {
+                            check[w] = true;
+                            back_edges.push((v, w));
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state[v] = 2;
+                    stack.pop();
+                }
+            }
+        }
+        for (i, b) in self.blocks.iter().enumerate() {
+            check[i] |= b.entry;
+        }
+        // Longest path (in instructions) from each block to the next check, on the
+        // acyclic graph left after cutting at checks. Memoised, iteratively.
+        let mut longest: Vec<Option<u64>> = vec![None; n];
+        for start in 0..n {
+            let mut stack = vec![start];
+            while let Some(&v) = stack.last() {
+                if longest[v].is_some() {
+                    stack.pop();
+                    continue;
+                }
+                let pending: Vec<usize> =
+                    succ[v].iter().copied().filter(|&w| !check[w] && longest[w].is_none()).collect();
+                if pending.is_empty() {
+                    let tail = succ[v].iter().map(|&w| if check[w] { 0 } else { longest[w].unwrap_or(0) }).max();
+                    longest[v] = Some(self.blocks[v].insns.len() as u64 + tail.unwrap_or(0));
+                    stack.pop();
+                } else {
+                    stack.extend(pending);
+                }
+            }
+        }
+        // Loop depth: natural loops, one per header (back edges to it merged).
+        let mut pred = vec![Vec::new(); n];
+        for (v, ss) in succ.iter().enumerate() {
+            for &w in ss {
+                pred[w].push(v);
+            }
+        }
+        let mut depth = vec![0u32; n];
+        let headers: BTreeSet<usize> = back_edges.iter().map(|&(_, h)| h).collect();
+        for &h in &headers {
+            let mut body = vec![false; n];
+            body[h] = true;
+            let mut work: Vec<usize> = back_edges.iter().filter(|&&(_, w)| w == h).map(|&(u, _)| u).collect();
+            while let Some(v) = work.pop() {
+                if !body[v] {
+                    body[v] = true;
+                    work.extend(pred[v].iter().copied());
+                }
+            }
+            for (d, inside) in depth.iter_mut().zip(body) {
+                *d += inside as u32;
+            }
+        }
+        for (i, b) in self.blocks.iter_mut().enumerate() {
+            b.depth = depth[i];
+            b.check = check[i].then(|| longest[i].expect("computed"));
+            // A failed check sends the dispatcher back here: make it an entry.
+            b.entry |= check[i];
+        }
+    }
 }
 
 /// Whether `op` ends a straight-line block (control transfer, trap, or a
@@ -71,15 +201,21 @@ pub fn ends_block(insn: &Insn) -> bool {
     insn.op.is_control() || insn.op.is_system() || insn.row == dispatch::ILLEGAL_ROW
 }
 
-/// Discovers the region at virtual `va` (physical `pa`), at most `cap` instructions.
-pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize) -> Region {
+/// Discovers the region at virtual `va` (physical `pa`), at most `cap`
+/// instructions. Either side of a conditional branch is included only if `hot`
+/// says it has run before; straight-line code, jump targets, returns from calls
+/// and resumption after system instructions are always included.
+pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, hot: &dyn Fn(u64) -> bool) -> Region {
     let page_va = va & !0xfff;
     let page_pa = pa & !0xfff;
     let in_page = |t: u64| t & !0xfff == page_va;
     let mut decoded: BTreeMap<u64, GuestInsn> = BTreeMap::new();
     let mut leaders: BTreeSet<u64> = BTreeSet::new();
+    let mut entries: BTreeSet<u64> = BTreeSet::new();
+    let mut returns: BTreeSet<u64> = BTreeSet::new();
     let mut work = vec![va];
     leaders.insert(va);
+    entries.insert(va);
     while let Some(start) = work.pop() {
         let mut a = start;
         loop {
@@ -96,24 +232,41 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize) -> Region {
             let (handler, insn) = dispatch::decode(m, raw);
             decoded.insert(a, GuestInsn { pc: a, insn, handler });
             let next = a + len;
-            let follow = |t: u64, leaders: &mut BTreeSet<u64>, work: &mut Vec<u64>| {
-                if in_page(t) {
+            // Targets of conditional branches join the region only if they already
+            // ran (on the interpreter); what must follow an instruction that runs
+            // (jump targets, call returns, resumption after a system instruction) always does.
+            let follow = |t: u64, must: bool, leaders: &mut BTreeSet<u64>, work: &mut Vec<u64>| {
+                if in_page(t) && (must || hot(t)) {
                     leaders.insert(t);
                     work.push(t);
                 }
             };
             if insn.op.is_branch() {
-                follow(a.wrapping_add(insn.imm as u64), &mut leaders, &mut work);
-                follow(next, &mut leaders, &mut work);
+                follow(a.wrapping_add(insn.imm as u64), false, &mut leaders, &mut work);
+                follow(next, false, &mut leaders, &mut work);
                 break;
             }
             if insn.op == Op::Jal {
-                follow(a.wrapping_add(insn.imm as u64), &mut leaders, &mut work);
+                follow(a.wrapping_add(insn.imm as u64), true, &mut leaders, &mut work);
+                if insn.rd != 0 {
+                    // A call: the return lands here (an entry of the region).
+                    follow(next, true, &mut leaders, &mut work);
+                    entries.insert(next);
+                    returns.insert(next);
+                }
+                break;
+            }
+            if insn.op == Op::Jalr && insn.rd != 0 {
+                follow(next, true, &mut leaders, &mut work);
+                entries.insert(next);
+                returns.insert(next);
                 break;
             }
             if ends_block(&insn) {
                 if !insn.op.is_control() && insn.row != dispatch::ILLEGAL_ROW {
-                    follow(next, &mut leaders, &mut work);
+                    // After a system instruction the region may have been left.
+                    follow(next, true, &mut leaders, &mut work);
+                    entries.insert(next);
                 }
                 break;
             }
@@ -137,12 +290,21 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize) -> Region {
                 break;
             }
         }
-        blocks.push(GuestBlock { start: l, insns });
+        blocks.push(GuestBlock {
+            start: l,
+            insns,
+            entry: entries.contains(&l),
+            return_point: returns.contains(&l),
+            check: None,
+            depth: 0,
+        });
     }
     // Entry block first.
     if let Some(i) = blocks.iter().position(|b| b.start == va) {
         blocks.swap(0, i);
     }
     let insn_count = blocks.iter().map(|b| b.insns.len()).sum();
-    Region { entry: va, blocks, insn_count }
+    let mut r = Region { entry: va, blocks, insn_count };
+    r.plan_checks();
+    r
 }

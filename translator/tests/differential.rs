@@ -17,18 +17,26 @@ fn elfs_in(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
     v
 }
 
-fn run_all(progs: &[PathBuf], threshold: u32, max_step: u64) -> Vec<String> {
+/// Runs every program in lockstep; returns the failures and the share of
+/// clock slots that ran in compiled code.
+fn run_all(progs: &[PathBuf], threshold: u32, max_step: u64) -> (Vec<String>, f64) {
     let mut failed = Vec::new();
+    let (mut total, mut jitted) = (0u64, 0u64);
     for (n, p) in progs.iter().enumerate() {
         let bytes = std::fs::read(p).expect("readable");
         let mut j = jit(threshold);
         match lockstep(&bytes, &mut j, 20_000_000, max_step, n as u64 + 7) {
-            Ok(r) if r.outcome == Outcome::Exit(0) => {}
+            Ok(r) if r.outcome == Outcome::Exit(0) => {
+                total += r.insns;
+                jitted += r.jit_clock;
+            }
             Ok(r) => failed.push(format!("{}: both engines ended with {:?}", p.display(), r.outcome)),
             Err(e) => failed.push(format!("{}: {e}", p.display())),
         }
     }
-    failed
+    let share = jitted as f64 / total.max(1) as f64;
+    eprintln!("{} programs, {total} clock slots, {:.1}% in compiled code", progs.len(), 100.0 * share);
+    (failed, share)
 }
 
 #[test]
@@ -36,8 +44,9 @@ fn project_guest_programs_agree_in_lockstep() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
     let progs = elfs_in(&dir, Some("elf"));
     assert!(!progs.is_empty(), "no guest programs in {}", dir.display());
-    let failed = run_all(&progs, 1, 300);
+    let (failed, share) = run_all(&progs, 1, 300);
     assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
+    assert!(share > 0.5, "only {:.1}% ran in compiled code", share * 100.0);
 }
 
 #[test]
@@ -60,6 +69,7 @@ fn upstream_isa_tests_agree_in_lockstep() {
         eprintln!("skipping: no upstream ISA binaries in {}", dir.display());
         return;
     }
-    let failed = run_all(&progs, 2, 200);
+    let (failed, share) = run_all(&progs, 2, 200);
     assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
+    assert!(share > 0.3, "only {:.1}% ran in compiled code", share * 100.0);
 }

@@ -13,6 +13,7 @@ mod rv64m;
 mod system;
 mod zicsr;
 
+use crate::cost::Class;
 use crate::hart::exit;
 use crate::isa::Insn;
 use crate::machine::{Engine, Machine};
@@ -27,10 +28,13 @@ pub type Handler = fn(&mut Machine, &Insn, u64) -> Result<u64, Exception>;
 /// Instructions per block at most.
 pub const MAX_BLOCK: usize = 64;
 
+/// A predecoded instruction: its handler, operands and modeled cost.
+pub type Decoded = (Handler, Insn, u64);
+
 /// A predecoded straight-line block.
 pub struct Block {
-    /// Handlers and instructions, in order.
-    pub insns: Vec<(Handler, Insn)>,
+    /// Instructions, in order.
+    pub insns: Vec<Decoded>,
 }
 
 const FRONT: usize = 4096;
@@ -75,7 +79,7 @@ impl Interp {
             }
             let raw = if len == 4 { m.bus.ram.read(a, 4).unwrap_or(0) as u32 } else { lo };
             let (h, insn) = dispatch::decode(m, raw);
-            insns.push((h, insn));
+            insns.push((h, insn, m.class_cost(Class::of(insn.op))));
             a += len;
             if insn.op.is_control() || insn.op.is_system() || insn.row == dispatch::ILLEGAL_ROW {
                 break;
@@ -101,12 +105,13 @@ impl Interp {
                     // A 32-bit instruction straddling a page boundary: fetch it the slow way.
                     let raw = m.fetch(pc)?;
                     let (h, insn) = dispatch::decode(m, raw);
-                    return Ok(Rc::new(Block { insns: vec![(h, insn)] }));
+                    let cost = m.class_cost(Class::of(insn.op));
+                    return Ok(Rc::new(Block { insns: vec![(h, insn, cost)] }));
                 }
                 if m.trace.in_asm {
                     let mut s = format!("IN: pc {pc:#x} (pa {pa:#x})\n");
                     let mut p = pc;
-                    for (_, i) in &b.insns {
+                    for (_, i, _) in &b.insns {
                         s.push_str(&format!("  {p:#018x}: {:08x}  {}\n", i.raw, m.isa.disasm(i, p)));
                         p += i.len as u64;
                     }
@@ -147,7 +152,7 @@ impl Interp {
         }
         let mut pc = pc;
         let mut n = 0;
-        for (h, insn) in block.insns.iter() {
+        for (h, insn, cost) in block.insns.iter() {
             if n == budget {
                 break;
             }
@@ -155,6 +160,7 @@ impl Interp {
             match h(m, insn, pc) {
                 Ok(next) => {
                     m.hart.clock += 1;
+                    m.hart.cycles += cost;
                     let seq = pc.wrapping_add(insn.len as u64);
                     m.hart.pc = next;
                     if next != seq || m.hart.exit != 0 {

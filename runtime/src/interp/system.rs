@@ -85,6 +85,7 @@ pub fn sfence_vma(m: &mut Machine, i: &Insn, pc: u64) -> R {
     let va = (i.rs1 != 0).then(|| h.x[i.rs1 as usize]);
     let asid = (i.rs2 != 0).then(|| h.x[i.rs2 as usize] as u16);
     h.tlb.flush(va, asid);
+    h.cycles += m.costs.sfence_vma;
     h.exit |= exit::REFETCH;
     Ok(pc + 4)
 }

@@ -12,7 +12,7 @@ use crate::csr::mstatus;
 use crate::hart::{exit, Priv};
 use crate::machine::Machine;
 use crate::trap::{cause, Exception};
-use tlb::{index, lookup_tag, TlbMeta, BANK_M, BANK_S_SUM, BANK_U, INVALID};
+use tlb::{index, lookup_tag, TlbMeta, BANK_M, BANK_S_SUM, INVALID};
 
 /// Kind of memory access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +66,8 @@ pub struct Translation {
     pub flags: u64,
     /// From a global mapping.
     pub global: bool,
+    /// Page-table entries read.
+    pub levels: u32,
 }
 
 impl Machine {
@@ -76,7 +78,7 @@ impl Machine {
         let satp = self.hart.csr.satp;
         let mode = satp >> 60;
         if bank == BANK_M || mode == 0 {
-            return Ok(Translation { paddr: va, flags: all, global: false });
+            return Ok(Translation { paddr: va, flags: all, global: false, levels: 0 });
         }
         let levels: u32 = if mode == 9 { 4 } else { 3 };
         let va_bits = 12 + 9 * levels;
@@ -110,7 +112,7 @@ impl Machine {
                 continue;
             }
             // Leaf: permissions for the effective privilege of this bank.
-            let user = bank == BANK_U;
+            let user = tlb::is_user(bank);
             if user && e & pte::U == 0 {
                 return Err(access.page_fault(va));
             }
@@ -138,14 +140,25 @@ impl Machine {
             }
             let page_off = va & ((1u64 << (12 + 9 * level)) - 1);
             let paddr = ((ppn & !low_mask) << 12) | page_off;
-            return Ok(Translation { paddr, flags: e, global });
+            return Ok(Translation { paddr, flags: e, global, levels: levels - level });
         }
     }
 
     /// Translates `va` for `access` in the bank the hart uses for it, filling the TLB.
     pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Exception> {
         let bank = if access == Access::Exec { self.hart.fetch_bank } else { self.hart.data_bank };
+        let cached = access == Access::Write && {
+            let h = &*self.hart;
+            let b = bank as usize;
+            h.tlb.entries[b][index(va, h.tlb_salt[b])].tag_r == (va & !0xfff) | h.tlb_key[b]
+        };
         let t = self.walk(va, access, bank)?;
+        if access != Access::Exec && t.levels > 0 && !cached {
+            // A modeled D-TLB miss (a write to a page whose translation is cached
+            // but not yet writable, e.g. a code page, is not one).
+            self.hart.cycles += self.costs.dtlb_miss + t.levels as u64 * self.costs.page_walk_level;
+            self.stats.dtlb_misses += 1;
+        }
         self.stats.tlb_fills += 1;
         if self.trace.mmu {
             self.trace.line(format_args!(

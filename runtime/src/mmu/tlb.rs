@@ -13,20 +13,31 @@
 //! the low 11 bits (ASIDLEN = 11), bit 11 is never set in a key, so
 //! [`INVALID`] never matches. Because entries are tagged with the ASID, a
 //! `satp` write does not flush; `sfence.vma` flushes by address and/or ASID,
-//! sparing global mappings when an ASID is given.
+//! sparing global mappings when an ASID is given. Fetches use banks of their
+//! own, so the data banks see exactly the guest's data accesses in program
+//! order whatever the engine: their misses are the cost model's D-TLB misses.
 
 /// Entries per bank.
 pub const ENTRIES: usize = 1024;
-/// Number of banks: U, S, S with SUM, M/bare.
-pub const BANKS: usize = 4;
+/// Number of banks: U, S, S with SUM, M/bare for data; U and S for fetches.
+pub const BANKS: usize = 6;
 /// Bank for user-mode accesses.
 pub const BANK_U: u8 = 0;
-/// Bank for supervisor accesses with SUM = 0 (and all supervisor fetches).
+/// Bank for supervisor data accesses with SUM = 0.
 pub const BANK_S: u8 = 1;
 /// Bank for supervisor data accesses with SUM = 1.
 pub const BANK_S_SUM: u8 = 2;
-/// Bank for untranslated (M-mode) accesses.
+/// Bank for untranslated (M-mode or bare) accesses, data and fetch.
 pub const BANK_M: u8 = 3;
+/// Bank for user-mode instruction fetches.
+pub const BANK_UX: u8 = 4;
+/// Bank for supervisor instruction fetches.
+pub const BANK_SX: u8 = 5;
+/// Whether `bank` translates user-mode accesses.
+#[inline]
+pub fn is_user(bank: u8) -> bool {
+    bank == BANK_U || bank == BANK_UX
+}
 /// A tag that matches no lookup.
 pub const INVALID: u64 = 0xfff;
 /// Number of ASID bits implemented.
@@ -113,17 +124,19 @@ impl Tlb {
         }
     }
 
-    /// Invalidates the translated banks (U, S, S+SUM), keeping M.
+    /// Invalidates the translated banks, keeping M.
     pub fn flush_translated(&mut self) {
-        for bank in self.entries[..BANK_M as usize].iter_mut() {
-            bank.fill(TlbEntry::EMPTY);
+        for (b, bank) in self.entries.iter_mut().enumerate() {
+            if b != BANK_M as usize {
+                bank.fill(TlbEntry::EMPTY);
+            }
         }
     }
 
     /// `sfence.vma`: `va` and `asid` as the instruction gives them (`None` = all).
     pub fn flush(&mut self, va: Option<u64>, asid: Option<u16>) {
         let page = va.map(|v| v & !0xfff);
-        for b in 0..BANK_M as usize {
+        for b in (0..BANKS).filter(|&b| b != BANK_M as usize) {
             for i in 0..ENTRIES {
                 let e = &mut self.entries[b][i];
                 if e.tag_r == INVALID && e.tag_w == INVALID && e.tag_x == INVALID {

@@ -12,9 +12,10 @@
 //! take the slow path on the same accesses.
 
 use super::{Flow, Lx, I64};
+use crate::helpers;
 use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::ir::{InstBuilder, Value};
 use mkjit_runtime::isa::Op;
 use mkjit_runtime::mmu::tlb::{self, TlbEntry};
 use std::mem::offset_of;
@@ -62,24 +63,6 @@ fn tlb_probe(lx: &mut Lx<'_, '_>, va: Value, size: u64, tag_off: i32) -> (Value,
     (ent, hit)
 }
 
-/// Sign- or zero-extends the low `size` bytes of `v` to 64 bits.
-fn extend(lx: &mut Lx<'_, '_>, v: Value, size: u64, signed: bool) -> Value {
-    if size == 8 {
-        return v;
-    }
-    let ty = match size {
-        1 => types::I8,
-        2 => types::I16,
-        _ => types::I32,
-    };
-    let n = lx.ins().ireduce(ty, v);
-    if signed {
-        lx.ins().sextend(I64, n)
-    } else {
-        lx.ins().uextend(I64, n)
-    }
-}
-
 fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> Flow {
     let i = gi.insn;
     let base = lx.x(i.rs1);
@@ -91,6 +74,7 @@ fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> F
     lx.b.append_block_param(join, I64);
     lx.b.set_cold_block(miss_b);
     lx.ins().brif(hit, hit_b, &[], miss_b, &[]);
+    let saved = lx.fork();
 
     lx.b.switch_to_block(hit_b);
     let hf = lx.hart_flags();
@@ -110,16 +94,15 @@ fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> F
 
     lx.b.switch_to_block(miss_b);
     lx.sync_clock();
-    let raw = lx.call_load(va, size, gi.pc);
-    lx.check_trapped();
-    let v = extend(lx, raw, size, signed);
+    let old = lx.x(i.rd);
+    let v = lx.call_load(va, helpers::load_kind(size, signed, i.len), gi.pc, old);
     lx.set_x(i.rd, v);
-    let flags = lx.exit_flags();
-    let next = lx.iconst(gi.pc.wrapping_add(i.len as u64) as i64);
-    lx.exit_after_if(flags, next);
+    let leave = lx.leave_flag();
+    lx.leave_if(leave);
     lx.ins().jump(join, &[v.into()]);
 
     lx.b.switch_to_block(join);
+    lx.rejoin(saved);
     let v = lx.b.block_params(join)[0];
     lx.set_x(i.rd, v);
     Flow::Next
@@ -136,6 +119,7 @@ fn trans_store(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64) -> Flow {
     let join = lx.b.create_block();
     lx.b.set_cold_block(miss_b);
     lx.ins().brif(hit, hit_b, &[], miss_b, &[]);
+    let saved = lx.fork();
 
     lx.b.switch_to_block(hit_b);
     let hf = lx.hart_flags();
@@ -152,13 +136,11 @@ fn trans_store(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64) -> Flow {
 
     lx.b.switch_to_block(miss_b);
     lx.sync_clock();
-    let trapped = lx.call_store(va, size, v, gi.pc);
-    lx.trap_if(trapped);
-    let flags = lx.exit_flags();
-    let next = lx.iconst(gi.pc.wrapping_add(i.len as u64) as i64);
-    lx.exit_after_if(flags, next);
+    let leave = lx.call_store(va, size | (i.len as u64) << 16, v, gi.pc);
+    lx.leave_if(leave);
     lx.ins().jump(join, &[]);
 
     lx.b.switch_to_block(join);
+    lx.rejoin(saved);
     Flow::Next
 }

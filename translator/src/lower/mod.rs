@@ -1,22 +1,26 @@
 //! Lowering a [`Region`] to one Cranelift function.
 //!
 //! ```text
-//!   fn region(hart: *mut Hart, ctx: *mut Ctx) -> u64
+//!   fn region(hart: *mut Hart, ctx: *mut Ctx, entry: u64) -> u64
 //!
 //!   entry:  load used guest registers, clock, deadline, TLB key/salt
-//!           jump block[entry pc]
-//!   block:  if clock + len > deadline  -> exit(pc = block start, clock)
+//!           jump block[entry]              (every block is an entry point)
+//!   block:  [entries, loop headers: if clock + reach > deadline
+//!                                    -> exit(pc = block start, clock)]
 //!           clock += len
 //!           insn; insn; ...                (inline; helpers out of line)
 //!           branch -> block[target] | exit(target)
-//!   exit(pc, clock): store written registers, pc, clock; return 0
+//!           (unpromoted registers written in a block are stored to hart.x on
+//!            every way out of it)
+//!   exit(pc, clock): store promoted registers, pc, clock; return 0
 //!   trap:   (a helper took a trap) exit(hart.pc, hart.clock)
 //! ```
 //!
 //! Guest registers are Cranelift variables, so a guest loop inside the page
-//! becomes a host loop with registers in host registers. Exactness: a block
-//! only starts if it fits before the deadline (the dispatcher runs the rest of
-//! a partial block on the interpreter); before any helper call the clock is
+//! becomes a host loop with registers in host registers. Exactness: code
+//! past a check only runs if everything up to the next check fits before the
+//! deadline (otherwise the dispatcher runs the interpreter up to the deadline,
+//! see `Region::plan_checks`); before any helper call the clock is
 //! stored as the interpreter would have it (retired instructions only); after
 //! a helper that sets `hart.exit` the region ends after that instruction.
 //!
@@ -27,12 +31,14 @@ mod mem;
 mod rv64i;
 mod rv64m;
 mod system;
+pub mod trampoline;
 
-use crate::helpers::{self, ctx_offsets};
+use crate::arena::CodeArena;
+use crate::helpers::ctx_offsets;
 use crate::region::{GuestBlock, GuestInsn, Region};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, AbiParam, AliasRegionData, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef, Signature,
+    types, AbiParam, AliasRegionData, Block, Function, JumpTableData, InstBuilder, MemFlagsData, SigRef, Signature,
     UserFuncName, Value,
 };
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
@@ -45,6 +51,12 @@ use mkjit_runtime::mmu::tlb;
 use std::collections::HashMap;
 
 const I64: types::Type = types::I64;
+
+/// Return points a `jalr` compares its target with, at most.
+const MAX_RETURNS: usize = 12;
+
+/// Guest registers kept in host registers across a whole region.
+const PROMOTED: usize = 8;
 
 /// Why a region could not be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +99,9 @@ pub struct Compiler {
     isa: OwnedTargetIsa,
     ctx: Context,
     fctx: FunctionBuilderContext,
+    tramps: trampoline::Trampolines,
+    /// Holds the trampolines (never flushed).
+    _tramp_arena: CodeArena,
 }
 
 impl Compiler {
@@ -95,12 +110,18 @@ impl Compiler {
         let mut flags = settings::builder();
         let set =
             |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| LowerError::Host(e.to_string()));
-        set(&mut flags, "opt_level", "speed")?;
+        let opt = std::env::var("MKJIT_JIT_OPT").unwrap_or_else(|_| "speed".into());
+        set(&mut flags, "opt_level", &opt)?;
+        if let Ok(ra) = std::env::var("MKJIT_JIT_REGALLOC") {
+            set(&mut flags, "regalloc_algorithm", &ra)?;
+        }
         set(&mut flags, "unwind_info", "false")?;
         set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
         let builder = cranelift_native::builder().map_err(|e| LowerError::Host(e.to_string()))?;
         let isa = builder.finish(settings::Flags::new(flags)).map_err(|e| LowerError::Host(e.to_string()))?;
-        Ok(Compiler { isa, ctx: Context::new(), fctx: FunctionBuilderContext::new() })
+        let mut arena = CodeArena::new(1 << 16).map_err(|e| LowerError::Host(e.to_string()))?;
+        let tramps = trampoline::install(&*isa, &mut arena)?;
+        Ok(Compiler { isa, ctx: Context::new(), fctx: FunctionBuilderContext::new(), tramps, _tramp_arena: arena })
     }
 
     /// The host ISA.
@@ -115,18 +136,23 @@ impl Compiler {
         }
         let cc = self.isa.default_call_conv();
         let mut sig = Signature::new(cc);
-        sig.params.push(AbiParam::new(I64));
-        sig.params.push(AbiParam::new(I64));
+        for _ in 0..3 {
+            sig.params.push(AbiParam::new(I64));
+        }
         sig.returns.push(AbiParam::new(I64));
         self.ctx.clear();
         self.ctx.func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
         self.ctx.set_disasm(want.asm);
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            build(&mut b, region, bank, cc);
+            build(&mut b, region, bank, cc, self.tramps);
             b.finalize(self.isa.frontend_config());
         }
         let ir = want.ir.then(|| self.ctx.func.display().to_string());
+        if std::env::var("MKJIT_JIT_TIMING").is_ok() {
+            let f = &self.ctx.func;
+            eprintln!("region: {} guest insns, {} blocks, {} insts, {} values", region.insn_count, f.dfg.num_blocks(), f.dfg.num_insts(), f.dfg.num_values());
+        }
         let mut ctrl = Default::default();
         let compiled =
             self.ctx.compile(&*self.isa, &mut ctrl).map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
@@ -135,6 +161,9 @@ impl Compiler {
             return Err(LowerError::Relocs(relocs));
         }
         let code = compiled.code_buffer().to_vec();
+        if std::env::var("MKJIT_JIT_TIMING").is_ok() {
+            eprintln!("{}", cranelift_codegen::timing::take_current());
+        }
         let asm = if want.asm {
             match self.isa.to_capstone() {
                 Ok(cs) => compiled.disassemble(None, &cs).ok().or_else(|| compiled.vcode.clone()),
@@ -161,15 +190,23 @@ pub(crate) struct Lx<'a, 'f> {
     pub ctx: Value,
     regs: [Option<Variable>; 32],
     clock: Variable,
-    deadline: Value,
+    /// Values of unpromoted registers known in the current block.
+    local: [Option<Value>; 32],
     /// Address of `hart.tlb.entries[bank][0]`.
     pub tlb_base: Value,
     pub tlb_key: Value,
     pub tlb_salt: Value,
     exit: Block,
     trap: Block,
+    /// Unpromoted registers written since the start of the current block (not yet in `hart.x`).
+    dirty: [bool; 32],
+    /// Exit stubs to fill: block, pc, clock.
+    stubs: Vec<(Block, u64, Value)>,
     blocks: HashMap<u64, Block>,
+    /// Return points tried by `jalr` before leaving the region.
+    pub returns: Vec<u64>,
     sigs: Sigs,
+    tramps: trampoline::Trampolines,
     hart_flags: MemFlagsData,
     guest_flags: MemFlagsData,
     /// Clock value at the start of the current block.
@@ -189,7 +226,13 @@ pub(crate) enum Flow {
     Ended,
 }
 
-fn build(b: &mut FunctionBuilder<'_>, region: &Region, bank: u8, cc: cranelift_codegen::isa::CallConv) {
+fn build(
+    b: &mut FunctionBuilder<'_>,
+    region: &Region,
+    bank: u8,
+    cc: cranelift_codegen::isa::CallConv,
+    tramps: trampoline::Trampolines,
+) {
     let vmctx = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 1, description: "hart".into() });
     let heap = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 2, description: "guest".into() });
     let entry = b.create_block();
@@ -197,25 +240,30 @@ fn build(b: &mut FunctionBuilder<'_>, region: &Region, bank: u8, cc: cranelift_c
     b.switch_to_block(entry);
     let hart = b.block_params(entry)[0];
     let ctx = b.block_params(entry)[1];
+    let entry_index = b.block_params(entry)[2];
 
-    // Registers used anywhere in the region, and those written.
-    let mut used = [false; 32];
-    let mut written = [false; 32];
+    // Promotion: the registers used most (weighted by loop depth) live in host
+    // registers across the whole region; the others are loaded from hart.x
+    // once per block that uses them. Either way writes reach hart.x at the end
+    // of the block, so too many long-lived values never crowd the allocator.
+    let mut weight = [0u64; 32];
     for blk in &region.blocks {
+        let w = 8u64.pow(blk.depth.min(5));
         for gi in &blk.insns {
             let i = &gi.insn;
             for r in [i.rs1, i.rs2, i.rs3, i.rd] {
-                used[r as usize & 31] = true;
+                weight[r as usize & 31] += w;
             }
-            written[i.rd as usize & 31] = true;
         }
     }
-    used[0] = false;
-    written[0] = false;
+    weight[0] = 0;
+    let mut order: Vec<usize> = (1..32).filter(|&r| weight[r] > 0).collect();
+    order.sort_by_key(|&r| std::cmp::Reverse(weight[r]));
+    order.truncate(std::env::var("MKJIT_P").ok().and_then(|v| v.parse().ok()).unwrap_or(PROMOTED));
     let hart_flags = MemFlagsData::trusted().with_alias_region(Some(vmctx));
     let mut regs = [None; 32];
     for r in 1..32 {
-        if used[r] {
+        if order.contains(&r) {
             let v = b.declare_var(I64);
             let x = b.ins().load(I64, hart_flags, hart, (offsets::X + 8 * r) as i32);
             b.def_var(v, x);
@@ -225,25 +273,24 @@ fn build(b: &mut FunctionBuilder<'_>, region: &Region, bank: u8, cc: cranelift_c
     let clock = b.declare_var(I64);
     let c0 = b.ins().load(I64, hart_flags, hart, offsets::CLOCK as i32);
     b.def_var(clock, c0);
-    let deadline = b.ins().load(I64, hart_flags, hart, offsets::DEADLINE as i32);
     let bank_off = offsets::TLB + bank as usize * tlb::ENTRIES * tlb::ENTRY_SIZE;
     let tlb_base = b.ins().iadd_imm_s(hart, bank_off as i64);
-    let tlb_key = b.ins().load(I64, hart_flags, hart, (offsets::TLB_KEY + 8 * bank as usize) as i32);
-    let tlb_salt = b.ins().load(I64, hart_flags, hart, (offsets::TLB_SALT + 8 * bank as usize) as i32);
+    // The untranslated bank has no ASID: key and salt are always 0.
+    let (tlb_key, tlb_salt) = if bank == tlb::BANK_M {
+        (b.ins().iconst(I64, 0), b.ins().iconst(I64, 0))
+    } else {
+        (
+            b.ins().load(I64, hart_flags, hart, (offsets::TLB_KEY + 8 * bank as usize) as i32),
+            b.ins().load(I64, hart_flags, hart, (offsets::TLB_SALT + 8 * bank as usize) as i32),
+        )
+    };
 
-    let mk_sig = |n: usize| {
-        let mut s = Signature::new(cc);
-        for _ in 0..n {
-            s.params.push(AbiParam::new(I64));
-        }
-        s.returns.push(AbiParam::new(I64));
-        s
-    };
     let sigs = Sigs {
-        load: b.import_signature(mk_sig(4)),
-        store: b.import_signature(mk_sig(5)),
-        exec: b.import_signature(mk_sig(4)),
+        load: b.import_signature(trampoline::signature(trampoline::ARGS[0])),
+        store: b.import_signature(trampoline::signature(trampoline::ARGS[1])),
+        exec: b.import_signature(trampoline::signature(trampoline::ARGS[2])),
     };
+    let _ = cc;
 
     let exit = b.create_block();
     b.append_block_param(exit, I64);
@@ -255,8 +302,12 @@ fn build(b: &mut FunctionBuilder<'_>, region: &Region, bank: u8, cc: cranelift_c
     for blk in &region.blocks {
         blocks.insert(blk.start, b.create_block());
     }
-    let first = blocks[&region.entry];
-    b.ins().jump(first, &[]);
+    // The third argument selects the entry block.
+    let calls: Vec<_> = region.entries().map(|blk| b.func.dfg.block_call(blocks[&blk.start], &[])).collect();
+    let default = b.func.dfg.block_call(blocks[&region.entry], &[]);
+    let jt = b.create_jump_table(JumpTableData::new(default, &calls));
+    let index32 = b.ins().ireduce(types::I32, entry_index);
+    b.ins().br_table(index32, jt);
 
     let mut lx = Lx {
         b,
@@ -264,14 +315,18 @@ fn build(b: &mut FunctionBuilder<'_>, region: &Region, bank: u8, cc: cranelift_c
         ctx,
         regs,
         clock,
-        deadline,
+        local: [None; 32],
         tlb_base,
         tlb_key,
         tlb_salt,
         exit,
         trap,
+        dirty: [false; 32],
+        stubs: Vec::new(),
         blocks,
+        returns: region.blocks.iter().filter(|b| b.return_point).map(|b| b.start).take(MAX_RETURNS).collect(),
         sigs,
+        tramps,
         hart_flags,
         guest_flags: MemFlagsData::new().with_notrap().with_alias_region(Some(heap)),
         c: c0,
@@ -293,9 +348,9 @@ fn build(b: &mut FunctionBuilder<'_>, region: &Region, bank: u8, cc: cranelift_c
     let pc = lx.b.block_params(exit)[0];
     let clk = lx.b.block_params(exit)[1];
     for r in 1..32 {
-        if written[r] {
-            let v = lx.b.use_var(lx.regs[r].expect("written registers are used"));
-            lx.b.ins().store(hart_flags, v, hart, (offsets::X + 8 * r) as i32);
+        if let Some(v) = lx.regs[r] {
+            let x = lx.b.use_var(v);
+            lx.b.ins().store(hart_flags, x, hart, (offsets::X + 8 * r) as i32);
         }
     }
     lx.b.ins().store(hart_flags, pc, hart, offsets::PC as i32);
@@ -311,15 +366,23 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.switch_to_block(bb);
         let n = blk.insns.len() as i64;
         let c = self.b.use_var(self.clock);
+        if let Some(reach) = blk.check {
+            let need = self.b.ins().iadd_imm_s(c, reach as i64);
+            let deadline = self.b.ins().load(I64, self.hart_flags, self.hart, offsets::DEADLINE as i32);
+            let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, deadline);
+            let body = self.b.create_block();
+            let stub = self.exit_stub(blk.start, c);
+            self.b.set_cold_block(stub);
+            self.b.ins().brif(over, stub, &[], body, &[]);
+            self.fill_stubs();
+            self.b.switch_to_block(body);
+        }
         let c2 = self.b.ins().iadd_imm_s(c, n);
-        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, c2, self.deadline);
-        let body = self.b.create_block();
-        let start = self.b.ins().iconst(I64, blk.start as i64);
-        self.b.ins().brif(over, self.exit, &[start.into(), c.into()], body, &[]);
-        self.b.switch_to_block(body);
         self.b.def_var(self.clock, c2);
         self.c = c;
         self.blen = n;
+        self.dirty = [false; 32];
+        self.local = [None; 32];
         for (i, gi) in blk.insns.iter().enumerate() {
             self.idx = i as i64;
             if self.lower_insn(gi) == Flow::Ended {
@@ -351,16 +414,54 @@ impl<'a, 'f> Lx<'a, 'f> {
 
     /// Value of guest register `r`.
     pub fn x(&mut self, r: u8) -> Value {
-        match self.regs[r as usize] {
-            Some(v) if r != 0 => self.b.use_var(v),
-            _ => self.b.ins().iconst(I64, 0),
+        if r == 0 {
+            return self.b.ins().iconst(I64, 0);
         }
+        if let Some(v) = self.regs[r as usize] {
+            return self.b.use_var(v);
+        }
+        if let Some(v) = self.local[r as usize] {
+            return v;
+        }
+        let v = self.b.ins().load(I64, self.hart_flags, self.hart, (offsets::X + 8 * r as usize) as i32);
+        self.local[r as usize] = Some(v);
+        v
+    }
+
+    /// What is known about unpromoted registers, to restore after a side path
+    /// (values defined on a side path do not dominate the code after it).
+    pub fn fork(&self) -> [Option<Value>; 32] {
+        self.local
+    }
+
+    /// Restores what [`Lx::fork`] returned.
+    pub fn rejoin(&mut self, saved: [Option<Value>; 32]) {
+        self.local = saved;
     }
 
     /// Sets guest register `r` (writes to `x0` are dropped).
     pub fn set_x(&mut self, r: u8, v: Value) {
         if r != 0 {
-            self.b.def_var(self.regs[r as usize].expect("register declared"), v);
+            match self.regs[r as usize] {
+                Some(var) => self.b.def_var(var, v),
+                None => {
+                    self.local[r as usize] = Some(v);
+                    self.dirty[r as usize] = true;
+                }
+            }
+        }
+    }
+
+    /// Stores the unpromoted registers written since the start of the block to
+    /// `hart.x`. Every way out of a block does this first, so their values need
+    /// not stay live until the region's exits (promoted registers are stored
+    /// by the region's exit block).
+    pub fn sync_dirty(&mut self) {
+        for r in 1..32u8 {
+            if self.dirty[r as usize] {
+                let v = self.x(r);
+                self.b.ins().store(self.hart_flags, v, self.hart, (offsets::X + 8 * r as usize) as i32);
+            }
         }
     }
 
@@ -377,6 +478,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         if r != 0 {
             let v = self.b.ins().load(I64, self.hart_flags, self.hart, (offsets::X + 8 * r as usize) as i32);
             self.set_x(r, v);
+            self.dirty[r as usize] = false;
         }
     }
 
@@ -404,11 +506,6 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.ins().iadd_imm_s(self.c, self.idx)
     }
 
-    /// The clock after the current instruction retires.
-    pub fn clock_after(&mut self) -> Value {
-        self.b.ins().iadd_imm_s(self.c, self.idx + 1)
-    }
-
     /// Stores the clock a helper must see.
     pub fn sync_clock(&mut self) {
         let c = self.clock_before();
@@ -417,72 +514,85 @@ impl<'a, 'f> Lx<'a, 'f> {
 
     /// Ends the block with a jump to `pc`: a region block, or a region exit.
     pub fn goto(&mut self, pc: u64) {
-        let (blk, args) = self.target(pc);
-        self.b.ins().jump(blk, &args);
+        self.sync_dirty();
+        let blk = self.target(pc);
+        self.b.ins().jump(blk, &[]);
+        self.fill_stubs();
     }
 
-    /// The destination for control reaching `pc` at the end of the current block.
-    pub fn target(&mut self, pc: u64) -> (Block, Vec<BlockArg>) {
+    /// The region block starting at `pc`, if any.
+    pub fn block_at(&self, pc: u64) -> Option<Block> {
+        self.blocks.get(&pc).copied()
+    }
+
+    /// The destination for control reaching `pc` at the end of the current
+    /// block: its region block, or a stub leaving the region, filled in by
+    /// [`Lx::fill_stubs`] once the current block is terminated (so the pc
+    /// constant is only materialised on the way out).
+    pub fn target(&mut self, pc: u64) -> Block {
         match self.blocks.get(&pc) {
-            Some(&blk) => (blk, vec![]),
+            Some(&blk) => blk,
             None => {
-                let p = self.iconst(pc as i64);
                 let c = self.b.use_var(self.clock);
-                (self.exit, vec![p.into(), c.into()])
+                self.exit_stub(pc, c)
             }
         }
     }
 
-    /// Leaves the region after the current instruction with next pc `pc`.
-    pub fn exit_after(&mut self, pc: Value) {
-        let c = self.clock_after();
-        self.b.ins().jump(self.exit, &[pc.into(), c.into()]);
+    /// A stub leaving the region with `pc` and `clock` (see [`Lx::fill_stubs`]).
+    pub fn exit_stub(&mut self, pc: u64, clock: Value) -> Block {
+        let stub = self.b.create_block();
+        self.stubs.push((stub, pc, clock));
+        stub
     }
 
-    /// Leaves the region after the current instruction if `cond` is non-zero.
-    pub fn exit_after_if(&mut self, cond: Value, pc: Value) {
-        let c = self.clock_after();
+    /// Fills the exit stubs created since the current block was terminated.
+    pub fn fill_stubs(&mut self) {
+        for (stub, pc, clock) in std::mem::take(&mut self.stubs) {
+            self.b.switch_to_block(stub);
+            let p = self.iconst(pc as i64);
+            self.b.ins().jump(self.exit, &[p.into(), clock.into()]);
+        }
+    }
+
+    /// `ctx.leave`, set by the load helper.
+    pub fn leave_flag(&mut self) -> Value {
+        self.b.ins().load(I64, self.hart_flags, self.ctx, ctx_offsets::LEAVE)
+    }
+
+    /// Leaves the region (with the pc and clock a helper made final) if `cond` is non-zero.
+    pub fn leave_if(&mut self, cond: Value) {
         let cont = self.b.create_block();
-        self.b.ins().brif(cond, self.exit, &[pc.into(), c.into()], cont, &[]);
+        let stub = self.b.create_block();
+        self.b.set_cold_block(stub);
+        self.b.ins().brif(cond, stub, &[], cont, &[]);
+        self.b.switch_to_block(stub);
+        let saved = self.fork();
+        self.sync_dirty();
+        self.rejoin(saved);
+        self.b.ins().jump(self.trap, &[]);
         self.b.switch_to_block(cont);
-    }
-
-    /// Goes to the trap exit if the last helper set `ctx.trapped`.
-    pub fn check_trapped(&mut self) {
-        let t = self.b.ins().load(I64, self.hart_flags, self.ctx, ctx_offsets::TRAPPED);
-        self.trap_if(t);
-    }
-
-    /// Goes to the trap exit if `cond` is non-zero.
-    pub fn trap_if(&mut self, cond: Value) {
-        let cont = self.b.create_block();
-        self.b.ins().brif(cond, self.trap, &[], cont, &[]);
-        self.b.switch_to_block(cont);
-    }
-
-    /// `hart.exit` (u32, zero-extended).
-    pub fn exit_flags(&mut self) -> Value {
-        self.b.ins().uload32(self.hart_flags, self.hart, offsets::EXIT as i32)
     }
 
     // ---- helper calls ----
 
-    fn call(&mut self, sig: SigRef, f: usize, args: &[Value]) -> Value {
+    /// Calls a trampoline and returns the `ctx` field it stored the result in.
+    fn call(&mut self, sig: SigRef, f: usize, args: &[Value], result_at: i32) -> Value {
         let callee = self.iconst(f as i64);
-        let call = self.b.ins().call_indirect(sig, callee, args);
-        self.b.inst_results(call)[0]
+        self.b.ins().call_indirect(sig, callee, args);
+        self.b.ins().load(I64, self.hart_flags, self.ctx, result_at)
     }
 
-    pub fn call_load(&mut self, va: Value, size: u64, pc: u64) -> Value {
-        let (s, p) = (self.iconst(size as i64), self.iconst(pc as i64));
+    pub fn call_load(&mut self, va: Value, kind: u64, pc: u64, old: Value) -> Value {
+        let (k, p) = (self.iconst(kind as i64), self.iconst(pc as i64));
         let ctx = self.ctx;
-        self.call(self.sigs.load, helpers::load as *const () as usize, &[ctx, va, s, p])
+        self.call(self.sigs.load, self.tramps.load, &[ctx, va, k, p, old], ctx_offsets::VALUE)
     }
 
-    pub fn call_store(&mut self, va: Value, size: u64, v: Value, pc: u64) -> Value {
-        let (s, p) = (self.iconst(size as i64), self.iconst(pc as i64));
+    pub fn call_store(&mut self, va: Value, size_len: u64, v: Value, pc: u64) -> Value {
+        let (s, p) = (self.iconst(size_len as i64), self.iconst(pc as i64));
         let ctx = self.ctx;
-        self.call(self.sigs.store, helpers::store as *const () as usize, &[ctx, va, s, v, p])
+        self.call(self.sigs.store, self.tramps.store, &[ctx, va, s, v, p], ctx_offsets::LEAVE)
     }
 
     pub fn call_exec(&mut self, gi: &GuestInsn) -> Value {
@@ -490,6 +600,6 @@ impl<'a, 'f> Lx<'a, 'f> {
         let h = self.iconst(gi.handler as usize as i64);
         let p = self.iconst(gi.pc as i64);
         let ctx = self.ctx;
-        self.call(self.sigs.exec, helpers::exec as *const () as usize, &[ctx, insn, h, p])
+        self.call(self.sigs.exec, self.tramps.exec, &[ctx, insn, h, p], ctx_offsets::LEAVE)
     }
 }

@@ -143,6 +143,16 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     let t = lx.b.ins().band_imm_s(t, !1);
     let link = lx.iconst(gi.pc.wrapping_add(i.len as u64) as i64);
     lx.set_x(i.rd, link);
+    lx.sync_dirty();
+    // Return prediction: a target that is a return point of this region stays
+    // inside (the return point's block starts with a deadline check).
+    for rp in lx.returns.clone() {
+        let hit = lx.ins().icmp_imm_s(IntCC::Equal, t, rp as i64);
+        let next = lx.b.create_block();
+        let blk = lx.block_at(rp).expect("return points are region blocks");
+        lx.ins().brif(hit, blk, &[], next, &[]);
+        lx.b.switch_to_block(next);
+    }
     // Block-end clock: the whole block has retired.
     let c = lx.b.use_var(lx.clock);
     lx.b.ins().jump(lx.exit, &[t.into(), c.into()]);
@@ -163,8 +173,10 @@ fn trans_branch(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
         _ => IntCC::UnsignedGreaterThanOrEqual,
     };
     let cond = lx.b.ins().icmp(cc, a, b);
-    let (tb, targs) = lx.target(gi.pc.wrapping_add(i.imm as u64));
-    let (fb, fargs) = lx.target(gi.pc.wrapping_add(i.len as u64));
-    lx.b.ins().brif(cond, tb, &targs, fb, &fargs);
+    lx.sync_dirty();
+    let tb = lx.target(gi.pc.wrapping_add(i.imm as u64));
+    let fb = lx.target(gi.pc.wrapping_add(i.len as u64));
+    lx.b.ins().brif(cond, tb, &[], fb, &[]);
+    lx.fill_stubs();
     Flow::Ended
 }

@@ -21,7 +21,7 @@ pub fn boot(elf: &[u8]) -> Machine {
 
 /// A JIT that compiles a block start the `threshold`-th time it runs.
 pub fn jit(threshold: u32) -> Jit {
-    Jit::with_config(JitConfig { threshold, ..JitConfig::default() }).expect("JIT starts")
+    Jit::with_config(JitConfig { threshold, count_resumptions: true, ..JitConfig::default() }).expect("JIT starts")
 }
 
 /// Architectural state compared between engines.
@@ -116,6 +116,8 @@ pub struct Lockstep {
     pub outcome: Outcome,
     pub stops: u64,
     pub insns: u64,
+    /// Clock slots that ran in compiled code.
+    pub jit_clock: u64,
 }
 
 /// Runs `a` on the interpreter and `b` on `jit` in chunks of 1..=`max_step`
@@ -159,7 +161,11 @@ pub fn lockstep_machines(
                     let i = a.bus.ram.bytes().iter().zip(b.bus.ram.bytes()).position(|(x, y)| x != y).unwrap_or(0);
                     return Err(format!("RAM differs at the end, first at pa {:#x}", 0x8000_0000u64 + i as u64));
                 }
-                return Ok(Lockstep { outcome: o, stops, insns: a.hart.clock });
+                let st = jit.jit_stats();
+                if st.compile_failures != 0 {
+                    return Err(format!("{} regions failed to compile, last: {:?}", st.compile_failures, st.last_error));
+                }
+                return Ok(Lockstep { outcome: o, stops, insns: a.hart.clock, jit_clock: st.jit_clock });
             }
         }
     }

@@ -1,0 +1,80 @@
+//! Trampolines from generated code to the `extern "C"` helpers.
+//!
+//! Generated code calls helpers in Cranelift's `preserve_all` convention: the
+//! call clobbers no register, so the register allocator need not spill the
+//! guest registers it keeps in host registers around every slow path (which
+//! is most of what made compiling slow). Each trampoline saves what the C
+//! call clobbers, calls the helper, and stores its result in the
+//! [`Ctx`](crate::helpers::Ctx) (`value` for loads, `leave` otherwise).
+
+use super::{LowerError, I64};
+use crate::arena::CodeArena;
+use crate::helpers::{self, ctx_offsets};
+use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, MemFlagsData, Signature, UserFuncName};
+use cranelift_codegen::isa::{CallConv, TargetIsa};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+/// Addresses of the trampolines.
+#[derive(Clone, Copy, Debug)]
+pub struct Trampolines {
+    /// `(ctx, va, kind, pc, old)`, result in `ctx.value`, leave flag in `ctx.leave`.
+    pub load: usize,
+    /// `(ctx, va, size_len, v, pc)`, leave flag in `ctx.leave`.
+    pub store: usize,
+    /// `(ctx, insn, handler, pc)`, leave flag in `ctx.leave`.
+    pub exec: usize,
+}
+
+/// Number of arguments of each trampoline.
+pub const ARGS: [usize; 3] = [5, 5, 4];
+
+/// The signature generated code calls a trampoline with.
+pub fn signature(args: usize) -> Signature {
+    let mut s = Signature::new(CallConv::PreserveAll);
+    s.params.extend((0..args).map(|_| AbiParam::new(I64)));
+    s
+}
+
+fn build(isa: &dyn TargetIsa, target: usize, args: usize, result_at: i32) -> Result<Vec<u8>, LowerError> {
+    let mut ctx = Context::new();
+    ctx.func = Function::with_name_signature(UserFuncName::user(0, 1), signature(args));
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let params = b.block_params(entry).to_vec();
+        let mut c = Signature::new(isa.default_call_conv());
+        c.params.extend((0..args).map(|_| AbiParam::new(I64)));
+        c.returns.push(AbiParam::new(I64));
+        let sig = b.import_signature(c);
+        let callee = b.ins().iconst(I64, target as i64);
+        let call = b.ins().call_indirect(sig, callee, &params);
+        let r = b.inst_results(call)[0];
+        b.ins().store(MemFlagsData::trusted(), r, params[0], result_at);
+        b.ins().return_(&[]);
+        b.seal_all_blocks();
+        b.finalize(isa.frontend_config());
+    }
+    let mut ctrl = Default::default();
+    let compiled = ctx.compile(isa, &mut ctrl).map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
+    if !compiled.buffer.relocs().is_empty() {
+        return Err(LowerError::Relocs(compiled.buffer.relocs().len()));
+    }
+    Ok(compiled.code_buffer().to_vec())
+}
+
+/// Compiles the trampolines into `arena`.
+pub fn install(isa: &dyn TargetIsa, arena: &mut CodeArena) -> Result<Trampolines, LowerError> {
+    let mut put = |target: usize, args: usize, at: i32| -> Result<usize, LowerError> {
+        let code = build(isa, target, args, at)?;
+        arena.install(&code).map(|p| p as usize).ok_or(LowerError::Codegen("trampoline arena full".into()))
+    };
+    Ok(Trampolines {
+        load: put(helpers::load as *const () as usize, ARGS[0], ctx_offsets::VALUE)?,
+        store: put(helpers::store as *const () as usize, ARGS[1], ctx_offsets::LEAVE)?,
+        exec: put(helpers::exec as *const () as usize, ARGS[2], ctx_offsets::LEAVE)?,
+    })
+}

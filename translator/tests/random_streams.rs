@@ -1,0 +1,204 @@
+//! Random instruction streams generated from the encoding table: ALU, M,
+//! branch, jump, load and store rows (standard and compressed) with random
+//! operands over a small data area that straddles a page boundary, wrapped in
+//! a loop so the JIT compiles them into host loops. Each program runs in
+//! lockstep on the interpreter and the JIT.
+
+mod common;
+
+use common::{boot, jit, lockstep_machines, Rng};
+use mkjit_runtime::elfgen::ElfBuilder;
+use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::{Fields, Format, InsnDef, IsaSet, IsaTable, Op};
+use mkjit_runtime::machine::Outcome;
+
+const BASE: u64 = 0x8000_0000;
+/// Data area: 8 KiB at BASE + 1 MiB; x8 points at its middle (a page boundary).
+const DATA: u64 = BASE + 0x10_0000;
+const SP: u8 = 2;
+const S0: u8 = 8;
+const LOOP: u8 = 30;
+/// Registers random instructions must not write.
+const RESERVED: [u8; 3] = [SP, S0, LOOP];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Plain,
+    Branch,
+    Jal,
+    Mem,
+}
+
+fn kind(d: &InsnDef) -> Option<Kind> {
+    use Op::*;
+    if !matches!(d.set, IsaSet::I | IsaSet::M | IsaSet::C) {
+        return None;
+    }
+    Some(match d.op {
+        Beq | Bne | Blt | Bge | Bltu | Bgeu => Kind::Branch,
+        Jal => Kind::Jal,
+        Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd => Kind::Mem,
+        Jalr | Ecall | Ebreak | Fence => return None,
+        _ => Kind::Plain,
+    })
+}
+
+fn random_value(rng: &mut Rng) -> i64 {
+    match rng.below(8) {
+        0 => 0,
+        1 => -1,
+        2 => i64::MIN,
+        3 => i32::MIN as i64,
+        4 => rng.below(64) as i64 - 32,
+        5 => (rng.next() as i32) as i64,
+        _ => rng.next() as i64,
+    }
+}
+
+/// Random operands for row `d` that encode, or `None` after many tries.
+fn operands(t: &IsaTable, d: &InsnDef, rng: &mut Rng, k: Kind) -> Option<(u32, Fields)> {
+    for _ in 0..4000 {
+        let reg = |rng: &mut Rng| if rng.below(2) == 0 { 8 + rng.below(8) as u8 } else { rng.below(32) as u8 };
+        let mut f = Fields { rd: reg(rng), rs1: reg(rng), rs2: reg(rng), rs3: 0, imm: 0 };
+        if rng.below(2) == 0 {
+            f.rs1 = f.rd;
+        }
+        f.imm = match rng.below(4) {
+            0 => rng.below(64) as i64 - 32,
+            1 => rng.below(4096) as i64 - 2048,
+            2 => (rng.below(64) * 8) as i64,
+            _ => (rng.next() as i32 as i64) & !0xfff,
+        };
+        if k == Kind::Mem {
+            f.rs1 = if matches!(d.format, Format::CLwsp | Format::CLdsp | Format::CSwsp | Format::CSdsp) {
+                SP
+            } else {
+                S0
+            };
+            if matches!(d.format, Format::I | Format::S) {
+                f.imm = rng.below(4096) as i64 - 2048;
+            }
+        }
+        if k == Kind::Branch || k == Kind::Jal {
+            f.imm = 0;
+            if k == Kind::Jal {
+                f.rd = if d.format == Format::CJ { 0 } else { f.rd };
+            }
+            if d.format == Format::CBranch {
+                f.rs2 = 0;
+            }
+        }
+        if let Ok(w) = t.encode(d.name, f) {
+            // Stores have no rd; other rows must not write a reserved register.
+            let dec = t.decode(w, mkjit_runtime::isa::decode::SetMask::CORE)?;
+            let writes = !matches!(d.op, Op::Sb | Op::Sh | Op::Sw | Op::Sd) && !matches!(k, Kind::Branch);
+            if writes && RESERVED.contains(&dec.rd) {
+                continue;
+            }
+            return Some((w, dec.fields()));
+        }
+    }
+    None
+}
+
+struct Item {
+    row: usize,
+    fields: Fields,
+    len: u64,
+    /// For branches and jumps: index of the target item.
+    target: Option<usize>,
+}
+
+/// Builds one random program; returns its ELF image.
+fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
+    let rows: Vec<(usize, Kind)> = t.rows().iter().enumerate().filter_map(|(i, d)| kind(d).map(|k| (i, k))).collect();
+    let mut items: Vec<Item> = Vec::new();
+    while items.len() < n {
+        let (ri, k) = rows[rng.below(rows.len() as u64) as usize];
+        let d = &t.rows()[ri];
+        let Some((_, fields)) = operands(t, d, rng, k) else { continue };
+        items.push(Item { row: ri, fields, len: d.pattern.len as u64, target: None });
+    }
+    // Forward targets a few items ahead (always in range), or the loop tail.
+    let count = items.len();
+    for i in 0..count {
+        if matches!(kind(&t.rows()[items[i].row]), Some(Kind::Branch | Kind::Jal)) {
+            items[i].target = Some((i + 1 + rng.below(6) as usize).min(count));
+        }
+    }
+    let mut a = Asm::new(t);
+    for r in 1..32u8 {
+        if !RESERVED.contains(&r) {
+            a.li(r, random_value(rng));
+        }
+    }
+    a.li(S0, (DATA + 0x1000) as i64);
+    a.li(SP, DATA as i64);
+    a.li(LOOP, iterations);
+    let body = a.here() as u64;
+    let mut offs = Vec::with_capacity(count + 1);
+    let mut o = body;
+    for it in &items {
+        offs.push(o);
+        o += it.len;
+    }
+    offs.push(o);
+    for (i, it) in items.iter().enumerate() {
+        let d = &t.rows()[it.row];
+        let mut f = it.fields;
+        if let Some(ti) = it.target {
+            f.imm = offs[ti] as i64 - offs[i] as i64;
+        }
+        let w = t.encode(d.name, f).unwrap_or_else(|e| panic!("re-encode {}: {e}", d.name));
+        if it.len == 2 {
+            a.code.extend_from_slice(&(w as u16).to_le_bytes());
+        } else {
+            a.code.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+    // Loop tail: counter down, back to the body.
+    a.emit("addi", LOOP, LOOP, 0, -1);
+    let here = a.here();
+    a.emit("bne", 0, LOOP, 0, body as i64 - here);
+    a.li(5, 0x10_0000);
+    a.li(6, 0x5555);
+    a.emit("sw", 0, 5, 6, 0);
+    let spin = a.here();
+    a.emit("jal", 0, 0, 0, spin - spin);
+    ElfBuilder::new(BASE, a.code).build()
+}
+
+#[test]
+fn random_streams_agree_with_the_interpreter() {
+    let t = IsaTable::core();
+    let mut failures = Vec::new();
+    let (mut total, mut jitted) = (0u64, 0u64);
+    for seed in 1..=60u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let n = 20 + rng.below(120) as usize;
+        let iterations = 1 + rng.below(40) as i64;
+        let elf = program(&t, &mut rng, n, iterations);
+        let mut a = boot(&elf);
+        let mut b = boot(&elf);
+        let mut data = vec![0u8; 0x2000];
+        for byte in data.iter_mut() {
+            *byte = rng.next() as u8;
+        }
+        for m in [&mut a, &mut b] {
+            m.bus.ram.slice_mut(DATA, 0x2000).expect("data area in RAM").copy_from_slice(&data);
+        }
+        let mut j = jit(1 + (seed % 3) as u32);
+        match lockstep_machines(a, b, &mut j, 2_000_000, 1 + seed * 97 % 2000, seed) {
+            Ok(r) if r.outcome == Outcome::Exit(0) => {
+                total += r.insns;
+                jitted += r.jit_clock;
+            }
+            Ok(r) => failures.push(format!("seed {seed}: ended with {:?} after {} insns", r.outcome, r.insns)),
+            Err(e) => failures.push(format!("seed {seed}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{} random programs diverged:\n{}", failures.len(), failures.join("\n"));
+    let share = jitted as f64 / total.max(1) as f64;
+    eprintln!("{total} clock slots, {:.1}% in compiled code", share * 100.0);
+    assert!(share > 0.5, "only {:.1}% ran in compiled code", share * 100.0);
+}

@@ -1,0 +1,97 @@
+//! Self-modifying code: a hot loop overwrites one of its own instructions
+//! halfway through; the JIT must drop the stale translation and run the new
+//! instruction, exactly like the interpreter.
+
+mod common;
+
+use common::{boot, jit, lockstep_machines, run_to_end};
+use mkjit_runtime::elfgen::ElfBuilder;
+use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::{Fields, IsaTable};
+use mkjit_runtime::machine::Outcome;
+
+const BASE: u64 = 0x8000_0000;
+const A0: u8 = 10;
+const S0: u8 = 8;
+const S1: u8 = 9;
+const S2: u8 = 18;
+const T0: u8 = 5;
+const T1: u8 = 6;
+const T2: u8 = 7;
+const T3: u8 = 28;
+const T4: u8 = 29;
+
+/// The program: 200 iterations of `a0 += 1`; after 100, the `addi` is rewritten
+/// to `a0 += 16` (with or without `fence.i`). Exit 0 iff a0 == 1700.
+fn program(with_fence: bool) -> Vec<u8> {
+    let t = IsaTable::core();
+    let new_word = t.encode("addi", Fields { rd: A0, rs1: A0, rs2: 0, rs3: 0, imm: 16 }).expect("encodes");
+    // Two passes: the first finds the label offsets (all instructions are 4 bytes).
+    let mut labels = [0i64; 4]; // patch, skip, fail, (unused)
+    let mut code = Vec::new();
+    for _ in 0..2 {
+        let mut a = Asm::new(&t);
+        a.li(A0, 0);
+        a.li(S0, 0);
+        a.li(S1, 200);
+        a.li(S2, 100);
+        let here = a.here();
+        a.emit("auipc", T2, 0, 0, 0);
+        a.emit("addi", T2, T2, 0, labels[0] - here);
+        a.li(T3, new_word as i32 as i64);
+        let patch = a.here();
+        a.emit("addi", A0, A0, 0, 1);
+        a.emit("addi", S0, S0, 0, 1);
+        let here = a.here();
+        a.emit("bne", 0, S0, S2, labels[1] - here);
+        a.emit("sw", 0, T2, T3, 0);
+        if with_fence {
+            a.emit("fence.i", 0, 0, 0, 0);
+        }
+        let skip = a.here();
+        a.emit("blt", 0, S0, S1, patch - skip);
+        a.li(T4, 1700);
+        let here = a.here();
+        a.emit("bne", 0, A0, T4, labels[2] - here);
+        a.li(T0, 0x10_0000);
+        a.li(T1, 0x5555);
+        a.emit("sw", 0, T0, T1, 0);
+        let fail = a.here();
+        a.li(T0, 0x10_0000);
+        a.li(T1, (1 << 16) | 0x3333);
+        a.emit("sw", 0, T0, T1, 0);
+        a.emit("jal", 0, 0, 0, 0);
+        labels = [patch, skip, fail, 0];
+        code = a.code;
+    }
+    ElfBuilder::new(BASE, code).build()
+}
+
+#[test]
+fn overwritten_instruction_in_a_hot_loop_takes_effect() {
+    for fence in [true, false] {
+        let elf = program(fence);
+        let (o, _) = run_to_end(&elf, &mut mkjit_runtime::interp::Interp::new(), 100_000);
+        assert_eq!(o, Outcome::Exit(0), "the program itself is right (interpreter), fence.i {fence}");
+        for threshold in [1, 5, 50] {
+            let mut j = jit(threshold);
+            let (o, _) = run_to_end(&elf, &mut j, 100_000);
+            assert_eq!(o, Outcome::Exit(0), "JIT, threshold {threshold}, fence.i {fence}");
+            assert!(j.jit_stats().compiles > 0, "the loop was compiled");
+            assert_eq!(j.jit_stats().compile_failures, 0);
+            assert!(j.jit_stats().suspected > 0, "the write to a translated page was noticed");
+        }
+    }
+}
+
+#[test]
+fn self_modifying_loop_agrees_in_lockstep() {
+    for fence in [true, false] {
+        let elf = program(fence);
+        for step in [1, 7, 100] {
+            let mut j = jit(2);
+            let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 100_000, step, 3).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.outcome, Outcome::Exit(0));
+        }
+    }
+}
