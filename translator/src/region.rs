@@ -195,6 +195,9 @@ impl Region {
     }
 }
 
+/// Whether every block of a region is an entry point.
+pub const ALL_ENTRIES: bool = true;
+
 /// Whether `op` ends a straight-line block (control transfer, trap, or a
 /// system instruction whose successor must re-check the exit flags).
 pub fn ends_block(insn: &Insn) -> bool {
@@ -293,7 +296,7 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, hot: &dyn Fn(u64) -> 
         blocks.push(GuestBlock {
             start: l,
             insns,
-            entry: entries.contains(&l),
+            entry: ALL_ENTRIES || entries.contains(&l),
             return_point: returns.contains(&l),
             check: None,
             depth: 0,
