@@ -36,6 +36,12 @@ struct Cli {
 enum Command {
     /// Boot a bare-metal RV64 ELF on the `virt` board.
     Run(RunArgs),
+    /// Run the benchmark suite (workloads x images x engines x cost models) and write results and reports.
+    Bench(mkjit_bench::cli::BenchArgs),
+    /// Compare two benchmark results; exit code 3 when a deterministic metric regressed.
+    Compare(mkjit_bench::cli::CompareArgs),
+    /// Merge the results of sharded `mkjit bench --shard I/N` runs.
+    Merge(mkjit_bench::cli::MergeArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -64,7 +70,7 @@ struct RunArgs {
     #[arg(long = "append", default_value = "")]
     append: String,
     /// Execution engine.
-    #[arg(long, value_enum, default_value = "interp")]
+    #[arg(long, value_enum, default_value = "jit")]
     engine: EngineKind,
     /// Stop the guest after this many instructions (exit code 124).
     #[arg(long = "max-insns", value_name = "N")]
@@ -203,10 +209,34 @@ fn run(args: RunArgs) -> Result<u8> {
     })
 }
 
+/// Engines (and, once registered, extensions) for `mkjit bench`; the suite
+/// itself does not depend on the code generator.
+fn bench_host() -> mkjit_bench::Host {
+    mkjit_bench::Host::new().with_engine(
+        "jit",
+        Box::new(|| mkjit_translator::Jit::new().map(|j| Box::new(j) as Box<dyn Engine>).map_err(|e| e.to_string())),
+    )
+    // The extension registry plugs in here: `.with_extensions(Box::new(|m, names| ...))`.
+}
+
+/// Exit code of a bench command; usage errors exit with 2 like clap's.
+fn bench_exit(r: Result<u8, mkjit_bench::BenchError>) -> Result<u8> {
+    match r {
+        Err(mkjit_bench::BenchError::Usage(msg)) => {
+            eprintln!("mkjit: error: {msg}");
+            Ok(2)
+        }
+        other => Ok(other?),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse_from(qemu_compatible_args());
     let result = match cli.command {
         Command::Run(a) => run(a),
+        Command::Bench(a) => bench_exit(mkjit_bench::cli::bench(&a, &bench_host())),
+        Command::Compare(a) => bench_exit(mkjit_bench::cli::compare_cmd(&a)),
+        Command::Merge(a) => bench_exit(mkjit_bench::cli::merge_cmd(&a)),
     };
     match result {
         Ok(code) => ExitCode::from(code),

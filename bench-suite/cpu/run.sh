@@ -95,6 +95,11 @@ if [[ -z "$mkjit" ]]; then
   fi
 fi
 [[ -x "$mkjit" ]] || { echo "run.sh: mkjit binary not found: $mkjit" >&2; exit 2; }
+# Run a private copy, so that a rebuild of target/release/mkjit while the
+# benchmarks run cannot mix two versions in one table.
+mkjit_desc="$mkjit ($(date -r "$mkjit" '+%Y-%m-%d %H:%M:%S' 2>/dev/null), $(wc -c <"$mkjit") bytes)"
+cp "$mkjit" "$work/mkjit" || exit 1
+mkjit="$work/mkjit"
 
 # An engine is available when `mkjit run --help` lists it as a value of
 # --engine and mkjit accepts it on a real run (exit code 2 = usage error).
@@ -185,6 +190,15 @@ run_one() {
       ;;
   esac
   printf '  %-28s %s\n' "$key" "${T[$key]}" >&2
+  sample_load
+}
+
+# The highest 1-minute load average seen between runs.
+max_load=0
+sample_load() {
+  local l
+  l=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null) || return 0
+  max_load=$(awk -v a="$max_load" -v b="$l" 'BEGIN { print (b > a) ? b : a }')
 }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
@@ -359,7 +373,8 @@ if (( ${#engine_list[@]} )); then
 fi
 
 echo
-echo "host: $(nproc 2>/dev/null || echo '?') cpus, load average before: ${load_before:-?}, after: ${load_after:-?}"
+echo "mkjit: $mkjit_desc"
+echo "host: $(nproc 2>/dev/null || echo '?') cpus; load average before: ${load_before:-?}, after: ${load_after:-?}; highest 1-min load between runs: $max_load"
 if (( failures )); then
   echo "FAILED: $failures run(s) failed their self-check or timed out (logs: ${logs:-rerun with --logs DIR})"
   exit 1

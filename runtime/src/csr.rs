@@ -244,7 +244,7 @@ impl Machine {
             0x3a0..=0x3af if n % 2 == 0 => c.pmpcfg[((n - 0x3a0) / 2) as usize],
             0x3b0..=0x3ef => c.pmpaddr[(n - 0x3b0) as usize],
             0xc03..=0xc1f | 0xb03..=0xb1f | 0x323..=0x33f => 0,
-            _ => return Err(CsrDenied),
+            _ => return self.ext.csr_read.and_then(|hook| hook(self, n)).unwrap_or(Err(CsrDenied)),
         })
     }
 
@@ -253,6 +253,7 @@ impl Machine {
         self.csr_check(n, true)?;
         let cycles = self.cycles();
         let csr_cost = self.class_cost(crate::cost::Class::Csr);
+        let medeleg_mask = MEDELEG_MASK | self.ext.medeleg_mask;
         if n == SATP {
             self.hart.cycles += self.costs.satp_write;
         }
@@ -286,7 +287,7 @@ impl Machine {
             }
             MSTATUS => h.set_mstatus(v, mstatus::M_WRITABLE),
             MISA_CSR => {}
-            MEDELEG => c.medeleg = v & MEDELEG_MASK,
+            MEDELEG => c.medeleg = v & medeleg_mask,
             MIDELEG => c.mideleg = v & MIDELEG_MASK,
             MIE => c.mie = v & MIE_MASK,
             MTVEC => c.mtvec = legal_tvec(v),
@@ -307,7 +308,10 @@ impl Machine {
             0x3a0..=0x3af if n % 2 == 0 => c.pmpcfg[((n - 0x3a0) / 2) as usize] = v,
             0x3b0..=0x3ef => c.pmpaddr[(n - 0x3b0) as usize] = v & ((1 << 54) - 1),
             0xb03..=0xb1f | 0x323..=0x33f => {}
-            _ => return Err(CsrDenied),
+            _ => match self.ext.csr_write.and_then(|hook| hook(self, n, v)) {
+                Some(r) => r?,
+                None => return Err(CsrDenied),
+            },
         }
         self.hart.exit |= crate::hart::exit::IRQ_CHECK;
         Ok(())

@@ -21,6 +21,7 @@ pub mod cost;
 pub mod csr;
 pub mod devices;
 pub mod elfgen;
+pub mod ext;
 pub mod fdt;
 pub mod hart;
 pub mod htif;

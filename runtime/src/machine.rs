@@ -104,6 +104,8 @@ pub struct Machine {
     pub bench: Option<crate::benchdev::BenchDevice>,
     /// Handlers of instruction sets registered from outside the core, by set number.
     custom: Vec<Option<crate::interp::Handler>>,
+    /// State and hooks of extensions registered from outside the core (see [`crate::ext`]).
+    pub ext: crate::ext::ExtHooks,
 }
 
 impl Machine {
@@ -152,6 +154,7 @@ impl Machine {
             interactive: false,
             waiting: false,
             custom: Vec::new(),
+            ext: crate::ext::ExtHooks::new(),
             bench: cfg_bench.then(crate::benchdev::BenchDevice::default),
             costs: cfg_costs,
         })
@@ -180,10 +183,11 @@ impl Machine {
     pub fn raise(&mut self, e: trap::Exception, pc: u64) {
         self.stats.trap(e.cause);
         if self.trace.int {
+            let name = self.ext.cause_name(e.cause).unwrap_or(e.name());
             self.trace.line(format_args!(
                 "int: exception {} ({}) at pc {pc:#x} tval {:#x} [{}]",
                 e.cause,
-                e.name(),
+                name,
                 e.tval,
                 self.hart.prv.letter()
             ));
@@ -223,7 +227,8 @@ impl Machine {
         let timer = self.bus.devices.next_deadline(now).saturating_mul(ipt);
         let poll = (self.hart.clock / POLL_INTERVAL + 1) * POLL_INTERVAL;
         let limit = self.max_insns.unwrap_or(u64::MAX);
-        timer.min(poll).min(limit).max(self.hart.clock + 1)
+        let ext = self.ext.interrupt.map_or(u64::MAX, |h| (h.deadline)(self));
+        timer.min(poll).min(limit).min(ext).max(self.hart.clock + 1)
     }
 
     /// Runs the guest on `engine` until it exits, hits the instruction limit, or deadlocks.
@@ -242,11 +247,13 @@ impl Machine {
                 self.hart.mip_hw = self.bus.devices.interrupt_bits(self.mtime());
             }
             if self.waiting {
-                if self.hart.mip() & self.hart.csr.mie != 0 {
+                let ext_wake = self.ext.interrupt.is_some_and(|h| (h.wakes)(self));
+                if self.hart.mip() & self.hart.csr.mie != 0 || ext_wake {
                     self.waiting = false;
                 } else {
                     let next = self.next_deadline();
-                    let timer = self.bus.devices.next_deadline(self.mtime());
+                    let ext_deadline = self.ext.interrupt.map_or(u64::MAX, |h| (h.deadline)(self));
+                    let timer = self.bus.devices.next_deadline(self.mtime()).min(ext_deadline);
                     let can_wake = timer != u64::MAX || self.interactive;
                     if !can_wake {
                         return Outcome::Deadlock { pc: self.hart.pc };
@@ -293,7 +300,11 @@ impl Machine {
 
     /// `--stats` report for a run on `engine`.
     pub fn stats_report(&self, engine: &dyn Engine) -> String {
-        self.stats.report(self.hart.instret(), self.hart.clock, &engine.stats())
+        let mut lines = engine.stats();
+        if let Some(h) = self.ext.stats {
+            lines.extend(h(self));
+        }
+        self.stats.report_with_names(self.hart.instret(), self.hart.clock, &lines, &self.ext.cause_names)
     }
 
     /// Writes a QEMU-style register dump to the log.

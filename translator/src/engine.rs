@@ -21,6 +21,7 @@ use crate::arena::{ArenaError, CodeArena};
 use crate::helpers::Ctx;
 use crate::lower::{Compiler, LowerError, Want};
 use crate::region::{self, Region};
+use mkjit_runtime::cost::{Class, CLASSES};
 use mkjit_runtime::hart::{exit, Hart};
 use mkjit_runtime::interp::Interp;
 use mkjit_runtime::machine::{Engine, Machine};
@@ -186,6 +187,8 @@ pub struct Jit {
     stopped_at: u64,
     /// `/tmp/perf-PID.map` for `perf` when `MKJIT_PERF_MAP` is set.
     perf_map: Option<std::fs::File>,
+    /// Class costs the cached code was compiled with.
+    costs: Option<[u64; CLASSES.len()]>,
 }
 
 fn fast_index(k: &Key) -> usize {
@@ -211,6 +214,7 @@ impl Jit {
             fast: vec![None; FAST],
             stats: JitStats::default(),
             stopped_at: u64::MAX,
+            costs: None,
             perf_map: std::env::var_os("MKJIT_PERF_MAP")
                 .and_then(|_| std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id())).ok()),
         })
@@ -219,6 +223,15 @@ impl Jit {
     /// Counters.
     pub fn jit_stats(&self) -> &JitStats {
         &self.stats
+    }
+
+    /// The cost model's class costs, indexed by `Class as usize`.
+    fn class_costs(m: &Machine) -> [u64; CLASSES.len()] {
+        let mut c = [0; CLASSES.len()];
+        for class in CLASSES {
+            c[class as usize] = m.class_cost(class);
+        }
+        c
     }
 
     fn key(m: &Machine, va: u64, pa: u64) -> Key {
@@ -295,7 +308,9 @@ impl Jit {
         let guest = region::discover(m, key.va, key.pa, self.cfg.region_cap, &hot);
         let want = Want { ir: m.trace.op, asm: m.trace.out_asm };
         let bank = m.hart.data_bank;
-        let result = self.compiler.compile(&guest, bank, want);
+        let costs = Self::class_costs(m);
+        let cost = |op| costs[Class::of(op) as usize];
+        let result = self.compiler.compile(&guest, bank, &cost, want);
         let out = match result {
             Ok(c) => c,
             Err(LowerError::Empty) => {
@@ -438,6 +453,19 @@ impl Engine for Jit {
     }
 
     fn run(&mut self, m: &mut Machine) {
+        if m.trace.exec || m.trace.cpu {
+            // Per-block logs describe interpreter blocks: keep them complete.
+            self.interp.run(m);
+            return;
+        }
+        // Compiled code bakes in the cost model's class costs.
+        let costs = Self::class_costs(m);
+        if self.costs != Some(costs) {
+            if self.costs.is_some() {
+                self.flush();
+            }
+            self.costs = Some(costs);
+        }
         let mut resumed = m.hart.pc == self.stopped_at && !self.cfg.count_resumptions;
         while m.hart.clock < m.hart.deadline && m.hart.exit & !exit::IRQ_CHECK == 0 {
             let (pc, clock) = (m.hart.pc, m.hart.clock);

@@ -22,6 +22,7 @@
 //! only writes back registers. It reports this in [`Ctx::leave`] (loads) or
 //! its return value (stores, `exec`).
 
+use mkjit_runtime::cost::Class;
 use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::Insn;
 use mkjit_runtime::machine::Machine;
@@ -50,13 +51,14 @@ pub const fn load_kind(size: u64, signed: bool, len: u8) -> u64 {
     size | (signed as u64) << 8 | (len as u64) << 16
 }
 
-/// Finishes an instruction that retired at `pc` with next pc `next`: when
-/// `hart.exit` is set (or `always`), makes `pc`/`clock` final for leaving the
-/// region and returns true.
-fn retire_and_check(m: &mut Machine, next: u64, always: bool) -> bool {
+/// Finishes an instruction of `class` that retired with next pc `next`: when
+/// `hart.exit` is set (or `always`), makes `pc`, `clock` and `cycles` final for
+/// leaving the region and returns true.
+fn retire_and_check(m: &mut Machine, next: u64, class: Class, always: bool) -> bool {
     if m.hart.exit != 0 || always {
         m.hart.pc = next;
         m.hart.clock += 1;
+        m.hart.cycles += m.class_cost(class);
         return true;
     }
     false
@@ -77,7 +79,7 @@ pub unsafe extern "C" fn load(ctx: *mut Ctx, va: u64, kind: u64, pc: u64, old: u
         Ok(v) => {
             let sh = 64 - 8 * size as u32;
             let v = if kind >> 8 & 1 == 1 { (((v << sh) as i64) >> sh) as u64 } else { v };
-            ctx.leave = retire_and_check(m, pc.wrapping_add(kind >> 16), false) as u64;
+            ctx.leave = retire_and_check(m, pc.wrapping_add(kind >> 16), Class::Load, false) as u64;
             v
         }
         Err(e) => {
@@ -98,7 +100,7 @@ pub unsafe extern "C" fn store(ctx: *mut Ctx, va: u64, size_len: u64, v: u64, pc
     // SAFETY: as above.
     let m = unsafe { &mut *ctx.machine };
     match m.store_slow(va, size_len & 0xff, v) {
-        Ok(()) => retire_and_check(m, pc.wrapping_add(size_len >> 16), false) as u64,
+        Ok(()) => retire_and_check(m, pc.wrapping_add(size_len >> 16), Class::Store, false) as u64,
         Err(e) => {
             m.raise(e, pc);
             1
@@ -125,7 +127,7 @@ pub unsafe extern "C" fn exec(ctx: *mut Ctx, insn: *const Insn, handler: usize, 
     match h(m, insn, pc) {
         Ok(next) => {
             let jumped = next != pc.wrapping_add(insn.len as u64);
-            retire_and_check(m, next, jumped || insn.op.is_control()) as u64
+            retire_and_check(m, next, Class::of(insn.op), jumped || insn.op.is_control()) as u64
         }
         Err(e) => {
             m.raise(e, pc);

@@ -73,3 +73,26 @@ fn upstream_isa_tests_agree_in_lockstep() {
     assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
     assert!(share > 0.3, "only {:.1}% ran in compiled code", share * 100.0);
 }
+
+/// A code cache so small that it fills up and is flushed again and again.
+#[test]
+fn tiny_code_cache_flushes_and_still_agrees() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
+    let progs = elfs_in(&dir, Some("elf"));
+    let mut flushes = 0;
+    for (n, p) in progs.iter().enumerate() {
+        let bytes = std::fs::read(p).expect("readable");
+        let cfg = mkjit_translator::JitConfig {
+            threshold: 1,
+            cache_bytes: 48 << 10,
+            count_resumptions: true,
+            ..Default::default()
+        };
+        let mut j = mkjit_translator::Jit::with_config(cfg).expect("JIT starts");
+        let r = common::lockstep(&bytes, &mut j, 20_000_000, 500, n as u64 + 1)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert_eq!(r.outcome, Outcome::Exit(0), "{}", p.display());
+        flushes += j.jit_stats().flushes;
+    }
+    assert!(flushes > 0, "the cache never filled up");
+}

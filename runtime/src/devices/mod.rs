@@ -330,6 +330,22 @@ impl Devices {
         self.finisher.take_exit().or_else(|| self.extra.iter_mut().find_map(|s| s.device.take_exit()))
     }
 
+    /// Pending PLIC sources at `now` (bit `n` = source `n`: line high and not claimed).
+    pub fn plic_pending(&self, now: u64) -> u128 {
+        self.plic.pending(self.lines(now))
+    }
+
+    /// Claims PLIC source `src` at its gateway for an extension (see [`Plic::claim_source`]).
+    pub fn plic_claim_source(&mut self, src: u32, now: u64) -> bool {
+        let lines = self.lines(now);
+        self.plic.claim_source(src, lines)
+    }
+
+    /// Completes a claim made with [`Self::plic_claim_source`].
+    pub fn plic_complete_source(&mut self, src: u32) {
+        self.plic.complete_source(src);
+    }
+
     /// The CLINT (for inspection, e.g. by a debugger or tests).
     pub fn clint(&self) -> &Clint {
         &self.clint

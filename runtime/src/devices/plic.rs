@@ -138,6 +138,25 @@ impl Plic {
         true
     }
 
+    /// Claims source `src` at its gateway for a consumer other than the two
+    /// hart contexts (an extension routing the source elsewhere): if it is
+    /// pending it becomes claimed — no longer pending although a level line
+    /// stays high — until [`Self::complete_source`]. Returns whether it was claimed.
+    pub fn claim_source(&mut self, src: u32, lines: u128) -> bool {
+        if src == 0 || src > NUM_SOURCES || self.pending(lines) >> src & 1 == 0 {
+            return false;
+        }
+        self.claimed |= 1u128 << src;
+        true
+    }
+
+    /// Completes a claim made with [`Self::claim_source`] (enable bits are not consulted).
+    pub fn complete_source(&mut self, src: u32) {
+        if src != 0 && src <= NUM_SOURCES {
+            self.claimed &= !(1u128 << src);
+        }
+    }
+
     fn claim(&mut self, ctx: usize, lines: u128) -> u32 {
         match self.claimable(ctx, lines) {
             Some(src) => {

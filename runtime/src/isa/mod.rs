@@ -19,4 +19,4 @@ pub mod table;
 pub use decode::{Insn, IsaTable};
 pub use format::{Fields, Format};
 pub use op::Op;
-pub use table::{InsnDef, IsaSet};
+pub use table::{InsnDef, IsaSet, RegEffects};

@@ -44,12 +44,33 @@ pub struct InsnDef {
     pub op: Op,
     /// Which set it belongs to.
     pub set: IsaSet,
+    /// Which integer registers its semantics touch (engines that cache guest
+    /// registers must spill/reload accordingly around a reference helper).
+    pub regs: RegEffects,
+}
+
+/// The integer registers an instruction's semantics may read or write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegEffects {
+    /// Only its operands: reads `rs1`/`rs2`/`rs3`, writes `rd` (every core row).
+    Operands,
+    /// Any of x1..x31, read and written (hardware context switches of
+    /// registered extensions, e.g. a call gate restoring `sp`, a context-slot
+    /// restore): engines must store every cached register before the helper and
+    /// reload every register after it.
+    All,
 }
 
 impl InsnDef {
     /// A row; the pattern is checked at compile time when used in a `const`/`static`.
     pub const fn new(name: &'static str, pattern: &str, format: Format, op: Op, set: IsaSet) -> Self {
-        Self { name, pattern: Pattern::parse(pattern), format, op, set }
+        Self { name, pattern: Pattern::parse(pattern), format, op, set, regs: RegEffects::Operands }
+    }
+
+    /// This row with register effects `regs`.
+    pub const fn with_regs(mut self, regs: RegEffects) -> Self {
+        self.regs = regs;
+        self
     }
 }
 

@@ -74,8 +74,14 @@ impl Machine {
     /// Translates `va` for `access` in TLB bank `bank`, walking the page table
     /// (and updating A/D bits) as needed. Does not touch the TLB.
     pub fn walk(&mut self, va: u64, access: Access, bank: u8) -> Result<Translation, Exception> {
-        let all = pte::R | pte::W | pte::X | pte::A | pte::D;
         let satp = self.hart.csr.satp;
+        self.walk_satp(satp, va, access, bank)
+    }
+
+    /// As [`Self::walk`], in the address space `satp` instead of the current one
+    /// (extensions that reach another address space, e.g. capabilities, use it).
+    pub fn walk_satp(&mut self, satp: u64, va: u64, access: Access, bank: u8) -> Result<Translation, Exception> {
+        let all = pte::R | pte::W | pte::X | pte::A | pte::D;
         let mode = satp >> 60;
         if bank == BANK_M || mode == 0 {
             return Ok(Translation { paddr: va, flags: all, global: false, levels: 0 });
@@ -146,7 +152,21 @@ impl Machine {
 
     /// Translates `va` for `access` in the bank the hart uses for it, filling the TLB.
     pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Exception> {
+        self.translate_sized(va, 1, access)
+    }
+
+    /// As [`Self::translate`] for an access of `size` bytes (what the extension
+    /// translate hook, when installed, is told; see [`crate::ext::PreTranslate`]).
+    pub fn translate_sized(&mut self, va: u64, size: u64, access: Access) -> Result<u64, Exception> {
         let bank = if access == Access::Exec { self.hart.fetch_bank } else { self.hart.data_bank };
+        if let Some(hook) = self.ext.translate {
+            match hook(self, va, size, access, bank) {
+                crate::ext::PreTranslate::Walk => {}
+                crate::ext::PreTranslate::WalkNoFill => return Ok(self.walk(va, access, bank)?.paddr),
+                crate::ext::PreTranslate::Hit(pa) => return Ok(pa),
+                crate::ext::PreTranslate::Fault(e) => return Err(e),
+            }
+        }
         let cached = access == Access::Write && {
             let h = &*self.hart;
             let b = bank as usize;
@@ -239,13 +259,16 @@ impl Machine {
     #[inline(never)]
     pub fn load_slow(&mut self, va: u64, size: u64) -> Result<u64, Exception> {
         if (va & 0xfff) + size > 0x1000 {
+            if self.ext.translate.is_some() {
+                self.translate_sized(va, size, Access::Read)?;
+            }
             let mut v = 0u64;
             for i in 0..size {
                 v |= self.load(va.wrapping_add(i), 1)? << (8 * i);
             }
             return Ok(v);
         }
-        let pa = self.translate(va, Access::Read)?;
+        let pa = self.translate_sized(va, size, Access::Read)?;
         if self.bench.is_some() && crate::benchdev::BenchDevice::contains(pa) {
             let cycles = self.cycles();
             let dev = self.bench.as_ref().expect("checked above");
@@ -263,14 +286,14 @@ impl Machine {
     pub fn store_slow(&mut self, va: u64, size: u64, v: u64) -> Result<(), Exception> {
         if (va & 0xfff) + size > 0x1000 {
             // Translate both pages first so a fault leaves memory untouched.
-            self.translate(va, Access::Write)?;
+            self.translate_sized(va, size, Access::Write)?;
             self.translate(va.wrapping_add(size - 1) & !0xfff, Access::Write)?;
             for i in 0..size {
                 self.store_slow(va.wrapping_add(i), 1, v >> (8 * i))?;
             }
             return Ok(());
         }
-        let pa = self.translate(va, Access::Write)?;
+        let pa = self.translate_sized(va, size, Access::Write)?;
         if self.bench.is_some() && crate::benchdev::BenchDevice::contains(pa) {
             let cycles = self.cycles();
             let ram = &self.bus.ram;
@@ -285,6 +308,28 @@ impl Machine {
         }
         self.note_effects(fx);
         Ok(())
+    }
+
+    /// Physical load of `size` bytes for hardware structures of extensions
+    /// (RAM or devices); `None` is an access fault.
+    pub fn phys_load(&mut self, pa: u64, size: u64) -> Option<u64> {
+        let now = self.mtime();
+        let mut fx = BusEffects::default();
+        let v = self.bus.read(pa, size as u8, now, &mut fx)?;
+        self.note_effects(fx);
+        Some(v)
+    }
+
+    /// Physical store of the low `size` bytes of `v` for hardware structures of
+    /// extensions; keeps translated code coherent. `false` is an access fault.
+    pub fn phys_store(&mut self, pa: u64, size: u64, v: u64) -> bool {
+        let now = self.mtime();
+        let mut fx = BusEffects::default();
+        if !self.bus.write(pa, size as u8, v, now, &mut fx) {
+            return false;
+        }
+        self.note_effects(fx);
+        true
     }
 
     pub(crate) fn note_effects(&mut self, fx: BusEffects) {
@@ -303,7 +348,7 @@ impl Machine {
         if va % size != 0 {
             return Err(Exception::new(mis, va));
         }
-        let pa = self.translate(va, acc)?;
+        let pa = self.translate_sized(va, size, acc)?;
         if !self.bus.ram.contains(pa, size) {
             let c = if lr { cause::LOAD_ACCESS } else { cause::STORE_ACCESS };
             return Err(Exception::new(c, va));
@@ -337,7 +382,7 @@ impl Machine {
             let off = p as u64 - self.bus.ram.host_base() as u64;
             return Ok(crate::ram::RAM_BASE + off);
         }
-        let pa = self.translate(va, Access::Exec)?;
+        let pa = self.translate_sized(va, 2, Access::Exec)?;
         if !self.bus.ram.contains(pa, 2) {
             return Err(Exception::new(cause::INSN_ACCESS, va));
         }

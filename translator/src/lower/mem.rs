@@ -99,6 +99,7 @@ fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> F
     lx.set_x(i.rd, v);
     let leave = lx.leave_flag();
     lx.leave_if(leave);
+    lx.resync_cycles();
     lx.ins().jump(join, &[v.into()]);
 
     lx.b.switch_to_block(join);
@@ -138,6 +139,7 @@ fn trans_store(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64) -> Flow {
     lx.sync_clock();
     let leave = lx.call_store(va, size | (i.len as u64) << 16, v, gi.pc);
     lx.leave_if(leave);
+    lx.resync_cycles();
     lx.ins().jump(join, &[]);
 
     lx.b.switch_to_block(join);

@@ -12,7 +12,7 @@
 //!           branch -> block[target] | exit(target)
 //!           (unpromoted registers written in a block are stored to hart.x on
 //!            every way out of it)
-//!   exit(pc, clock): store promoted registers, pc, clock; return 0
+//!   exit(pc, clock, cycles): store promoted registers, pc, clock, modeled cycles; return 0
 //!   trap:   (a helper took a trap) exit(hart.pc, hart.clock)
 //! ```
 //!
@@ -102,6 +102,8 @@ pub struct Compiler {
     tramps: trampoline::Trampolines,
     /// Holds the trampolines (never flushed).
     _tramp_arena: CodeArena,
+    /// Print Cranelift's pass timings per region (`MKJIT_JIT_TIMING`).
+    timing: bool,
 }
 
 impl Compiler {
@@ -110,18 +112,21 @@ impl Compiler {
         let mut flags = settings::builder();
         let set =
             |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| LowerError::Host(e.to_string()));
-        let opt = std::env::var("MKJIT_JIT_OPT").unwrap_or_else(|_| "speed".into());
-        set(&mut flags, "opt_level", &opt)?;
-        if let Ok(ra) = std::env::var("MKJIT_JIT_REGALLOC") {
-            set(&mut flags, "regalloc_algorithm", &ra)?;
-        }
+        set(&mut flags, "opt_level", "speed")?;
         set(&mut flags, "unwind_info", "false")?;
         set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
         let builder = cranelift_native::builder().map_err(|e| LowerError::Host(e.to_string()))?;
         let isa = builder.finish(settings::Flags::new(flags)).map_err(|e| LowerError::Host(e.to_string()))?;
         let mut arena = CodeArena::new(1 << 16).map_err(|e| LowerError::Host(e.to_string()))?;
         let tramps = trampoline::install(&*isa, &mut arena)?;
-        Ok(Compiler { isa, ctx: Context::new(), fctx: FunctionBuilderContext::new(), tramps, _tramp_arena: arena })
+        Ok(Compiler {
+            isa,
+            ctx: Context::new(),
+            fctx: FunctionBuilderContext::new(),
+            tramps,
+            _tramp_arena: arena,
+            timing: std::env::var_os("MKJIT_JIT_TIMING").is_some(),
+        })
     }
 
     /// The host ISA.
@@ -130,7 +135,7 @@ impl Compiler {
     }
 
     /// Compiles `region`; data accesses use TLB bank `bank`.
-    pub fn compile(&mut self, region: &Region, bank: u8, want: Want) -> Result<Compiled, LowerError> {
+    pub fn compile(&mut self, region: &Region, bank: u8, cost: &dyn Fn(Op) -> u64, want: Want) -> Result<Compiled, LowerError> {
         if region.blocks.is_empty() {
             return Err(LowerError::Empty);
         }
@@ -145,11 +150,11 @@ impl Compiler {
         self.ctx.set_disasm(want.asm);
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            build(&mut b, region, bank, cc, self.tramps);
+            build(&mut b, region, bank, cost, cc, self.tramps);
             b.finalize(self.isa.frontend_config());
         }
         let ir = want.ir.then(|| self.ctx.func.display().to_string());
-        if std::env::var("MKJIT_JIT_TIMING").is_ok() {
+        if self.timing {
             let f = &self.ctx.func;
             eprintln!("region: {} guest insns, {} blocks, {} insts, {} values", region.insn_count, f.dfg.num_blocks(), f.dfg.num_insts(), f.dfg.num_values());
         }
@@ -161,7 +166,7 @@ impl Compiler {
             return Err(LowerError::Relocs(relocs));
         }
         let code = compiled.code_buffer().to_vec();
-        if std::env::var("MKJIT_JIT_TIMING").is_ok() {
+        if self.timing {
             eprintln!("{}", cranelift_codegen::timing::take_current());
         }
         let asm = if want.asm {
@@ -190,6 +195,15 @@ pub(crate) struct Lx<'a, 'f> {
     pub ctx: Value,
     regs: [Option<Variable>; 32],
     clock: Variable,
+    /// Modeled cycles at block boundaries.
+    cycles: Variable,
+    /// Modeled cycles at the start of the current block, as far as the code
+    /// after the last helper call knows (helpers may charge events).
+    cbase: Variable,
+    /// Class cost of each operation.
+    cost: &'a dyn Fn(Op) -> u64,
+    /// Cost of the current block's instructions before each index (and in total, last).
+    pre: Vec<u64>,
     /// Values of unpromoted registers known in the current block.
     local: [Option<Value>; 32],
     /// Address of `hart.tlb.entries[bank][0]`.
@@ -200,8 +214,8 @@ pub(crate) struct Lx<'a, 'f> {
     trap: Block,
     /// Unpromoted registers written since the start of the current block (not yet in `hart.x`).
     dirty: [bool; 32],
-    /// Exit stubs to fill: block, pc, clock.
-    stubs: Vec<(Block, u64, Value)>,
+    /// Exit stubs to fill: block, pc, clock, cycles.
+    stubs: Vec<(Block, u64, Value, Value)>,
     blocks: HashMap<u64, Block>,
     /// Return points tried by `jalr` before leaving the region.
     pub returns: Vec<u64>,
@@ -230,6 +244,7 @@ fn build(
     b: &mut FunctionBuilder<'_>,
     region: &Region,
     bank: u8,
+    cost: &dyn Fn(Op) -> u64,
     cc: cranelift_codegen::isa::CallConv,
     tramps: trampoline::Trampolines,
 ) {
@@ -259,20 +274,24 @@ fn build(
     weight[0] = 0;
     let mut order: Vec<usize> = (1..32).filter(|&r| weight[r] > 0).collect();
     order.sort_by_key(|&r| std::cmp::Reverse(weight[r]));
-    order.truncate(std::env::var("MKJIT_P").ok().and_then(|v| v.parse().ok()).unwrap_or(PROMOTED));
+    order.truncate(PROMOTED);
     let hart_flags = MemFlagsData::trusted().with_alias_region(Some(vmctx));
     let mut regs = [None; 32];
-    for r in 1..32 {
-        if order.contains(&r) {
-            let v = b.declare_var(I64);
-            let x = b.ins().load(I64, hart_flags, hart, (offsets::X + 8 * r) as i32);
-            b.def_var(v, x);
-            regs[r] = Some(v);
-        }
+    order.sort_unstable();
+    for &r in &order {
+        let v = b.declare_var(I64);
+        let x = b.ins().load(I64, hart_flags, hart, (offsets::X + 8 * r) as i32);
+        b.def_var(v, x);
+        regs[r] = Some(v);
     }
     let clock = b.declare_var(I64);
     let c0 = b.ins().load(I64, hart_flags, hart, offsets::CLOCK as i32);
     b.def_var(clock, c0);
+    let cycles = b.declare_var(I64);
+    let y0 = b.ins().load(I64, hart_flags, hart, offsets::CYCLES as i32);
+    b.def_var(cycles, y0);
+    let cbase = b.declare_var(I64);
+    b.def_var(cbase, y0);
     let bank_off = offsets::TLB + bank as usize * tlb::ENTRIES * tlb::ENTRY_SIZE;
     let tlb_base = b.ins().iadd_imm_s(hart, bank_off as i64);
     // The untranslated bank has no ASID: key and salt are always 0.
@@ -295,6 +314,7 @@ fn build(
     let exit = b.create_block();
     b.append_block_param(exit, I64);
     b.append_block_param(exit, I64);
+    b.append_block_param(exit, I64);
     let trap = b.create_block();
     b.set_cold_block(trap);
 
@@ -315,6 +335,10 @@ fn build(
         ctx,
         regs,
         clock,
+        cycles,
+        cbase,
+        cost,
+        pre: Vec::new(),
         local: [None; 32],
         tlb_base,
         tlb_key,
@@ -341,12 +365,15 @@ fn build(
     lx.b.switch_to_block(trap);
     let pc = lx.b.ins().load(I64, hart_flags, hart, offsets::PC as i32);
     let clk = lx.b.ins().load(I64, hart_flags, hart, offsets::CLOCK as i32);
-    lx.b.ins().jump(exit, &[pc.into(), clk.into()]);
+    let cyc = lx.b.ins().load(I64, hart_flags, hart, offsets::CYCLES as i32);
+    lx.b.ins().jump(exit, &[pc.into(), clk.into(), cyc.into()]);
 
     // Exit: write back.
     lx.b.switch_to_block(exit);
     let pc = lx.b.block_params(exit)[0];
     let clk = lx.b.block_params(exit)[1];
+    let cyc = lx.b.block_params(exit)[2];
+    lx.b.ins().store(hart_flags, cyc, hart, offsets::CYCLES as i32);
     for r in 1..32 {
         if let Some(v) = lx.regs[r] {
             let x = lx.b.use_var(v);
@@ -366,12 +393,13 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.switch_to_block(bb);
         let n = blk.insns.len() as i64;
         let c = self.b.use_var(self.clock);
+        let y = self.b.use_var(self.cycles);
         if let Some(reach) = blk.check {
             let need = self.b.ins().iadd_imm_s(c, reach as i64);
             let deadline = self.b.ins().load(I64, self.hart_flags, self.hart, offsets::DEADLINE as i32);
             let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, deadline);
             let body = self.b.create_block();
-            let stub = self.exit_stub(blk.start, c);
+            let stub = self.exit_stub(blk.start, c, y);
             self.b.set_cold_block(stub);
             self.b.ins().brif(over, stub, &[], body, &[]);
             self.fill_stubs();
@@ -379,6 +407,14 @@ impl<'a, 'f> Lx<'a, 'f> {
         }
         let c2 = self.b.ins().iadd_imm_s(c, n);
         self.b.def_var(self.clock, c2);
+        self.b.def_var(self.cbase, y);
+        self.pre.clear();
+        let mut sum = 0;
+        for gi in &blk.insns {
+            self.pre.push(sum);
+            sum += (self.cost)(gi.insn.op);
+        }
+        self.pre.push(sum);
         self.c = c;
         self.blen = n;
         self.dirty = [false; 32];
@@ -506,15 +542,35 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.ins().iadd_imm_s(self.c, self.idx)
     }
 
-    /// Stores the clock a helper must see.
+    /// Stores the clock and modeled cycles a helper must see.
     pub fn sync_clock(&mut self) {
         let c = self.clock_before();
         self.b.ins().store(self.hart_flags, c, self.hart, offsets::CLOCK as i32);
+        let base = self.b.use_var(self.cbase);
+        let y = self.b.ins().iadd_imm_s(base, self.pre[self.idx as usize] as i64);
+        self.b.ins().store(self.hart_flags, y, self.hart, offsets::CYCLES as i32);
+    }
+
+    /// After a helper returned without leaving: takes over the events it charged.
+    pub fn resync_cycles(&mut self) {
+        let now = self.b.ins().load(I64, self.hart_flags, self.hart, offsets::CYCLES as i32);
+        let base = self.b.ins().iadd_imm_s(now, -(self.pre[self.idx as usize] as i64));
+        self.b.def_var(self.cbase, base);
+    }
+
+    /// Modeled cycles after the whole current block (for its ways out).
+    pub fn block_cycles(&mut self) -> Value {
+        let base = self.b.use_var(self.cbase);
+        let total = *self.pre.last().expect("block costs computed");
+        let y = self.b.ins().iadd_imm_s(base, total as i64);
+        self.b.def_var(self.cycles, y);
+        y
     }
 
     /// Ends the block with a jump to `pc`: a region block, or a region exit.
     pub fn goto(&mut self, pc: u64) {
         self.sync_dirty();
+        self.block_cycles();
         let blk = self.target(pc);
         self.b.ins().jump(blk, &[]);
         self.fill_stubs();
@@ -534,24 +590,25 @@ impl<'a, 'f> Lx<'a, 'f> {
             Some(&blk) => blk,
             None => {
                 let c = self.b.use_var(self.clock);
-                self.exit_stub(pc, c)
+                let y = self.b.use_var(self.cycles);
+                self.exit_stub(pc, c, y)
             }
         }
     }
 
     /// A stub leaving the region with `pc` and `clock` (see [`Lx::fill_stubs`]).
-    pub fn exit_stub(&mut self, pc: u64, clock: Value) -> Block {
+    pub fn exit_stub(&mut self, pc: u64, clock: Value, cycles: Value) -> Block {
         let stub = self.b.create_block();
-        self.stubs.push((stub, pc, clock));
+        self.stubs.push((stub, pc, clock, cycles));
         stub
     }
 
     /// Fills the exit stubs created since the current block was terminated.
     pub fn fill_stubs(&mut self) {
-        for (stub, pc, clock) in std::mem::take(&mut self.stubs) {
+        for (stub, pc, clock, cycles) in std::mem::take(&mut self.stubs) {
             self.b.switch_to_block(stub);
             let p = self.iconst(pc as i64);
-            self.b.ins().jump(self.exit, &[p.into(), clock.into()]);
+            self.b.ins().jump(self.exit, &[p.into(), clock.into(), cycles.into()]);
         }
     }
 

@@ -144,6 +144,7 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     let link = lx.iconst(gi.pc.wrapping_add(i.len as u64) as i64);
     lx.set_x(i.rd, link);
     lx.sync_dirty();
+    let y = lx.block_cycles();
     // Return prediction: a target that is a return point of this region stays
     // inside (the return point's block starts with a deadline check).
     for rp in lx.returns.clone() {
@@ -155,7 +156,7 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     }
     // Block-end clock: the whole block has retired.
     let c = lx.b.use_var(lx.clock);
-    lx.b.ins().jump(lx.exit, &[t.into(), c.into()]);
+    lx.b.ins().jump(lx.exit, &[t.into(), c.into(), y.into()]);
     Flow::Ended
 }
 
@@ -174,6 +175,7 @@ fn trans_branch(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     };
     let cond = lx.b.ins().icmp(cc, a, b);
     lx.sync_dirty();
+    lx.block_cycles();
     let tb = lx.target(gi.pc.wrapping_add(i.imm as u64));
     let fb = lx.target(gi.pc.wrapping_add(i.len as u64));
     lx.b.ins().brif(cond, tb, &[], fb, &[]);

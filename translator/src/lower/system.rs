@@ -20,5 +20,6 @@ pub(super) fn exec(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     let leave = lx.call_exec(gi);
     lx.reload(i.rd);
     lx.leave_if(leave);
+    lx.resync_cycles();
     Flow::Next
 }

@@ -29,6 +29,8 @@ pub fn jit(threshold: u32) -> Jit {
 pub struct State {
     pub pc: u64,
     pub clock: u64,
+    /// Modeled cycles (cost model).
+    pub cycles: u64,
     pub x: [u64; 32],
     pub prv: char,
     pub traps: u64,
@@ -44,6 +46,7 @@ impl State {
         State {
             pc: h.pc,
             clock: h.clock,
+            cycles: h.cycles,
             x: h.x,
             prv: h.prv.letter(),
             traps: h.traps,
@@ -78,6 +81,7 @@ impl State {
         };
         field("pc".into(), self.pc, other.pc);
         field("clock".into(), self.clock, other.clock);
+        field("cycles".into(), self.cycles, other.cycles);
         for i in 0..32 {
             field(format!("x{i}"), self.x[i], other.x[i]);
         }

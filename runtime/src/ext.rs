@@ -1,0 +1,136 @@
+//! Generic hooks for instruction-set extensions registered from outside the core.
+//!
+//! The runtime knows nothing about any particular extension. An extension crate
+//! registers its rows with [`crate::isa::IsaTable::register`], its reference
+//! semantics with [`Machine::set_custom_handler`], and, where the simulated
+//! hardware reaches into the core machine, one of the hooks below:
+//!
+//! ```text
+//!   state      per-set slot for the extension's hardware state (CLB, slots, ...)
+//!   csr        CSR numbers the core does not implement      (csr_read / csr_write)
+//!   translate  consulted by Machine::translate before the page walk  (line windows)
+//!   interrupt  consulted by the run loop at interrupt delivery       (user interrupts)
+//!   stats      extra `--stats` lines
+//!   medeleg    extra delegable exception causes (custom cause codes)
+//! ```
+//!
+//! Every hook is an `Option` of a plain function pointer, consulted only on a
+//! slow path (unknown CSR, TLB miss, run-loop iteration), so a machine without
+//! extensions pays one predictable branch there and nothing on any fast path.
+
+use crate::csr::CsrDenied;
+use crate::machine::Machine;
+use crate::mmu::Access;
+use crate::trap::Exception;
+use std::any::Any;
+
+/// What [`Machine::translate`] should do with an access, as decided by the translate hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreTranslate {
+    /// Walk the page table and fill the TLB as usual.
+    Walk,
+    /// Walk the page table but do not cache the result in the TLB
+    /// (the page is shadowed, partly or wholly, by something the hook handles).
+    WalkNoFill,
+    /// Translated by the hook to this physical address; nothing is cached.
+    Hit(u64),
+    /// The access raises this exception.
+    Fault(Exception),
+}
+
+/// Translate hook: `(machine, va, size, access, tlb bank)`; `size` is the byte
+/// length of the access (2 for fetches).
+pub type TranslateHook = fn(&mut Machine, u64, u64, Access, u8) -> PreTranslate;
+
+/// CSR read hook: `None` when the number is not the extension's.
+pub type CsrReadHook = fn(&mut Machine, u16) -> Option<Result<u64, CsrDenied>>;
+/// CSR write hook: `None` when the number is not the extension's.
+pub type CsrWriteHook = fn(&mut Machine, u16, u64) -> Option<Result<(), CsrDenied>>;
+
+/// Interrupt-delivery hooks used by the run loop.
+#[derive(Clone, Copy, Debug)]
+pub struct InterruptHooks {
+    /// Called at an instruction boundary where no core interrupt is taken; may
+    /// redirect the hart (deliver an event). Returns true if it changed the hart.
+    pub deliver: fn(&mut Machine) -> bool,
+    /// Whether a hart stalled in `wfi` (or an extension's wait) must wake up.
+    pub wakes: fn(&Machine) -> bool,
+    /// The next clock slot at which `wakes`/`deliver` may change by itself
+    /// (for example a timer compare); `u64::MAX` if never.
+    pub deadline: fn(&Machine) -> u64,
+}
+
+/// `--stats` hook: extra `(name, value)` lines.
+pub type StatsHook = fn(&Machine) -> Vec<(String, u64)>;
+
+/// Extension hooks and state of one machine.
+#[derive(Default)]
+pub struct ExtHooks {
+    state: Vec<Option<Box<dyn Any + Send>>>,
+    /// CSR read hook.
+    pub csr_read: Option<CsrReadHook>,
+    /// CSR write hook.
+    pub csr_write: Option<CsrWriteHook>,
+    /// Translate hook.
+    pub translate: Option<TranslateHook>,
+    /// Interrupt hooks.
+    pub interrupt: Option<InterruptHooks>,
+    /// Stats hook.
+    pub stats: Option<StatsHook>,
+    /// Exception causes (bit n = cause n) that `medeleg` may delegate besides the core ones.
+    pub medeleg_mask: u64,
+    /// Names of extension-defined exception causes, for traces and `--stats`.
+    pub cause_names: Vec<(u64, &'static str)>,
+    /// Whether engines may use inline fast paths of extension instructions
+    /// (`--no-fastpath` clears it; the reference helpers are used either way when false).
+    pub fastpath: bool,
+}
+
+impl std::fmt::Debug for ExtHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.state.iter().filter(|s| s.is_some()).count();
+        write!(f, "ExtHooks({n} states)")
+    }
+}
+
+impl ExtHooks {
+    /// No extension state, no hooks, fast paths allowed.
+    pub fn new() -> Self {
+        ExtHooks { fastpath: true, ..Default::default() }
+    }
+
+    /// Installs (or replaces) the state of custom set `set`.
+    pub fn set_state(&mut self, set: u16, state: Box<dyn Any + Send>) {
+        let i = set as usize;
+        if self.state.len() <= i {
+            self.state.resize_with(i + 1, || None);
+        }
+        self.state[i] = Some(state);
+    }
+
+    /// The state of set `set`, if installed and of type `T`.
+    pub fn state<T: 'static>(&self, set: u16) -> Option<&T> {
+        self.state.get(set as usize)?.as_ref()?.downcast_ref()
+    }
+
+    /// The state of set `set`, mutably.
+    pub fn state_mut<T: 'static>(&mut self, set: u16) -> Option<&mut T> {
+        self.state.get_mut(set as usize)?.as_mut()?.downcast_mut()
+    }
+
+    /// Takes the state of set `set` out (to use it together with `&mut Machine`);
+    /// put it back with [`Self::put_state`].
+    pub fn take_state(&mut self, set: u16) -> Option<Box<dyn Any + Send>> {
+        self.state.get_mut(set as usize)?.take()
+    }
+
+    /// Puts back a state taken with [`Self::take_state`].
+    pub fn put_state(&mut self, set: u16, state: Box<dyn Any + Send>) {
+        self.set_state(set, state);
+    }
+
+    /// Name of an extension-defined cause.
+    pub fn cause_name(&self, cause: u64) -> Option<&'static str> {
+        self.cause_names.iter().find(|(c, _)| *c == cause).map(|(_, n)| *n)
+    }
+}
