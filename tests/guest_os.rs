@@ -47,12 +47,18 @@ fn result(out: &str, series: &str, metric: &str) -> Option<u64> {
     out.lines().find_map(|l| l.split(&key).nth(1)?.split_whitespace().next()?.parse().ok())
 }
 
+const ENGINES: [&str; 2] = ["interp", "jit"];
+
 #[test]
-fn all_workloads_pass_every_check() {
-    let (code, out) = mkjit("interp", "");
-    assert_eq!(code, Some(0), "guest exit code; output:\n{out}");
-    assert!(functional(&out).len() >= 40, "expected the full set of checks:\n{out}");
-    assert!(checks_ok(&out), "failed checks:\n{out}");
+fn all_workloads_pass_every_check_on_both_engines_with_identical_output() {
+    let (code, interp) = mkjit("interp", "");
+    assert_eq!(code, Some(0), "guest exit code; output:\n{interp}");
+    assert!(functional(&interp).len() >= 40, "expected the full set of checks:\n{interp}");
+    assert!(checks_ok(&interp), "failed checks:\n{interp}");
+    let (code, jit) = mkjit("jit", "");
+    assert_eq!(code, Some(0), "jit: guest exit code; output:\n{jit}");
+    // Every byte, modeled-cycle results included, is the same on both engines.
+    assert_eq!(interp, jit, "the JIT's guest-visible output differs from the interpreter's");
 }
 
 #[test]
@@ -62,6 +68,8 @@ fn each_workload_alone_matches_qemu() {
         let (code, out) = mkjit("interp", &append);
         assert_eq!(code, Some(0), "{w}: exit code; output:\n{out}");
         assert!(checks_ok(&out), "{w}: failed checks:\n{out}");
+        let (jcode, jit) = mkjit("jit", &append);
+        assert_eq!((jcode, &jit), (code, &out), "{w}: the JIT differs from the interpreter");
         match qemu(&append) {
             Some((qcode, q)) => {
                 assert_eq!(qcode, Some(0), "{w} on QEMU:\n{q}");
@@ -74,18 +82,22 @@ fn each_workload_alone_matches_qemu() {
 
 #[test]
 fn output_is_deterministic() {
-    let (_, a) = mkjit("interp", "workload=pingpong");
-    let (_, b) = mkjit("interp", "workload=pingpong");
-    assert!(!a.is_empty());
-    assert_eq!(a, b, "two runs of the same image must print the same bytes");
+    for engine in ENGINES {
+        let (_, a) = mkjit(engine, "workload=pingpong");
+        let (_, b) = mkjit(engine, "workload=pingpong");
+        assert!(!a.is_empty());
+        assert_eq!(a, b, "{engine}: two runs of the same image must print the same bytes");
+    }
 }
 
 #[test]
 fn hundreds_of_tasks() {
-    let (code, out) = mkjit("interp", "workload=rpc clients=256 servers=32 rpc_calls=20");
-    assert_eq!(code, Some(0), "{out}");
-    assert!(checks_ok(&out), "{out}");
-    assert_eq!(result(&out, "rpc_tasks", "tasks"), Some(288), "256 clients + 32 servers:\n{out}");
+    for engine in ENGINES {
+        let (code, out) = mkjit(engine, "workload=rpc clients=256 servers=32 rpc_calls=20");
+        assert_eq!(code, Some(0), "{engine}: {out}");
+        assert!(checks_ok(&out), "{engine}: {out}");
+        assert_eq!(result(&out, "rpc_tasks", "tasks"), Some(288), "256 clients + 32 servers:\n{out}");
+    }
 }
 
 #[test]
