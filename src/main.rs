@@ -96,6 +96,12 @@ struct RunArgs {
     /// Write the bench device's samples as CSV (series,name,sample) to FILE at the end.
     #[arg(long = "bench-samples", value_name = "FILE")]
     bench_samples: Option<PathBuf>,
+    /// Co-design ISA extensions to enable: NAME[:key=value...],... (xgate, xamsg, xline, xctx, xuirq, xcap).
+    #[arg(long = "ext", value_name = "NAMES")]
+    ext: Option<String>,
+    /// Run extension instructions through their reference helpers only (no inline JIT fast paths).
+    #[arg(long = "no-fastpath")]
+    no_fastpath: bool,
     /// Accepted for QEMU compatibility (mkjit always uses the terminal as the console).
     #[arg(long = "nographic", hide = true)]
     nographic: bool,
@@ -159,6 +165,11 @@ fn run(args: RunArgs) -> Result<u8> {
     let mut m = Machine::new(cfg, &bytes, console).with_context(|| format!("cannot boot {}", path.display()))?;
     m.set_interactive(interactive);
     m.max_insns = args.max_insns;
+    if let Some(spec) = &args.ext {
+        let names = mkjit_extensions::registry::enable(&mut m, spec)?;
+        eprintln!("mkjit: extensions enabled: {}", names.join(", "));
+    }
+    m.ext.fastpath = !args.no_fastpath;
     if let Some(items) = &args.debug {
         m.trace = Trace::parse(items)?;
     }

@@ -321,7 +321,7 @@ pub fn bench(args: &BenchArgs, host: &Host) -> Result<u8, BenchError> {
 
 /// `mkjit compare`: prints the comparison; returns 0, or [`EXIT_REGRESSION`].
 pub fn compare_cmd(args: &CompareArgs) -> Result<u8, BenchError> {
-    if !(args.threshold >= 0.0) {
+    if args.threshold.is_nan() || args.threshold < 0.0 {
         return Err(BenchError::Usage(format!("--threshold {}: must be a non-negative percentage", args.threshold)));
     }
     let old = Results::load(&args.old)?;

@@ -130,6 +130,17 @@ pub fn compare(old: &Results, new: &Results, threshold: f64) -> Comparison {
     if old.suite != new.suite {
         c.notes.push(format!("suites differ: {} -> {}", old.suite, new.suite));
     }
+    for i in &new.images {
+        if let Some(o) = old.images.iter().find(|o| o.name == i.name && o.fnv1a64 != i.fnv1a64) {
+            c.notes.push(format!(
+                "image `{}` changed ({} -> {}): changed numbers may come from the guest, not from mkjit",
+                i.name, o.fnv1a64, i.fnv1a64
+            ));
+        }
+    }
+    if old.mkjit_version != new.mkjit_version {
+        c.notes.push(format!("mkjit versions differ: {} -> {}", old.mkjit_version, new.mkjit_version));
+    }
     for o in &old.runs {
         let Some(n) = new_by_id.get(o.id.as_str()) else {
             c.missing.push(o.id.clone());
@@ -201,7 +212,7 @@ impl Comparison {
         }
         let mut out = String::new();
         let changed = self.rows.iter().filter(|r| r.verdict != Verdict::Same).count();
-        if t.len() > 0 {
+        if !t.is_empty() {
             out.push_str(&t.render());
         } else {
             out.push_str("no deterministic metric changed\n");

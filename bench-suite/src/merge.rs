@@ -10,6 +10,7 @@
 use crate::error::BenchError;
 use crate::hist::decode_hdr;
 use crate::runner::aggregate_from_hdr;
+use crate::runner::AggregateKey;
 use crate::schema::{QemuSection, Results};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,8 +24,7 @@ pub fn merge(inputs: &[Results]) -> Result<Results, BenchError> {
     out.host = first.host.clone();
     out.shards.clear();
     let mut ids = BTreeSet::new();
-    let mut aggs: BTreeMap<(String, String, String, String, String), (BTreeSet<String>, hdrhistogram::Histogram<u64>)> =
-        BTreeMap::new();
+    let mut aggs: BTreeMap<AggregateKey, (BTreeSet<String>, hdrhistogram::Histogram<u64>)> = BTreeMap::new();
     for (k, r) in inputs.iter().enumerate() {
         let which = format!("input {}", k + 1);
         for (what, a, b) in [

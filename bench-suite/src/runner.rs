@@ -170,6 +170,20 @@ fn boot_and_run(host: &Host, engine: &str, image: &ImageSpec, cost: &CostVariant
     Ok(Once { outcome, console: console.output(), modeled, device, run_ns, boot_ns, counters: engine.stats().into_iter().collect() })
 }
 
+/// [`boot_and_run`], with a panic of the engine (or the machine) turned into an error,
+/// so that one broken cell does not end the suite.
+fn guarded(host: &Host, engine: &str, image: &ImageSpec, cost: &CostVariant, bootargs: &str, max: u64) -> Result<Once, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| boot_and_run(host, engine, image, cost, bootargs, max)))
+        .unwrap_or_else(|p| {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "(no message)".into());
+            Err(format!("panicked: {msg}"))
+        })
+}
+
 /// Checks a device series against the guest's report; returns (dist, dropped, verdict, problem).
 fn reconcile(name: &str, mut d: Dist, g: &GuestOutput) -> (Dist, u64, String, Option<String>) {
     let Some(n) = g.metric(name, "samples").map(|r| r.value) else {
@@ -263,14 +277,14 @@ pub fn run_cell(host: &Host, cell: &CellSpec, image: &ImageSpec, cost: &CostVari
         cost_model: cost.info.clone(),
     };
     let bootargs = cell.workload.bootargs();
-    let first = match boot_and_run(host, &cell.engine, image, cost, &bootargs, cfg.max_insns) {
+    let first = match guarded(host, &cell.engine, image, cost, &bootargs, cfg.max_insns) {
         Ok(o) => o,
         Err(e) => return failed_run(id, cell.index, dims, bootargs, e),
     };
     let mut problems = Vec::new();
     let mut host_run_ns = vec![first.run_ns];
     for rep in 1..cfg.repeat.max(1) {
-        match boot_and_run(host, &cell.engine, image, cost, &bootargs, cfg.max_insns) {
+        match guarded(host, &cell.engine, image, cost, &bootargs, cfg.max_insns) {
             Ok(o) => {
                 host_run_ns.push(o.run_ns);
                 let what = if o.modeled != first.modeled {
@@ -378,9 +392,12 @@ pub fn run_cells(
     out.into_inner().expect("results lock").into_iter().map(|r| r.expect("every cell ran")).collect()
 }
 
+/// What an aggregate merges over: image, engine, cost-model label, series, unit.
+pub type AggregateKey = (String, String, String, String, String);
+
 /// Merges each series over every run of the same image, engine and cost model.
 pub fn aggregates(runs: &[Run]) -> Vec<Aggregate> {
-    let mut groups: BTreeMap<(String, String, String, String, String), (Vec<String>, Dist)> = BTreeMap::new();
+    let mut groups: BTreeMap<AggregateKey, (Vec<String>, Dist)> = BTreeMap::new();
     for r in runs {
         for s in &r.series {
             let key = (

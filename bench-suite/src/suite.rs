@@ -191,6 +191,7 @@ pub fn resolve_images(
 ) -> Result<(Vec<ImageSpec>, Vec<String>), BenchError> {
     let mut images = Vec::new();
     let mut notes = Vec::new();
+    let mut codesign_absent = false;
     let ext_for = |name: &str| if name == "stock" { Vec::new() } else { codesign_ext.to_vec() };
     for (name, path) in overrides {
         images.push(ImageSpec::from_file(name, path, ext_for(name))?);
@@ -219,6 +220,7 @@ pub fn resolve_images(
         } else if disk.is_file() {
             images.push(ImageSpec::from_file("codesign", &disk, codesign_ext.to_vec())?);
         } else if select.is_none_or(|s| s.iter().any(|n| n == "codesign")) {
+            codesign_absent = true;
             notes.push(format!(
                 "codesign image absent (not built into this mkjit, no {}/codesign.elf, no --image codesign=PATH): \
                  stock only; no codesign numbers are reported",
@@ -228,11 +230,12 @@ pub fn resolve_images(
     }
     if let Some(sel) = select {
         for s in sel {
-            if !have(&images, s) && !(s == "codesign" && !notes.is_empty()) {
+            let known = have(&images, s) || (s == "codesign" && codesign_absent);
+            if !known {
                 return Err(BenchError::Usage(format!("unknown image `{s}` (give it with --image {s}=PATH)")));
             }
         }
-        images.retain(|i| sel.iter().any(|s| *s == i.name));
+        images.retain(|i| sel.contains(&i.name));
     }
     // stock first, codesign second, others by name.
     images.sort_by_key(|i| (i.name != "stock", i.name != "codesign", i.name.clone()));

@@ -9,7 +9,7 @@ use mkjit_bench::compare::{compare, EXIT_REGRESSION};
 use mkjit_bench::hist::{decode_hdr, hgrm, Dist};
 use mkjit_bench::schema::{Results, SCHEMA_VERSION};
 use mkjit_bench::Host;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 struct Wrap {
@@ -24,14 +24,14 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
-/// A tiny matrix: ipc (with few iterations) and kv, quiet, no QEMU.
-fn bench(out: &PathBuf, extra: &[&str]) -> Results {
+/// A tiny matrix: `workloads` of the quick suite with few iterations, quiet, no QEMU.
+fn bench_of(out: &Path, workloads: &str, extra: &[&str]) -> Results {
     let mut argv = vec![
         "x",
         "--suite",
         "quick",
         "--workloads",
-        "ipc,kv",
+        workloads,
         "--param",
         "iters=20",
         "--param",
@@ -46,6 +46,11 @@ fn bench(out: &PathBuf, extra: &[&str]) -> Results {
     let o = run_bench(&args, &Host::new()).expect("bench runs");
     assert_eq!(o.code, 0, "every run passes: {:?}", o.results.runs.iter().flat_map(|r| &r.problems).collect::<Vec<_>>());
     o.results
+}
+
+/// ipc (two cells) and kv.
+fn bench(out: &Path, extra: &[&str]) -> Results {
+    bench_of(out, "ipc,kv", extra)
 }
 
 #[test]
@@ -165,7 +170,7 @@ fn shards_merge_exactly() {
 fn compare_catches_a_slowed_metric_and_ignores_host_time() {
     let dir = tmp("cmp");
     let base = dir.join("base");
-    let r = bench(&base, &["--workloads", "ipc"]);
+    let r = bench_of(&base, "ipc", &[]);
     // Same results with different host times: pass.
     let mut noisy = r.clone();
     for run in &mut noisy.runs {
@@ -181,7 +186,7 @@ fn compare_catches_a_slowed_metric_and_ignores_host_time() {
     let preset = mkjit_runtime::cost::BUILTIN.iter().find(|(n, _)| *n == "default").unwrap().1;
     std::fs::write(&slow_model, preset.replace("load = 3", "load = 9")).unwrap();
     let slow_dir = dir.join("slow");
-    let s = bench(&slow_dir, &["--workloads", "ipc", "--cost-model", slow_model.to_str().unwrap()]);
+    let s = bench_of(&slow_dir, "ipc", &["--cost-model", slow_model.to_str().unwrap()]);
     assert_eq!(s.runs[0].id, r.runs[0].id, "same cell ids");
     let c = compare(&r, &s, 2.0);
     assert!(c.regressions().any(|x| x.metric.name == "ipc_call_0w.p50"), "{}", c.render(false));
@@ -202,7 +207,7 @@ fn compare_catches_a_slowed_metric_and_ignores_host_time() {
 #[test]
 fn sweeps_apply_one_parameter_per_point() {
     let out = tmp("sweep");
-    let r = bench(&out, &["--workloads", "ipc", "--sweep", "event.satp_write=0,144"]);
+    let r = bench_of(&out, "ipc", &["--sweep", "event.satp_write=0,144"]);
     assert_eq!(r.runs.len(), 6, "2 ipc cells x (base + 2 points)");
     let p50 = |label: &str, counter: Option<&str>| {
         let run = r

@@ -178,10 +178,7 @@ impl Counters {
     /// cost unless the preset already sets it.
     pub fn new(m: &mut Machine, events: &[CostEvent]) -> Self {
         let model = &mut m.cfg.cost_model;
-        let costs = events
-            .iter()
-            .map(|e| *model.events.entry(e.name.to_string()).or_insert(e.default))
-            .collect();
+        let costs = events.iter().map(|e| *model.events.entry(e.name.to_string()).or_insert(e.default)).collect();
         Counters { counts: vec![0; events.len()], costs }
     }
 
@@ -327,7 +324,7 @@ pub fn phys_check(m: &Machine, pa: u64, len: u64, store: bool) -> Result<(), Exc
 /// translation (descriptor operands of S instructions; lines of U instructions).
 /// All pages are translated before anything is returned, so faults are precise.
 pub fn load_words(m: &mut Machine, va: u64, n: usize) -> Result<Vec<u64>, Exception> {
-    if va % 8 != 0 {
+    if !va.is_multiple_of(8) {
         return Err(Exception::new(cause::LOAD_MISALIGNED, va));
     }
     let mut out = Vec::with_capacity(n);

@@ -122,6 +122,12 @@ pub struct InsnDoc {
     pub summary: &'static str,
 }
 
+impl std::fmt::Debug for dyn Extension {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.isa_name())
+    }
+}
+
 /// One co-design extension: everything the registry needs to enable it on a machine.
 pub trait Extension: Sync {
     /// `--ext` name (lower case, e.g. `xgate`).

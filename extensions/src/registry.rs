@@ -85,7 +85,13 @@ pub fn parse(spec: &str) -> Result<Vec<(&'static dyn Extension, Config)>, ExtErr
             let param = ext.params().iter().find(|q| q.name == k).ok_or_else(bad)?;
             let value: u64 = v.parse().map_err(|_| bad())?;
             if value < param.min || value > param.max {
-                return Err(ExtError::Range { ext: ext.name(), key: param.name, value, min: param.min, max: param.max });
+                return Err(ExtError::Range {
+                    ext: ext.name(),
+                    key: param.name,
+                    value,
+                    min: param.min,
+                    max: param.max,
+                });
             }
             cfg.values.iter_mut().find(|(k2, _)| *k2 == param.name).expect("declared").1 = value;
         }

@@ -21,7 +21,11 @@ fn committed_header_is_current() {
         std::fs::write(&path, &want).unwrap();
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(have == want, "{} is stale: run `MKJIT_BLESS=1 cargo test -p mkjit-extensions --test header`", path.display());
+    assert!(
+        have == want,
+        "{} is stale: run `MKJIT_BLESS=1 cargo test -p mkjit-extensions --test header`",
+        path.display()
+    );
 }
 
 #[test]
@@ -35,12 +39,9 @@ fn every_row_has_an_intrinsic() {
 }
 
 fn tool(name: &str) -> Option<String> {
-    for cand in [name.to_string(), format!("{name}-14")] {
-        if Command::new(&cand).arg("--version").output().is_ok_and(|o| o.status.success()) {
-            return Some(cand);
-        }
-    }
-    None
+    [name.to_string(), format!("{name}-14")]
+        .into_iter()
+        .find(|cand| Command::new(cand).arg("--version").output().is_ok_and(|o| o.status.success()))
 }
 
 /// All extension rows registered on a core table, every set enabled.
@@ -69,7 +70,16 @@ fn clang_assembles_every_intrinsic_to_its_row() {
     // Compile against the generated text (the committed file is checked above).
     std::fs::write(dir.join("mkjit_ext.h"), header::generate()).unwrap();
     let out = Command::new(&clang)
-        .args(["--target=riscv64-unknown-elf", "-march=rv64imac", "-mabi=lp64", "-O2", "-ffreestanding", "-Wall", "-Werror", "-c"])
+        .args([
+            "--target=riscv64-unknown-elf",
+            "-march=rv64imac",
+            "-mabi=lp64",
+            "-O2",
+            "-ffreestanding",
+            "-Wall",
+            "-Werror",
+            "-c",
+        ])
         .arg("-I")
         .arg(&dir)
         .arg("-I")
@@ -92,8 +102,7 @@ fn clang_assembles_every_intrinsic_to_its_row() {
         }
         // "       8: 8b 06 b5 00  	<unknown>"
         let Some((_, rest)) = line.split_once(':') else { continue };
-        let bytes: Vec<u8> =
-            rest.split_whitespace().take(4).map_while(|b| u8::from_str_radix(b, 16).ok()).collect();
+        let bytes: Vec<u8> = rest.split_whitespace().take(4).map_while(|b| u8::from_str_radix(b, 16).ok()).collect();
         if bytes.len() != 4 {
             continue;
         }
@@ -103,7 +112,11 @@ fn clang_assembles_every_intrinsic_to_its_row() {
         }
         let insn = table.decode(word, mask).unwrap_or_else(|| panic!("{func}: {word:#010x} does not decode"));
         let row = table.row(insn.row).name;
-        assert_eq!(format!("smoke_{}", header::intrinsic_name(row)), func.replace("smoke_mk_gate_call", "smoke_mk_gcall"), "{word:#010x}");
+        assert_eq!(
+            format!("smoke_{}", header::intrinsic_name(row)),
+            func.replace("smoke_mk_gate_call", "smoke_mk_gcall"),
+            "{word:#010x}"
+        );
         seen.insert(row);
     }
     for ext in registry::all() {

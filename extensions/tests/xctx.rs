@@ -135,7 +135,10 @@ fn slot_misses(kind: EngineKind) {
         let pc = s.kernel_code(&code);
         s.enter(Priv::S, pc, a);
         let stop = s.run();
-        assert!(matches!(stop, Stop::Trap { cause: causes::CTX_SLOT_MISS, tval, .. } if tval == want), "{name}: {stop:?}");
+        assert!(
+            matches!(stop, Stop::Trap { cause: causes::CTX_SLOT_MISS, tval, .. } if tval == want),
+            "{name}: {stop:?}"
+        );
     }
     // Slot numbers out of range are illegal for S instructions.
     for name in ["ctx.restore", "ctx.switch", "ctx.inval", "ctx.status"] {
@@ -191,7 +194,18 @@ fn user_switch_denied(kind: EngineKind) {
     let b = s.new_space(2);
     let cases: [(u64, Slot, &str); 4] = [
         (7, image(T2_PC, b, 8, 0), "other group"),
-        (7, Slot { image: { let mut i = image(T2_PC, a, 7, 0).image; i[33] |= 1; i }, present: true }, "S context"),
+        (
+            7,
+            Slot {
+                image: {
+                    let mut i = image(T2_PC, a, 7, 0).image;
+                    i[33] |= 1;
+                    i
+                },
+                present: true,
+            },
+            "S context",
+        ),
         (7, Slot { present: false, ..image(T2_PC, a, 7, 0) }, "not present"),
         (0, image(T2_PC, a, 0, 0), "own group 0"),
     ];
@@ -206,7 +220,10 @@ fn user_switch_denied(kind: EngineKind) {
         s.csrw(csr::CTXCUR, 0);
         s.enter(Priv::U, T1_PC, a);
         let stop = s.run();
-        assert!(matches!(stop, Stop::Trap { cause: causes::CTX_SLOT_MISS, tval: 1, from: Priv::U, .. }), "{what}: {stop:?}");
+        assert!(
+            matches!(stop, Stop::Trap { cause: causes::CTX_SLOT_MISS, tval: 1, from: Priv::U, .. }),
+            "{what}: {stop:?}"
+        );
         assert_eq!(s.m.hart.csr.satp, a, "{what}: nothing switched");
         assert_eq!(xctx::state(&s.m).ctxcur, 0, "{what}");
     }

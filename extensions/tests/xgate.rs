@@ -362,7 +362,7 @@ fn fault_in_callee(kind: EngineKind) {
     let stop = t.s.run();
     let Stop::Trap { cause, tval, epc, .. } = stop else { panic!("{stop:?}") };
     assert_eq!((cause, tval), (cause::LOAD_PAGE, 0x6_0000));
-    assert!(epc >= CALLEE_PC && epc < CALLEE_PC + 0x20);
+    assert!((CALLEE_PC..CALLEE_PC + 0x20).contains(&epc));
     assert_eq!(t.s.m.hart.csr.satp, t.b);
 }
 

@@ -39,7 +39,11 @@ void *kalloc_page(void) { return kalloc_pages(1); }
 
 void *kalloc(word_t size)
 {
+#ifdef CODESIGN
+    size = ROUND_UP(size, 64); /* Xctx images in TCBs and link stacks are 64-byte aligned */
+#else
     size = ROUND_UP(size, 16);
+#endif
     if (size > slab_left) {
         slab_ptr = kalloc_page();
         if (!slab_ptr) return NULL;
@@ -151,7 +155,13 @@ void kernel_main(word_t hartid, word_t dtb)
     kmem_init();
     vm_init();
     irq_init();
-    kprintf("mkjit kernel (stock): %lu MiB RAM, %lu free pages, asid bits %lu, bench device %s\n",
+#ifdef CODESIGN
+    cs_init();
+    kprintf("mkjit kernel (codesign): %lu MiB RAM"
+#else
+    kprintf("mkjit kernel (stock): %lu MiB RAM"
+#endif
+            ", %lu free pages, asid bits %lu, bench device %s\n",
             bootinfo.mem_size >> 20, kmem_free_pages(), asid_bits, bootinfo.bench_paddr ? "present" : "absent");
     create_root_task();
     timer_init();

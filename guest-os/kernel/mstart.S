@@ -37,7 +37,13 @@ _start:
     li t0, 0x1f
     csrw pmpcfg0, t0
     /* delegate all exceptions except ecall from S/M; S-level interrupts */
+#ifdef CODESIGN
+    /* and the co-design extensions' causes 24-31 and 48-51 (read-only zero
+     * for extensions that are not enabled) */
+    li t0, 0x000F0000FF00B1FF
+#else
     li t0, 0xB1FF
+#endif
     csrw medeleg, t0
     li t0, 0x222
     csrw mideleg, t0

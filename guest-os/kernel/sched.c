@@ -83,6 +83,9 @@ static void idle_until_runnable(void)
         word_t sip = csr_read(sip);
         if (sip & SIP_STIP) timer_tick();
         if (sip & SIP_SEIP) irq_handle();
+#ifdef CODESIGN
+        cs_idle_poll(); /* a user interrupt is pending: let the hardware deliver it */
+#endif
     }
 }
 
@@ -122,6 +125,9 @@ void timer_tick(void)
     if ((sword_t)(next_deadline - now) <= 0) next_deadline = now + tick_period;
     mcall_set_timer(next_deadline);
     ticks++;
+#ifdef CODESIGN
+    cs_tick();
+#endif
     if (current && current->state == TS_RUNNING && --current->timeslice <= 0) {
         current->timeslice = TIMESLICE_TICKS;
         resched_pending = true;

@@ -42,6 +42,9 @@ void tcb_restart(struct tcb *t, word_t pc, word_t sp, word_t a0, word_t a1)
     ipc_cancel(t);
     ipc_fail_reply(t, MK_ERR_RESTARTED);
     t->fault_pending = 0;
+#ifdef CODESIGN
+    cs_thread_reset(t);
+#endif
     memset(t->regs, 0, sizeof(t->regs));
     t->regs[REG_PC] = pc;
     t->regs[REG_SP] = sp;
@@ -180,6 +183,9 @@ static void invoke_cspace(struct tcb *cur, struct inv *iv)
     } else {
         memset(iv->dest, 0, sizeof(*iv->dest));
     }
+#ifdef CODESIGN
+    cs_cap_slot_changed(iv->a[0]);
+#endif
     inv_return(cur, MK_ERR_OK, 0, 0, 0);
 }
 
@@ -277,6 +283,9 @@ static void invoke_tcb(struct tcb *cur, struct inv *iv)
         t->cspace = (struct cspace *)iv->src->obj;
         t->vspace = (struct vspace *)iv->src2->obj;
         t->ipcbuf = iv->src3 ? (word_t *)iv->src3->obj : NULL;
+#ifdef CODESIGN
+        cs_tcb_configured(t);
+#endif
         break;
     case MK_INV_TCB_SET_FAULT_EP:
         if (iv->src) t->fault_ep = *iv->src;

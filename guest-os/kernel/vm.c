@@ -51,6 +51,11 @@ static void asid_assign(struct vspace *vs)
         vs->asid = 0;
     } else {
         if (asid_next > asid_max) {
+#ifdef CODESIGN
+            /* gates, link records, windows and queues name address spaces by
+             * ASID: the codesign kernel does not recycle them */
+            panic("ASID space exhausted");
+#endif
             /* wrap: new generation, everyone gets a fresh ASID lazily */
             asid_gen++;
             asid_next = 1;
@@ -60,6 +65,9 @@ static void asid_assign(struct vspace *vs)
     }
     vs->asid_gen = asid_gen;
     vs->satp = SATP_SV39 | (vs->asid << SATP_ASID_SHIFT) | ((word_t)vs->root >> PAGE_SHIFT);
+#ifdef CODESIGN
+    cs_asid_assigned(vs);
+#endif
 }
 
 struct vspace *vspace_create(void)

@@ -3,6 +3,9 @@
 #   awk -v out=abi    -f tools/abigen.awk abi/*.abi   > mkjit_abi.h
 #   awk -v out=ktable -f tools/abigen.awk abi/*.abi   > syscall_table.h
 #   awk -v out=stubs  -f tools/abigen.awk abi/*.abi   > mkjit_stubs.h
+# With -v variant=codesign, Call (mk_sys_call and the protocol stubs) goes
+# through mk_gate_call() from cs_gate.h (call gate first, syscall fallback);
+# kernel invocations (method stubs) stay plain syscalls.
 function fail(msg) { printf("abigen: %s:%d: %s\n", FILENAME, FNR, msg) > "/dev/stderr"; err = 1; exit 1 }
 function lc(s) { return tolower(s) }
 # parse "in a b c out x y" starting at field f; fills ins[], outs[]; sets nin, nout
@@ -154,8 +157,13 @@ function gen_stubs(   i, j, fn, params, isinv) {
     print "    return a0;"
     print "}"
     print ""
+    # codesign variant: Call (on endpoints) tries the call gate first (cs_gate.h)
+    if (variant == "codesign") { print "#include \"cs_gate.h\""; print "" }
     for (i = 1; i <= nsys; i++) {
-        printf("static inline __attribute__((always_inline)) mk_word_t mk_sys_%s(mk_cptr_t cap, struct mk_msg *m) { return mk_syscall(MK_SYS_%s, cap, m); }\n", lc(sname[i]), sname[i])
+        if (variant == "codesign" && sname[i] == "CALL")
+            printf("static inline __attribute__((always_inline)) mk_word_t mk_sys_%s(mk_cptr_t cap, struct mk_msg *m) { return mk_gate_call(cap, m); }\n", lc(sname[i]))
+        else
+            printf("static inline __attribute__((always_inline)) mk_word_t mk_sys_%s(mk_cptr_t cap, struct mk_msg *m) { return mk_syscall(MK_SYS_%s, cap, m); }\n", lc(sname[i]), sname[i])
     }
     print ""
     for (i = 1; i <= nm; i++) {
@@ -171,7 +179,8 @@ function gen_stubs(   i, j, fn, params, isinv) {
         printf("    m.info = MK_MSGINFO_MAKE(%d, 0, %s);\n", mnin[i], isinv ? "MK_INV_" mobj[i] "_" mmeth[i] : "MK_" mobj[i] "_" mmeth[i])
         for (j = 1; j <= 4; j++) printf("    m.mr[%d] = %s;\n", j - 1, (j <= mnin[i]) ? min_[i, j] : "0")
         for (j = 5; j <= mnin[i]; j++) printf("    MK_IPCBUF[%d] = %s;\n", j - 1, min_[i, j])
-        print "    e = mk_syscall(MK_SYS_CALL, cap, &m);"
+        if (variant == "codesign" && !isinv) print "    e = mk_sys_call(cap, &m);"
+        else print "    e = mk_syscall(MK_SYS_CALL, cap, &m);"
         if (!isinv) print "    if (e == 0) e = MK_MSGINFO_LABEL(m.info);"
         for (j = 1; j <= mnout[i]; j++) printf("    if (out_%s) *out_%s = m.mr[%d];\n", mout[i, j], mout[i, j], j - 1)
         print "    return e;"

@@ -5,6 +5,9 @@
 //! of it. TLB entries for such pages never get a fast write tag, so stores to
 //! them reach [`Bus::write`], which clears the bit and queues the page for
 //! invalidation. The page holding HTIF's `tohost` is *watched* the same way.
+//! [`Bus::slow_store_map`] exposes both as one byte per page (non-zero: a
+//! store there must take the slow path) for generated code that stores to
+//! untranslated RAM without a TLB probe.
 
 use crate::devices::Devices;
 use crate::ram::{Ram, RAM_BASE};
@@ -25,6 +28,9 @@ pub struct Bus {
     /// Memory-mapped devices.
     pub devices: Devices,
     code_pages: Vec<u64>,
+    /// One byte per RAM page: 1 when a store to it must reach [`Bus::write`]
+    /// (code page or watched page). Never reallocated.
+    slow_store: Box<[u8]>,
     watch_page: Option<u64>,
     /// Physical pages with translated code that were written since the last drain.
     pub written_code_pages: Vec<u64>,
@@ -41,6 +47,7 @@ impl Bus {
             ram,
             devices,
             code_pages: vec![0; pages.div_ceil(64)],
+            slow_store: vec![0; pages].into_boxed_slice(),
             watch_page: None,
             written_code_pages: Vec::new(),
             tohost_write: None,
@@ -52,6 +59,16 @@ impl Bus {
     pub fn watch_tohost(&mut self, addr: u64) {
         self.tohost = Some(addr);
         self.watch_page = Some(addr & !0xfff);
+        if let Some(i) = self.page_index(addr & !0xfff) {
+            self.slow_store[i] = 1;
+        }
+    }
+
+    /// One byte per RAM page (index `(pa - RAM_BASE) >> 12`), non-zero when a
+    /// store to that page must take the slow path: it holds translated code or
+    /// is watched. The pointer stays valid, and the map current, for the bus's life.
+    pub fn slow_store_map(&self) -> *const u8 {
+        self.slow_store.as_ptr()
     }
 
     fn page_index(&self, paddr: u64) -> Option<usize> {
@@ -72,6 +89,7 @@ impl Bus {
         let Some(i) = self.page_index(ppage) else { return false };
         let was = self.code_pages[i / 64] >> (i % 64) & 1;
         self.code_pages[i / 64] |= 1 << (i % 64);
+        self.slow_store[i] = 1;
         was == 0
     }
 
@@ -83,6 +101,10 @@ impl Bus {
     /// Forgets every code mark (after a full translation flush).
     pub fn clear_code_pages(&mut self) {
         self.code_pages.fill(0);
+        self.slow_store.fill(0);
+        if let Some(i) = self.watch_page.and_then(|p| self.page_index(p)) {
+            self.slow_store[i] = 1;
+        }
     }
 
     /// Physical read of `size` bytes; `None` is an access fault.
@@ -106,6 +128,7 @@ impl Bus {
                 if self.is_code_page(page) {
                     if let Some(i) = self.page_index(page) {
                         self.code_pages[i / 64] &= !(1 << (i % 64));
+                        self.slow_store[i] = (self.watch_page == Some(page)) as u8;
                     }
                     self.written_code_pages.push(page);
                     fx.code_written = true;

@@ -134,3 +134,26 @@ impl ExtHooks {
         self.cause_names.iter().find(|(c, _)| *c == cause).map(|(_, n)| *n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_slots_are_typed_and_can_be_taken_out() {
+        let mut h = ExtHooks::new();
+        assert!(h.fastpath);
+        assert!(h.state::<u32>(3).is_none());
+        h.set_state(3, Box::new(7u32));
+        assert_eq!(h.state::<u32>(3), Some(&7));
+        assert!(h.state::<u64>(3).is_none(), "wrong type");
+        *h.state_mut::<u32>(3).unwrap() += 1;
+        let b = h.take_state(3).unwrap();
+        assert!(h.state::<u32>(3).is_none(), "taken");
+        h.put_state(3, b);
+        assert_eq!(h.state::<u32>(3), Some(&8));
+        h.cause_names.push((24, "x"));
+        assert_eq!(h.cause_name(24), Some("x"));
+        assert_eq!(h.cause_name(25), None);
+    }
+}

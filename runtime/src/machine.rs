@@ -281,6 +281,9 @@ impl Machine {
                 let pc = self.hart.pc;
                 self.hart.cycles += self.costs.interrupt;
                 take_trap(&mut self.hart, c, 0, pc);
+            } else if let Some(h) = self.ext.interrupt {
+                // Extension-delivered events (e.g. user interrupts) at this boundary.
+                (h.deliver)(self);
             }
             self.hart.deadline = self.next_deadline();
             self.hart.exit = 0;

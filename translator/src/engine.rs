@@ -7,7 +7,25 @@
 //!                     ├─ cache map hit  ─► fill fast table, run region
 //!                     └─ miss ─► count; cold: interpreter block
 //!                                hot (count >= threshold): compile region
+//!   region code ──tail call──► region code ──► ...   (chaining, see `lower`)
+//!       chain slot empty ─► returns the slot: the dispatcher patches it
+//!                           with the region it finds next
+//!       every successful lookup also fills the jump cache
 //! ```
+//!
+//! **Chaining state** lives in memory the engine owns and generated code
+//! addresses directly: the chain slots (bump-allocated per region, reset only
+//! by a flush), the jump cache and the counters. A slot is patched only with
+//! a region whose key equals the key the slot was made for; every region
+//! keeps the list of slots patched to it, and dropping it (code changed) or
+//! suspecting it (its page was written) resets them and clears its jump-cache
+//! entries, so no chain reaches stale code. A flush resets everything. The
+//! jump cache is also cleared when the enabled instruction sets change (its
+//! tags hold the mode but not the sets).
+//!
+//! **Tiers**: cold code runs on the interpreter; a block start that ran
+//! `threshold` times gets a region compiled with Cranelift's single-pass
+//! register allocator when `tiered` (quick to compile); see [`JitConfig`].
 //!
 //! The cache key holds everything that compiled code bakes in: the virtual
 //! and physical address of the entry (code computes link values and `auipc`
@@ -19,12 +37,14 @@
 
 use crate::arena::{ArenaError, CodeArena};
 use crate::helpers::Ctx;
-use crate::lower::{Compiler, LowerError, Want};
+use crate::lower::{self, counter, ChainEnv, Compiler, DirectMem, Env, LowerError, Tier, Want};
 use crate::region::{self, Region};
 use mkjit_runtime::cost::{Class, CLASSES};
 use mkjit_runtime::hart::{exit, Hart};
 use mkjit_runtime::interp::Interp;
 use mkjit_runtime::machine::{Engine, Machine};
+use mkjit_runtime::mmu::tlb;
+use mkjit_runtime::ram::RAM_BASE;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -41,11 +61,22 @@ pub struct JitConfig {
     /// towards hotness. Off by default: it makes regions start in odd places;
     /// tests turn it on to compile as much as possible.
     pub count_resumptions: bool,
+    /// Chain regions (direct slots and the jump cache). `-d nochain` turns it off for a run.
+    pub chain: bool,
+    /// Register allocator for regions.
+    pub tier: Tier,
 }
 
 impl Default for JitConfig {
     fn default() -> Self {
-        JitConfig { threshold: 50, region_cap: 256, cache_bytes: 64 << 20, count_resumptions: false }
+        JitConfig {
+            threshold: 50,
+            region_cap: 256,
+            cache_bytes: 64 << 20,
+            count_resumptions: false,
+            chain: true,
+            tier: Tier::Optimized,
+        }
     }
 }
 
@@ -63,6 +94,12 @@ impl JitConfig {
         }
         if let Some(v) = get("MKJIT_JIT_CACHE_KB") {
             c.cache_bytes = (v.max(64) << 10) as usize;
+        }
+        if let Ok(v) = std::env::var("MKJIT_JIT_REGALLOC") {
+            c.tier = if v == "single_pass" { Tier::Quick } else { Tier::Optimized };
+        }
+        if std::env::var_os("MKJIT_JIT_NOCHAIN").is_some() {
+            c.chain = false;
         }
         c
     }
@@ -92,21 +129,41 @@ pub struct Key {
     pub sets: u64,
 }
 
-type RegionFn = unsafe extern "C" fn(*mut Hart, *mut Ctx, u64) -> u64;
+/// The entry trampoline: `(hart, ctx, entry, code)`; returns 0, or the
+/// address of a chain slot to patch.
+type EnterFn = unsafe extern "C" fn(*mut Hart, *mut Ctx, u64, u64) -> u64;
 
 /// A compiled region.
 struct Compiled {
     /// Key of each entry point (block `i` of the region is entry `i`).
     keys: Vec<Key>,
-    code: RegionFn,
+    /// Address of its code (a `tail`-convention function, see [`crate::lower`]).
+    code: u64,
     /// The guest code; generated code points at its instructions.
     guest: Region,
+    /// Chain slots patched to this region.
+    incoming: Vec<u32>,
 }
 
 /// Compiled code and the entry point to call it with.
 #[derive(Clone, Copy)]
 struct Target {
-    code: RegionFn,
+    code: u64,
+    entry: u64,
+    region: usize,
+}
+
+/// Chain slots (reset only by a flush).
+const SLOTS: usize = 1 << 17;
+
+/// One jump-cache entry (layout known to generated code, see [`lower::JC_ENTRY_SIZE`]).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct JcEntry {
+    va: u64,
+    /// Host address of the instruction | mode tag.
+    tag: u64,
+    code: u64,
     entry: u64,
 }
 
@@ -167,6 +224,16 @@ pub struct JitStats {
     pub revalidated: u64,
     /// Partial blocks run on the interpreter at a deadline.
     pub tails: u64,
+    /// Direct exits that went straight to the next region (patched chain slot).
+    pub chain_hits: u64,
+    /// Direct exits whose slot was not patched yet (back to the dispatcher).
+    pub chain_misses: u64,
+    /// Chain slots patched.
+    pub chain_patches: u64,
+    /// Indirect exits (`jalr`, jumps to other pages) served by the jump cache.
+    pub jc_hits: u64,
+    /// Indirect exits the jump cache could not serve (back to the dispatcher).
+    pub jc_misses: u64,
     /// The last compilation error, if any.
     pub last_error: Option<String>,
 }
@@ -189,6 +256,22 @@ pub struct Jit {
     perf_map: Option<std::fs::File>,
     /// Class costs the cached code was compiled with.
     costs: Option<[u64; CLASSES.len()]>,
+    /// The entry trampoline.
+    enter: EnterFn,
+    /// Chain slots: `[code, entry]` each, read by generated code. Never reallocated.
+    slots: Box<[[u64; 2]]>,
+    /// The key each used slot was made for.
+    slot_keys: Vec<Key>,
+    /// The jump cache, read by generated code. Never reallocated.
+    jc: Box<[JcEntry]>,
+    /// Enabled sets the jump cache holds entries for.
+    jc_sets: u64,
+    /// Counters generated code increments ([`counter`]).
+    counters: Box<[u64; counter::COUNT]>,
+    /// The chain slot the last region call returned (patched by the next lookup).
+    pending: Option<u32>,
+    /// RAM, slow-store map and hooks the cached code was compiled for.
+    machine_id: Option<(u64, u64, u64, bool, bool)>,
 }
 
 fn fast_index(k: &Key) -> usize {
@@ -203,11 +286,15 @@ impl Jit {
 
     /// A JIT with `cfg`.
     pub fn with_config(cfg: JitConfig) -> Result<Jit, JitError> {
+        let compiler = Compiler::new()?;
+        // SAFETY: the trampoline is a C-convention function of this signature (see
+        // `lower::trampoline`); it lives in the compiler's arena, owned by the engine.
+        let enter = unsafe { std::mem::transmute::<usize, EnterFn>(compiler.enter()) };
         Ok(Jit {
             arena: CodeArena::new(cfg.cache_bytes)?,
             cfg,
             interp: Interp::new(),
-            compiler: Compiler::new()?,
+            compiler,
             map: HashMap::new(),
             regions: Vec::new(),
             by_page: HashMap::new(),
@@ -215,14 +302,28 @@ impl Jit {
             stats: JitStats::default(),
             stopped_at: u64::MAX,
             costs: None,
+            enter,
+            slots: vec![[0u64; 2]; SLOTS].into_boxed_slice(),
+            slot_keys: Vec::new(),
+            jc: vec![JcEntry::default(); lower::JC_ENTRIES].into_boxed_slice(),
+            jc_sets: 0,
+            counters: Box::new([0; counter::COUNT]),
+            pending: None,
+            machine_id: None,
             perf_map: std::env::var_os("MKJIT_PERF_MAP")
                 .and_then(|_| std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id())).ok()),
         })
     }
 
-    /// Counters.
-    pub fn jit_stats(&self) -> &JitStats {
-        &self.stats
+    /// Counters (including those generated code keeps).
+    pub fn jit_stats(&self) -> JitStats {
+        let mut s = self.stats.clone();
+        let c = &self.counters;
+        s.chain_hits = c[(counter::CHAIN_HITS / 8) as usize];
+        s.chain_misses = c[(counter::CHAIN_MISSES / 8) as usize];
+        s.jc_hits = c[(counter::JC_HITS / 8) as usize];
+        s.jc_misses = c[(counter::JC_MISSES / 8) as usize];
+        s
     }
 
     /// The cost model's class costs, indexed by `Class as usize`.
@@ -240,17 +341,52 @@ impl Jit {
         Key { va, pa, mode, sets: m.enabled.0 }
     }
 
+    /// The jump-cache mode tag of `key` (or-ed into host addresses, which fit in 48 bits).
+    fn mode_tag(key: &Key) -> u64 {
+        let prv = (key.mode & 3) as u64;
+        let data = (key.mode >> 8 & 7) as u64;
+        let fetch = (key.mode >> 16 & 7) as u64;
+        (prv | data << 2 | fetch << 5) << 48
+    }
+
+    /// Host address of guest physical `pa` (in RAM).
+    fn host_of(m: &Machine, pa: u64) -> u64 {
+        (m.bus.ram.host_base() as u64).wrapping_add(pa.wrapping_sub(RAM_BASE))
+    }
+
     /// The compiled code for the current pc, compiling it if it became hot.
+    /// Patches the pending chain slot and fills the jump cache with what it finds.
     fn lookup(&mut self, m: &mut Machine, count: bool) -> Option<Target> {
+        let pending = self.pending.take();
         let pc = m.hart.pc;
         let pa = m.fetch_translate(pc).ok()?;
         let key = Self::key(m, pc, pa);
         let fi = fast_index(&key);
-        if let Some(e) = &self.fast[fi] {
-            if e.key == key {
-                return Some(e.target);
+        let target = match &self.fast[fi] {
+            Some(e) if e.key == key => e.target,
+            _ => {
+                let t = self.lookup_slow(m, key, count)?;
+                self.fast[fi] = Some(FastEntry { key, target: t });
+                t
+            }
+        };
+        if let Some(s) = pending {
+            if self.slot_keys.get(s as usize) == Some(&key) {
+                self.slots[s as usize] = [target.code, target.entry];
+                if let Some(r) = self.regions[target.region].as_mut() {
+                    r.incoming.push(s);
+                }
+                self.stats.chain_patches += 1;
             }
         }
+        if self.cfg.chain && !m.trace.nochain {
+            let tag = Self::host_of(m, pa) | Self::mode_tag(&key);
+            self.jc[lower::jc_index(pc)] = JcEntry { va: pc, tag, code: target.code, entry: target.entry };
+        }
+        Some(target)
+    }
+
+    fn lookup_slow(&mut self, m: &mut Machine, key: Key, count: bool) -> Option<Target> {
         let (idx, entry) = match self.map.get_mut(&key) {
             Some(Slot::Hot(i, e)) => (*i, *e),
             Some(Slot::Failed) => return None,
@@ -262,9 +398,12 @@ impl Jit {
                     return None;
                 }
                 self.stats.revalidated += 1;
-                let page = key.pa & !0xfff;
-                if m.bus.mark_code_page(page) {
-                    m.hart.tlb.protect_code_page(page);
+                let r = self.regions[i].as_ref().expect("live region");
+                let pages = std::iter::once(r.keys[0].pa & !0xfff).chain(r.guest.straddle.map(|(_, np)| np));
+                for page in pages.collect::<Vec<_>>() {
+                    if m.bus.mark_code_page(page) {
+                        m.hart.tlb.protect_code_page(page);
+                    }
                 }
                 self.map.insert(key, Slot::Hot(i, e));
                 (i, e)
@@ -293,47 +432,108 @@ impl Jit {
             }
         };
         let code = self.regions[idx].as_ref().expect("live region").code;
-        let target = Target { code, entry: entry as u64 };
-        self.fast[fi] = Some(FastEntry { key, target });
-        Some(target)
+        Some(Target { code, entry: entry as u64, region: idx })
+    }
+
+    /// The physical page after `va`'s virtual page, for an instruction that
+    /// straddles the two: the identity when fetches are untranslated and
+    /// unhooked, else what the fetch TLB holds now (no page walk: walking
+    /// would set accessed bits the guest has not asked for yet).
+    fn next_page(m: &Machine, va: u64) -> Option<u64> {
+        let h = &m.hart;
+        let next = (va & !0xfff).wrapping_add(0x1000);
+        let pa = if h.fetch_bank == tlb::BANK_M && m.ext.translate.is_none() {
+            next
+        } else {
+            let b = h.fetch_bank as usize;
+            let e = &h.tlb.entries[b][tlb::index(next, h.tlb_salt[b])];
+            if e.tag_x != tlb::lookup_tag(next, 2, h.tlb_key[b]) {
+                return None;
+            }
+            let host = e.addend.wrapping_add(next);
+            host.wrapping_sub(m.bus.ram.host_base() as u64).wrapping_add(RAM_BASE)
+        };
+        m.bus.ram.contains(pa, 4096).then_some(pa)
+    }
+
+    /// What the code compiled now for `key` bakes in besides the guest code.
+    fn env(&self, m: &Machine, key: &Key) -> Env {
+        let h = &m.hart;
+        let host_offset = (m.bus.ram.host_base() as u64).wrapping_sub(RAM_BASE);
+        let hooked = m.ext.translate.is_some();
+        let direct = (h.data_bank == tlb::BANK_M && !hooked).then(|| DirectMem {
+            host_offset,
+            ram_size: m.bus.ram.size(),
+            slow_map: m.bus.slow_store_map() as u64,
+        });
+        let chain = (self.cfg.chain && !m.trace.nochain).then(|| ChainEnv {
+            slots: self.slots.as_ptr() as u64,
+            first_slot: self.slot_keys.len() as u32,
+            max_slots: lower::MAX_SLOTS_PER_REGION,
+            jc: self.jc.as_ptr() as u64,
+            counters: self.counters.as_ptr() as u64,
+            mode_tag: Self::mode_tag(key),
+        });
+        Env {
+            bank: h.data_bank,
+            chain,
+            direct,
+            host_offset,
+            fetch_identity: h.fetch_bank == tlb::BANK_M && !hooked,
+            fetch_bank: h.fetch_bank,
+        }
     }
 
     fn compile(&mut self, m: &mut Machine, key: Key) -> Option<(usize, u32)> {
+        if self.slot_keys.len() + lower::MAX_SLOTS_PER_REGION as usize > SLOTS {
+            self.flush();
+        }
         let t0 = Instant::now();
         let map = &self.map;
         let hot = |va: u64| {
             let k = Key { va, pa: key.pa.wrapping_add(va.wrapping_sub(key.va)), ..key };
             !matches!(map.get(&k), None | Some(Slot::Inner(0)))
         };
-        let guest = region::discover(m, key.va, key.pa, self.cfg.region_cap, &hot);
+        let next_pa = Self::next_page(m, key.va);
+        let guest = region::discover(m, key.va, key.pa, self.cfg.region_cap, &hot, next_pa);
         let want = Want { ir: m.trace.op, asm: m.trace.out_asm };
-        let bank = m.hart.data_bank;
         let costs = Self::class_costs(m);
         let cost = |op| costs[Class::of(op) as usize];
-        let result = self.compiler.compile(&guest, bank, &cost, want);
-        let out = match result {
-            Ok(c) => c,
-            Err(LowerError::Empty) => {
-                // The entry instruction straddles the page end: the interpreter runs it.
-                self.map.insert(key, Slot::Failed);
-                return None;
-            }
-            Err(e) => {
-                self.stats.compile_failures += 1;
-                self.stats.last_error = Some(format!("region at {:#x}: {e}", key.va));
-                if m.trace.op || m.trace.out_asm || m.trace.in_asm {
-                    m.trace.line(format_args!("jit: region at {:#x} not compiled: {e}", key.va));
+        let mut installed = None;
+        for attempt in 0..2 {
+            let env = self.env(m, &key);
+            let out = match self.compiler.compile(&guest, &env, self.cfg.tier, &cost, want) {
+                Ok(c) => c,
+                Err(LowerError::Empty) => {
+                    // The entry instruction straddles the page end: the interpreter runs it.
+                    self.map.insert(key, Slot::Failed);
+                    return None;
                 }
-                self.map.insert(key, Slot::Failed);
-                return None;
+                Err(e) => {
+                    self.stats.compile_failures += 1;
+                    self.stats.last_error = Some(format!("region at {:#x}: {e}", key.va));
+                    if m.trace.op || m.trace.out_asm || m.trace.in_asm {
+                        m.trace.line(format_args!("jit: region at {:#x} not compiled: {e}", key.va));
+                    }
+                    self.map.insert(key, Slot::Failed);
+                    return None;
+                }
+            };
+            match self.arena.install(&out.code) {
+                Some(p) => {
+                    installed = Some((p, out));
+                    break;
+                }
+                // Full: flush and compile again (slot numbers are baked into the code).
+                None if attempt == 0 => self.flush(),
+                None => {}
             }
-        };
-        let ptr = match self.arena.install(&out.code) {
-            Some(p) => p,
-            None => {
-                self.flush();
-                self.arena.install(&out.code)?
-            }
+        }
+        let Some((ptr, out)) = installed else {
+            self.stats.compile_failures += 1;
+            self.stats.last_error = Some(format!("region at {:#x} does not fit in the code cache", key.va));
+            self.map.insert(key, Slot::Failed);
+            return None;
         };
         self.stats.compiles += 1;
         self.stats.insns_compiled += guest.insn_count as u64;
@@ -366,12 +566,15 @@ impl Jit {
             let _ = writeln!(f, "{:x} {:x} region_{:x}", ptr as usize, out.code.len(), key.va);
         }
         let page = key.pa & !0xfff;
-        if m.bus.mark_code_page(page) {
-            m.hart.tlb.protect_code_page(page);
+        let pages: Vec<u64> = std::iter::once(page).chain(guest.straddle.map(|(_, np)| np)).collect();
+        for &p in &pages {
+            if m.bus.mark_code_page(p) {
+                m.hart.tlb.protect_code_page(p);
+            }
         }
-        // SAFETY: `ptr` is the start of a function compiled with the signature
-        // `fn(i64, i64, i64) -> i64` in the host's default (C) calling convention.
-        let code = unsafe { std::mem::transmute::<*const u8, RegionFn>(ptr) };
+        for &(va, pa) in &out.slots {
+            self.slot_keys.push(Key { va, pa, ..key });
+        }
         let idx = self.regions.len();
         let keys: Vec<Key> = guest
             .entries()
@@ -389,23 +592,37 @@ impl Jit {
                 self.map.insert(k, Slot::Inner(0));
             }
         }
-        self.regions.push(Some(Compiled { keys, code, guest }));
-        self.by_page.entry(page).or_default().push(idx);
+        self.regions.push(Some(Compiled { keys, code: ptr as u64, guest, incoming: Vec::new() }));
+        for p in pages {
+            self.by_page.entry(p).or_default().push(idx);
+        }
         Some((idx, 0))
     }
 
     /// Whether the guest bytes region `idx` was compiled from are unchanged.
     fn still_valid(&self, m: &Machine, idx: usize) -> bool {
         let Some(r) = &self.regions[idx] else { return false };
-        let k = r.keys[0];
-        r.guest.blocks.iter().flat_map(|b| &b.insns).all(|gi| {
-            let pa = k.pa.wrapping_add(gi.pc.wrapping_sub(k.va));
-            m.bus.ram.read(pa, gi.insn.len).is_some_and(|v| v as u32 == gi.insn.raw)
-        })
+        r.guest.blocks.iter().flat_map(|b| &b.insns).all(|gi| r.guest.current_raw(m, gi) == Some(gi.insn.raw))
+    }
+
+    /// Unchains region `idx`: resets the slots patched to it and its jump-cache entries.
+    fn unchain(&mut self, idx: usize) {
+        let Some(r) = self.regions[idx].as_mut() else { return };
+        let code = r.code;
+        for s in r.incoming.drain(..) {
+            let slot = &mut self.slots[s as usize];
+            if slot[0] == code {
+                *slot = [0, 0];
+            }
+        }
+        for e in self.jc.iter_mut().filter(|e| e.code == code) {
+            *e = JcEntry::default();
+        }
     }
 
     /// Forgets region `idx`.
     fn drop_region(&mut self, idx: usize) {
+        self.unchain(idx);
         if let Some(r) = self.regions[idx].take() {
             self.stats.invalidated += 1;
             for k in &r.keys {
@@ -417,13 +634,16 @@ impl Jit {
                     self.fast[fi] = None;
                 }
             }
-            if let Some(list) = self.by_page.get_mut(&(r.keys[0].pa & !0xfff)) {
-                list.retain(|&i| i != idx);
+            let pages = std::iter::once(r.keys[0].pa & !0xfff).chain(r.guest.straddle.map(|(_, np)| np));
+            for p in pages {
+                if let Some(list) = self.by_page.get_mut(&p) {
+                    list.retain(|&i| i != idx);
+                }
             }
         }
     }
 
-    /// Drops every translation (the code cache is full).
+    /// Drops every translation (the code cache is full, or what code bakes in changed).
     fn flush(&mut self) {
         self.stats.flushes += 1;
         self.map.clear();
@@ -431,18 +651,49 @@ impl Jit {
         self.by_page.clear();
         self.fast.fill(None);
         self.arena.reset();
+        self.slots.fill([0, 0]);
+        self.slot_keys.clear();
+        self.jc.fill(JcEntry::default());
+        self.pending = None;
     }
 
-    /// Runs compiled code at the current pc once.
+    /// Runs compiled code at the current pc (and whatever it chains to).
     fn call(&mut self, m: &mut Machine, t: Target) {
         let mp: *mut Machine = m;
         let mut ctx = Ctx { machine: mp, leave: 0, value: 0 };
         // SAFETY: `mp` is a valid exclusive pointer for the duration of the call; no
         // Rust reference to the machine is used until it returns. The hart is boxed,
-        // so its address is stable.
-        unsafe {
+        // so its address is stable. `t.code` is live region code (the cache is not
+        // flushed while it runs), and everything it chains to is live too: slots and
+        // jump-cache entries are reset whenever their region is dropped.
+        let r = unsafe {
             let hart: *mut Hart = &mut *(*mp).hart;
-            (t.code)(hart, &mut ctx, t.entry);
+            (self.enter)(hart, &mut ctx, t.entry, t.code)
+        };
+        if r != 0 {
+            let base = self.slots.as_ptr() as u64;
+            let s = (r - base) / lower::SLOT_SIZE as u64;
+            if r >= base && (s as usize) < self.slot_keys.len() {
+                self.pending = Some(s as u32);
+            }
+        }
+    }
+
+    /// Flushes when what compiled code bakes in about the machine changed
+    /// (another machine's RAM, the translate hook, chaining on or off).
+    fn check_machine(&mut self, m: &Machine) {
+        let id = (
+            m.bus.ram.host_base() as u64,
+            m.bus.ram.size(),
+            m.bus.slow_store_map() as u64,
+            m.ext.translate.is_some(),
+            self.cfg.chain && !m.trace.nochain,
+        );
+        if self.machine_id != Some(id) {
+            if self.machine_id.is_some() {
+                self.flush();
+            }
+            self.machine_id = Some(id);
         }
     }
 }
@@ -466,8 +717,14 @@ impl Engine for Jit {
             }
             self.costs = Some(costs);
         }
+        self.check_machine(m);
+        self.pending = None;
         let mut resumed = m.hart.pc == self.stopped_at && !self.cfg.count_resumptions;
         while m.hart.clock < m.hart.deadline && m.hart.exit & !exit::IRQ_CHECK == 0 {
+            if m.enabled.0 != self.jc_sets {
+                self.jc.fill(JcEntry::default());
+                self.jc_sets = m.enabled.0;
+            }
             let (pc, clock) = (m.hart.pc, m.hart.clock);
             let found = self.lookup(m, !resumed);
             resumed = false;
@@ -480,6 +737,7 @@ impl Engine for Jit {
                     if m.hart.clock == clock && m.hart.pc == pc && m.hart.exit == 0 {
                         // Not even the first block fits before the deadline.
                         self.stats.tails += 1;
+                        self.pending = None;
                         let budget = m.hart.deadline - m.hart.clock;
                         self.interp.step_block(m, budget);
                     }
@@ -494,36 +752,40 @@ impl Engine for Jit {
                 break;
             }
         }
+        self.pending = None;
         self.stopped_at = m.hart.pc;
     }
 
     /// The page's regions become suspect: the next lookup of each compares its
     /// guest bytes with RAM and drops it if they changed (a store to data that
-    /// shares a page with code leaves the translations usable).
+    /// shares a page with code leaves the translations usable). They are
+    /// unchained at once.
     fn invalidate_page(&mut self, ppage: u64) {
         self.interp.invalidate_page(ppage);
-        if let Some(list) = self.by_page.get(&ppage) {
-            for &idx in list {
-                let Some(r) = &self.regions[idx] else { continue };
-                self.stats.suspected += 1;
-                for k in &r.keys {
-                    if let Some(Slot::Hot(i, e)) = self.map.get(k) {
-                        if *i == idx {
-                            let e = *e;
-                            self.map.insert(*k, Slot::Suspect(idx, e));
-                        }
-                    }
-                    let fi = fast_index(k);
-                    if matches!(&self.fast[fi], Some(e) if e.key == *k) {
-                        self.fast[fi] = None;
+        let list = self.by_page.get(&ppage).cloned().unwrap_or_default();
+        for idx in list {
+            let Some(r) = &self.regions[idx] else { continue };
+            self.stats.suspected += 1;
+            let keys = r.keys.clone();
+            for k in &keys {
+                if let Some(Slot::Hot(i, e)) = self.map.get(k) {
+                    if *i == idx {
+                        let e = *e;
+                        self.map.insert(*k, Slot::Suspect(idx, e));
                     }
                 }
+                let fi = fast_index(k);
+                if matches!(&self.fast[fi], Some(e) if e.key == *k) {
+                    self.fast[fi] = None;
+                }
             }
+            self.unchain(idx);
         }
     }
 
     fn stats(&self) -> Vec<(String, u64)> {
         let s = &self.stats;
+        let c = &self.counters;
         let mut v = vec![
             ("jit region runs".to_string(), s.region_runs),
             ("jit clock slots".to_string(), s.jit_clock),
@@ -539,6 +801,11 @@ impl Engine for Jit {
             ("jit suspected".to_string(), s.suspected),
             ("jit revalidated".to_string(), s.revalidated),
             ("jit deadline tails".to_string(), s.tails),
+            ("jit chain hits".to_string(), c[(counter::CHAIN_HITS / 8) as usize]),
+            ("jit chain misses".to_string(), c[(counter::CHAIN_MISSES / 8) as usize]),
+            ("jit chain patches".to_string(), s.chain_patches),
+            ("jit jump cache hits".to_string(), c[(counter::JC_HITS / 8) as usize]),
+            ("jit jump cache misses".to_string(), c[(counter::JC_MISSES / 8) as usize]),
         ];
         v.extend(self.interp.stats());
         v

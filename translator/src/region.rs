@@ -62,14 +62,32 @@ impl GuestBlock {
 pub struct Region {
     /// Virtual address of the entry.
     pub entry: u64,
+    /// Physical address of the entry.
+    pub entry_pa: u64,
     /// Blocks, entry block first, then by address. The `i`-th block with
     /// `entry` set is entry point `i` of the compiled function.
     pub blocks: Vec<GuestBlock>,
     /// Number of guest instructions.
     pub insn_count: usize,
+    /// The instruction that straddles the page end, if the region has one:
+    /// its pc and the physical page its upper half was read from.
+    pub straddle: Option<(u64, u64)>,
 }
 
 impl Region {
+    /// The guest bytes of instruction `gi` as they are in RAM now.
+    pub fn current_raw(&self, m: &Machine, gi: &GuestInsn) -> Option<u32> {
+        let pa = self.entry_pa.wrapping_add(gi.pc.wrapping_sub(self.entry));
+        match self.straddle {
+            Some((pc, np)) if pc == gi.pc => {
+                let lo = m.bus.ram.read(pa, 2)? as u32;
+                let hi = m.bus.ram.read(np, 2)? as u32;
+                Some(lo | hi << 16)
+            }
+            _ => m.bus.ram.read(pa, gi.insn.len).map(|v| v as u32),
+        }
+    }
+
     /// Whether a block of this region starts at `pc`.
     pub fn has_block(&self, pc: u64) -> bool {
         self.blocks.iter().any(|b| b.start == pc)
@@ -208,7 +226,15 @@ pub fn ends_block(insn: &Insn) -> bool {
 /// instructions. Either side of a conditional branch is included only if `hot`
 /// says it has run before; straight-line code, jump targets, returns from calls
 /// and resumption after system instructions are always included.
-pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, hot: &dyn Fn(u64) -> bool) -> Region {
+/// `next_pa` is the physical page that follows the region's virtual page, if known.
+pub fn discover(
+    m: &Machine,
+    va: u64,
+    pa: u64,
+    cap: usize,
+    hot: &dyn Fn(u64) -> bool,
+    next_pa: Option<u64>,
+) -> Region {
     let page_va = va & !0xfff;
     let page_pa = pa & !0xfff;
     let in_page = |t: u64| t & !0xfff == page_va;
@@ -216,22 +242,29 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, hot: &dyn Fn(u64) -> 
     let mut leaders: BTreeSet<u64> = BTreeSet::new();
     let mut entries: BTreeSet<u64> = BTreeSet::new();
     let mut returns: BTreeSet<u64> = BTreeSet::new();
+    let mut straddle = None;
     let mut work = vec![va];
     leaders.insert(va);
     entries.insert(va);
     while let Some(start) = work.pop() {
         let mut a = start;
         loop {
-            if decoded.contains_key(&a) || decoded.len() >= cap {
+            if decoded.contains_key(&a) || decoded.len() >= cap || !in_page(a) {
                 break;
             }
             let p = page_pa + (a - page_va);
             let lo = m.bus.ram.read(p, 2).unwrap_or(0) as u32;
             let len = IsaTable::length(lo as u16) as u64;
-            if a + len > page_va + 0x1000 {
-                break;
-            }
-            let raw = if len == 4 { m.bus.ram.read(p, 4).unwrap_or(0) as u32 } else { lo };
+            let raw = if a + len > page_va + 0x1000 {
+                let Some(np) = next_pa else { break };
+                let Some(hi) = m.bus.ram.read(np, 2) else { break };
+                straddle = Some((a, np));
+                lo | (hi as u32) << 16
+            } else if len == 4 {
+                m.bus.ram.read(p, 4).unwrap_or(0) as u32
+            } else {
+                lo
+            };
             let (handler, insn) = dispatch::decode(m, raw);
             decoded.insert(a, GuestInsn { pc: a, insn, handler });
             let next = a + len;
@@ -307,7 +340,7 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, hot: &dyn Fn(u64) -> 
         blocks.swap(0, i);
     }
     let insn_count = blocks.iter().map(|b| b.insns.len()).sum();
-    let mut r = Region { entry: va, blocks, insn_count };
+    let mut r = Region { entry: va, entry_pa: pa, blocks, insn_count, straddle };
     r.plan_checks();
     r
 }

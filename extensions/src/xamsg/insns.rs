@@ -1,7 +1,9 @@
 //! Xamsg instructions: reference semantics (SPEC §3.3).
 
 use super::queue::{alloc_reply, dequeue, enqueue, Msg};
-use super::{op, state, XamsgState, E_AQSET, E_AREPLY, E_ARECV, E_ASEND, E_EMPTY, E_LINE_READ, E_LINE_WRITE, E_WAIT, SET};
+use super::{
+    op, state, XamsgState, E_AQSET, E_ARECV, E_AREPLY, E_ASEND, E_EMPTY, E_LINE_READ, E_LINE_WRITE, E_WAIT, SET,
+};
 use crate::common::{
     self, charge, cur_asid, irq_check, load_words, probe_store, regs_mut, require_super, require_user, set_x, status,
     store_words, with_state, x, R,
@@ -27,7 +29,7 @@ pub fn handler(m: &mut Machine, i: &Insn, pc: u64) -> R {
 
 fn line_operand(m: &Machine, i: &Insn, store: bool) -> Result<u64, Exception> {
     let va = x(m, i.rs2);
-    if va % 64 != 0 {
+    if !va.is_multiple_of(64) {
         let c = if store { cause::STORE_MISALIGNED } else { cause::LOAD_MISALIGNED };
         return Err(Exception::new(c, va));
     }
@@ -144,7 +146,8 @@ fn aqset(m: &mut Machine, i: &Insn, pc: u64) -> R {
     }
     let d = load_words(m, x(m, i.rs2), 4)?;
     let (ring, cap) = if d[0] == 0 { (0, 0) } else { (d[0], d[1]) };
-    let ring_ok = ring % 64 == 0 && (cap == 0 || cap.checked_mul(128).is_some_and(|len| m.bus.ram.contains(ring, len)));
+    let ring_ok =
+        ring.is_multiple_of(64) && (cap == 0 || cap.checked_mul(128).is_some_and(|len| m.bus.ram.contains(ring, len)));
     if !ring_ok || (ring == 0 && d[1] != 0) {
         return Err(Exception::illegal(i.raw));
     }

@@ -57,10 +57,38 @@ pub static ROWS: &[InsnDef] = &[
 ];
 
 static DOCS: &[InsnDoc] = &[
-    InsnDoc { name: "asend", rd: "status", rs1: "gate", rs2: "line", rs3: "", summary: "send a 64-byte line through an endpoint gate (U only)" },
-    InsnDoc { name: "arecv", rd: "status", rs1: "queue", rs2: "line", rs3: "", summary: "receive the oldest message of an owned queue (U only)" },
-    InsnDoc { name: "arecv.w", rd: "status", rs1: "queue", rs2: "line", rs3: "", summary: "receive, stalling while the queue is empty (U only)" },
-    InsnDoc { name: "areply", rd: "status", rs1: "token", rs2: "line", rs3: "", summary: "answer a received message (one-shot token) (U only)" },
+    InsnDoc {
+        name: "asend",
+        rd: "status",
+        rs1: "gate",
+        rs2: "line",
+        rs3: "",
+        summary: "send a 64-byte line through an endpoint gate (U only)",
+    },
+    InsnDoc {
+        name: "arecv",
+        rd: "status",
+        rs1: "queue",
+        rs2: "line",
+        rs3: "",
+        summary: "receive the oldest message of an owned queue (U only)",
+    },
+    InsnDoc {
+        name: "arecv.w",
+        rd: "status",
+        rs1: "queue",
+        rs2: "line",
+        rs3: "",
+        summary: "receive, stalling while the queue is empty (U only)",
+    },
+    InsnDoc {
+        name: "areply",
+        rd: "status",
+        rs1: "token",
+        rs2: "line",
+        rs3: "",
+        summary: "answer a received message (one-shot token) (U only)",
+    },
     InsnDoc { name: "aqset", rd: "", rs1: "queue", rs2: "desc", rs3: "", summary: "install a queue descriptor (S)" },
     InsnDoc { name: "aqcount", rd: "count", rs1: "queue", rs2: "", rs3: "", summary: "messages queued (S)" },
 ];
@@ -278,5 +306,5 @@ pub fn state_mut(m: &mut Machine) -> &mut XamsgState {
 
 /// Whether queue `q` holds a message (Xuirq `QUEUE` sources); false when Xamsg is off.
 pub fn queue_nonempty(m: &Machine, q: u64) -> bool {
-    m.ext.state::<XamsgState>(SET).and_then(|st| st.queues.get(q as usize)).is_some_and(|q| q.enabled && q.len() > 0)
+    m.ext.state::<XamsgState>(SET).and_then(|st| st.queues.get(q as usize)).is_some_and(|q| q.enabled && !q.is_empty())
 }

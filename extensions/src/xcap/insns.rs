@@ -5,7 +5,9 @@ use super::{
     op, perm, reason, state, state_code, state_mut, XcapState, E_ACCESS, E_CCC_FILL, E_CCC_HIT, E_CCC_MISS, E_DERIVE,
     E_FLUSH, E_QUERY, E_REVOKE, E_WALK, SET,
 };
-use crate::common::{causes, charge_set, cur_asid, phys_check, phys_ld, phys_sd, regs, regs_mut, require_super, set_x, x, R};
+use crate::common::{
+    causes, charge_set, cur_asid, phys_check, phys_ld, phys_sd, regs, regs_mut, require_super, set_x, x, R,
+};
 use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
 use mkjit_runtime::mmu::tlb::BANK_U;

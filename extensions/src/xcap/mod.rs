@@ -87,14 +87,42 @@ static DOCS: &[InsnDoc] = &[
     InsnDoc { name: "cap.lwu", rd: "value", rs1: "cap", rs2: "off", rs3: "", summary: LOAD_DOC },
     InsnDoc { name: "cap.len", rd: "len", rs1: "cap", rs2: "", rs3: "", summary: "length of a capability" },
     InsnDoc { name: "cap.perm", rd: "perms", rs1: "cap", rs2: "", rs3: "", summary: "permissions of a capability" },
-    InsnDoc { name: "cap.restrict", rd: "newcap", rs1: "cap", rs2: "mask", rs3: "", summary: "child with fewer permissions" },
-    InsnDoc { name: "cap.revoke", rd: "", rs1: "index", rs2: "", rs3: "", summary: "revoke an entry and its descendants (S)" },
-    InsnDoc { name: "cap.flush", rd: "", rs1: "index", rs2: "", rs3: "", summary: "invalidate cached entries (x0 = all) (S)" },
+    InsnDoc {
+        name: "cap.restrict",
+        rd: "newcap",
+        rs1: "cap",
+        rs2: "mask",
+        rs3: "",
+        summary: "child with fewer permissions",
+    },
+    InsnDoc {
+        name: "cap.revoke",
+        rd: "",
+        rs1: "index",
+        rs2: "",
+        rs3: "",
+        summary: "revoke an entry and its descendants (S)",
+    },
+    InsnDoc {
+        name: "cap.flush",
+        rd: "",
+        rs1: "index",
+        rs2: "",
+        rs3: "",
+        summary: "invalidate cached entries (x0 = all) (S)",
+    },
     InsnDoc { name: "cap.sb", rd: "", rs1: "cap", rs2: "off", rs3: "value", summary: STORE_DOC },
     InsnDoc { name: "cap.sh", rd: "", rs1: "cap", rs2: "off", rs3: "value", summary: STORE_DOC },
     InsnDoc { name: "cap.sw", rd: "", rs1: "cap", rs2: "off", rs3: "value", summary: STORE_DOC },
     InsnDoc { name: "cap.sd", rd: "", rs1: "cap", rs2: "off", rs3: "value", summary: STORE_DOC },
-    InsnDoc { name: "cap.derive", rd: "newcap", rs1: "cap", rs2: "off", rs3: "len", summary: "child with narrower bounds" },
+    InsnDoc {
+        name: "cap.derive",
+        rd: "newcap",
+        rs1: "cap",
+        rs2: "off",
+        rs3: "len",
+        summary: "child with narrower bounds",
+    },
 ];
 
 /// Cost events.
@@ -128,7 +156,8 @@ pub const E_REVOKE: usize = 7;
 /// Event: flush.
 pub const E_FLUSH: usize = 8;
 
-static PARAMS: &[Param] = &[Param { name: "ccc", default: 16, min: 1, max: 1024, doc: "capability lookaside cache entries" }];
+static PARAMS: &[Param] =
+    &[Param { name: "ccc", default: 16, min: 1, max: 1024, doc: "capability lookaside cache entries" }];
 
 /// CSR numbers.
 pub mod csr {

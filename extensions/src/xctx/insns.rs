@@ -114,7 +114,7 @@ fn store(m: &mut Machine, i: &Insn, pc: u64) -> R {
     require_super(m, i)?;
     let s = slot_operand(m, i)?;
     let va = x(m, i.rs2);
-    if va % 64 != 0 {
+    if !va.is_multiple_of(64) {
         return Err(Exception::new(cause::STORE_MISALIGNED, va));
     }
     probe_store(m, va, 8 * IMAGE_WORDS as u64)?;
@@ -130,7 +130,7 @@ fn load(m: &mut Machine, i: &Insn, pc: u64) -> R {
     require_super(m, i)?;
     let s = slot_operand(m, i)?;
     let va = x(m, i.rs2);
-    if va % 64 != 0 {
+    if !va.is_multiple_of(64) {
         return Err(Exception::new(cause::LOAD_MISALIGNED, va));
     }
     let w = load_words(m, va, IMAGE_WORDS)?;

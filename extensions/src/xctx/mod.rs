@@ -61,13 +61,55 @@ pub static ROWS: &[InsnDef] = &[
 ];
 
 static DOCS: &[InsnDoc] = &[
-    InsnDoc { name: "ctx.save", rd: "", rs1: "", rs2: "", rs3: "", summary: "save the trapped context into slot ctxcur (S)" },
-    InsnDoc { name: "ctx.restore", rd: "", rs1: "slot", rs2: "", rs3: "", summary: "load a slot as the trapped context (S)" },
-    InsnDoc { name: "ctx.switch", rd: "", rs1: "slot", rs2: "", rs3: "", summary: "switch to a slot (S: restore + sret; U: same group)" },
-    InsnDoc { name: "ctx.store", rd: "", rs1: "slot", rs2: "addr", rs3: "", summary: "write a slot's image to memory (S)" },
-    InsnDoc { name: "ctx.load", rd: "", rs1: "slot", rs2: "addr", rs3: "", summary: "read a slot's image from memory (S)" },
+    InsnDoc {
+        name: "ctx.save",
+        rd: "",
+        rs1: "",
+        rs2: "",
+        rs3: "",
+        summary: "save the trapped context into slot ctxcur (S)",
+    },
+    InsnDoc {
+        name: "ctx.restore",
+        rd: "",
+        rs1: "slot",
+        rs2: "",
+        rs3: "",
+        summary: "load a slot as the trapped context (S)",
+    },
+    InsnDoc {
+        name: "ctx.switch",
+        rd: "",
+        rs1: "slot",
+        rs2: "",
+        rs3: "",
+        summary: "switch to a slot (S: restore + sret; U: same group)",
+    },
+    InsnDoc {
+        name: "ctx.store",
+        rd: "",
+        rs1: "slot",
+        rs2: "addr",
+        rs3: "",
+        summary: "write a slot's image to memory (S)",
+    },
+    InsnDoc {
+        name: "ctx.load",
+        rd: "",
+        rs1: "slot",
+        rs2: "addr",
+        rs3: "",
+        summary: "read a slot's image from memory (S)",
+    },
     InsnDoc { name: "ctx.inval", rd: "", rs1: "slot", rs2: "", rs3: "", summary: "mark a slot not present (S)" },
-    InsnDoc { name: "ctx.status", rd: "info", rs1: "slot", rs2: "", rs3: "", summary: "present, privilege and group of a slot (S)" },
+    InsnDoc {
+        name: "ctx.status",
+        rd: "info",
+        rs1: "slot",
+        rs2: "",
+        rs3: "",
+        summary: "present, privilege and group of a slot (S)",
+    },
 ];
 
 /// Cost events.

@@ -106,7 +106,8 @@ impl Clb {
     /// Fills (`asid`, `index`) with `gate`: overwrites a matching entry, else the FIFO victim.
     pub fn fill(&mut self, asid: u64, index: u64, gate: Gate) {
         let e = Entry { asid, index, gate };
-        if let Some(slot) = self.entries.iter_mut().find(|s| matches!(s, Some(x) if x.asid == asid && x.index == index)) {
+        if let Some(slot) = self.entries.iter_mut().find(|s| matches!(s, Some(x) if x.asid == asid && x.index == index))
+        {
             *slot = Some(e);
             return;
         }

@@ -1,7 +1,10 @@
 //! Xgate instructions: reference semantics (SPEC §2.4).
 
 use super::clb::{lookup, Gate, GateKind};
-use super::{op, state_mut, XgateState, E_CLB_FILL, E_FLUSH, E_GCALL, E_GRET, E_LINK_POP, E_LINK_PUSH, E_SATP_SWITCH, LINK_VALID, SET};
+use super::{
+    op, state_mut, XgateState, E_CLB_FILL, E_FLUSH, E_GCALL, E_GRET, E_LINK_POP, E_LINK_PUSH, E_SATP_SWITCH,
+    LINK_VALID, SET,
+};
 use crate::common::{
     self, asid_of, causes, charge_set, cur_asid, load_words, regs, regs_mut, require_super, require_user, switch_satp,
     x, R,
@@ -42,14 +45,15 @@ pub fn gcall(m: &mut Machine, i: &Insn, pc: u64) -> R {
     };
     let r = *regs(m);
     let lsp = r.lsp;
-    if lsp % 64 != 0 || lsp < r.lsbase || lsp.checked_add(64).is_none_or(|end| end > r.lslimit) {
+    if !lsp.is_multiple_of(64) || lsp < r.lsbase || lsp.checked_add(64).is_none_or(|end| end > r.lslimit) {
         return Err(Exception::new(causes::LINK_OVERFLOW, index));
     }
     common::phys_check(m, lsp, 64, true)?;
     // Nothing below can fault: commit.
     let caller_satp = m.hart.csr.satp;
     let moved = crate::xline::hand_over(m, r.xlgive, cur_asid(m), asid_of(target_satp));
-    let record = [caller_satp, pc.wrapping_add(4), r.gtp, target_satp, r.gbadge, m.hart.x[2], moved | LINK_VALID, index];
+    let record =
+        [caller_satp, pc.wrapping_add(4), r.gtp, target_satp, r.gbadge, m.hart.x[2], moved | LINK_VALID, index];
     for (k, w) in record.iter().enumerate() {
         common::phys_sd(m, lsp + 8 * k as u64, *w).expect("link stack checked to be RAM");
     }
@@ -74,7 +78,7 @@ pub fn gret(m: &mut Machine, i: &Insn, _pc: u64) -> R {
     require_user(m, i)?;
     let r = *regs(m);
     let lsp = r.lsp;
-    if lsp % 64 != 0 || lsp <= r.lsbase || lsp > r.lslimit {
+    if !lsp.is_multiple_of(64) || lsp <= r.lsbase || lsp > r.lslimit {
         return Err(Exception::new(causes::LINK_UNDERFLOW, lsp));
     }
     let rec = lsp - 64;

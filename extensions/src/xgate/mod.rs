@@ -54,8 +54,22 @@ pub static ROWS: &[InsnDef] = &[
 static DOCS: &[InsnDoc] = &[
     InsnDoc { name: "gcall", rd: "", rs1: "gate", rs2: "", rs3: "", summary: "call through gate (U only)" },
     InsnDoc { name: "gret", rd: "", rs1: "", rs2: "", rs3: "", summary: "return to the caller (U only)" },
-    InsnDoc { name: "gfill", rd: "", rs1: "gate", rs2: "desc", rs3: "", summary: "fill a CLB entry from a gate descriptor (S)" },
-    InsnDoc { name: "gflush", rd: "", rs1: "gate", rs2: "asid", rs3: "", summary: "invalidate CLB entries (x0 = all) (S)" },
+    InsnDoc {
+        name: "gfill",
+        rd: "",
+        rs1: "gate",
+        rs2: "desc",
+        rs3: "",
+        summary: "fill a CLB entry from a gate descriptor (S)",
+    },
+    InsnDoc {
+        name: "gflush",
+        rd: "",
+        rs1: "gate",
+        rs2: "asid",
+        rs3: "",
+        summary: "invalidate CLB entries (x0 = all) (S)",
+    },
 ];
 
 /// Cost events (indices are the `E_*` constants).

@@ -7,14 +7,17 @@
 //!   xline.set (S) installs; xline.give (U) marks; gcall moves ownership to the callee; gret moves it back.
 //! ```
 
-use crate::common::{self, causes, charge_set, cur_asid, load_words, regs, regs_mut, require_super, require_user, x, Counters, ExtState, R};
+use crate::common::{
+    self, causes, charge_set, cur_asid, load_words, regs, regs_mut, require_super, require_user, x, Counters, ExtState,
+    R,
+};
 use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, InsnDoc, Param};
 use mkjit_runtime::csr::CsrDenied;
 use mkjit_runtime::ext::{PreTranslate, TranslateHook};
 use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::{Format, Insn, InsnDef, IsaSet, Op};
 use mkjit_runtime::machine::Machine;
-use mkjit_runtime::mmu::tlb::BANK_U;
+use mkjit_runtime::mmu::tlb::{BANK_U, BANK_UX};
 use mkjit_runtime::mmu::Access;
 use mkjit_runtime::trap::Exception;
 use std::any::Any;
@@ -41,8 +44,22 @@ pub static ROWS: &[InsnDef] = &[
 ];
 
 static DOCS: &[InsnDoc] = &[
-    InsnDoc { name: "xline.set", rd: "", rs1: "window", rs2: "desc", rs3: "", summary: "install (or clear, desc = 0) a line window (S)" },
-    InsnDoc { name: "xline.give", rd: "", rs1: "window", rs2: "", rs3: "", summary: "hand a window to the callee of the next gcall (U only)" },
+    InsnDoc {
+        name: "xline.set",
+        rd: "",
+        rs1: "window",
+        rs2: "desc",
+        rs3: "",
+        summary: "install (or clear, desc = 0) a line window (S)",
+    },
+    InsnDoc {
+        name: "xline.give",
+        rd: "",
+        rs1: "window",
+        rs2: "",
+        rs3: "",
+        summary: "hand a window to the callee of the next gcall (U only)",
+    },
 ];
 
 /// Cost events.
@@ -225,7 +242,7 @@ pub fn state_mut(m: &mut Machine) -> &mut XlineState {
 
 /// The translate hook (SPEC §4.3), consulted before every page walk.
 pub fn translate_hook(m: &mut Machine, va: u64, size: u64, access: Access, bank: u8) -> PreTranslate {
-    if bank != BANK_U {
+    if bank != BANK_U && bank != BANK_UX {
         return PreTranslate::Walk;
     }
     let asid = cur_asid(m);
@@ -350,8 +367,8 @@ fn set_window(m: &mut Machine, i: &Insn, pc: u64) -> R {
                 owner: d[3] & 0xffff,
             };
             let len = 64 * lines;
-            let ok = w.vbase % 64 == 0
-                && w.pbase % 64 == 0
+            let ok = w.vbase.is_multiple_of(64)
+                && w.pbase.is_multiple_of(64)
                 && (w.r || w.w)
                 && w.vbase.checked_add(len).is_some()
                 && m.bus.ram.contains(w.pbase, len);

@@ -56,10 +56,38 @@ pub static ROWS: &[InsnDef] = &[
 ];
 
 static DOCS: &[InsnDoc] = &[
-    InsnDoc { name: "uirq.bind", rd: "", rs1: "binding", rs2: "desc", rs3: "", summary: "bind a source to a slot and handler pc (desc = 0: unbind) (S)" },
-    InsnDoc { name: "uiret", rd: "", rs1: "", rs2: "", rs3: "", summary: "return from a user interrupt handler (U only)" },
-    InsnDoc { name: "uiack", rd: "", rs1: "binding", rs2: "", rs3: "", summary: "acknowledge: unmask the binding's source (U only)" },
-    InsnDoc { name: "uipi", rd: "status", rs1: "gate", rs2: "", rs3: "", summary: "ring a doorbell through a DOORBELL gate (U only)" },
+    InsnDoc {
+        name: "uirq.bind",
+        rd: "",
+        rs1: "binding",
+        rs2: "desc",
+        rs3: "",
+        summary: "bind a source to a slot and handler pc (desc = 0: unbind) (S)",
+    },
+    InsnDoc {
+        name: "uiret",
+        rd: "",
+        rs1: "",
+        rs2: "",
+        rs3: "",
+        summary: "return from a user interrupt handler (U only)",
+    },
+    InsnDoc {
+        name: "uiack",
+        rd: "",
+        rs1: "binding",
+        rs2: "",
+        rs3: "",
+        summary: "acknowledge: unmask the binding's source (U only)",
+    },
+    InsnDoc {
+        name: "uipi",
+        rd: "status",
+        rs1: "gate",
+        rs2: "",
+        rs3: "",
+        summary: "ring a doorbell through a DOORBELL gate (U only)",
+    },
 ];
 
 /// Cost events.
@@ -489,7 +517,8 @@ fn uipi(m: &mut Machine, i: &Insn, pc: u64) -> R {
     let g = crate::xgate::lookup(m, x(m, i.rs1))?;
     let _ = cur_asid(m);
     let t = g.target as usize;
-    let ok = g.kind == crate::xgate::GateKind::Doorbell && state(m).bindings.get(t).is_some_and(|b| b.kind == Kind::Doorbell);
+    let ok = g.kind == crate::xgate::GateKind::Doorbell
+        && state(m).bindings.get(t).is_some_and(|b| b.kind == Kind::Doorbell);
     let st = if ok {
         state_mut(m).bindings[t].latch = true;
         status::OK

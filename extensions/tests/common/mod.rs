@@ -81,6 +81,7 @@ pub mod reg {
     pub const A6: u8 = 16;
     pub const A7: u8 = 17;
     pub const S2: u8 = 18;
+    pub const S3: u8 = 19;
     pub const T3: u8 = 28;
 }
 
@@ -252,6 +253,8 @@ impl Sys {
         }
         let idx = (va >> 12) & 0x1ff;
         self.write_words(table + 8 * idx, &[((pa >> 12) << 10) | flags]);
+        // As a kernel changing a mapping would: sfence.vma.
+        self.m.hart.tlb.flush_all();
     }
 
     /// Maps fresh zeroed frames at `va` (`len` bytes, page-rounded) in `satp`; returns the first frame.

@@ -4,6 +4,9 @@
 #include "types.h"
 #include "riscv.h"
 #include "mkjit_abi.h"
+#ifdef CODESIGN
+#include "cs_types.h"
+#endif
 
 /* ---- capabilities ---- */
 struct cap {
@@ -29,6 +32,10 @@ struct vspace {
     word_t satp;     /* cached satp value including ASID */
     word_t asid;
     word_t asid_gen;
+#ifdef CODESIGN
+    struct cspace *cs_cspace;     /* the task's CSpace (caps used by code running here) */
+    struct tcb *cs_owner;         /* the task's first thread: takes the task's faults */
+#endif
 };
 
 /* ---- threads ---- */
@@ -60,6 +67,9 @@ struct notification;
 
 struct tcb {
     word_t regs[32];              /* must stay first: used by entry.S */
+#ifdef CODESIGN
+    word_t ximg[16];              /* Xctx context image words 32..47 (regs[] are words 0..31) */
+#endif
     u8 state;
     u8 prio;
     u8 send_is_call;              /* valid in TS_BLOCKED_SEND */
@@ -82,18 +92,28 @@ struct tcb {
     word_t send_badge;
     word_t fault_mr[4];
     word_t fault_info;
+#ifdef CODESIGN
+    struct cs_thread cs;          /* codesign per-thread state (cs_types.h) */
+#endif
 };
 
 enum ep_state { EP_IDLE = 0, EP_SEND, EP_RECV };
 struct endpoint {
     word_t state;
     struct tcb *head, *tail;
+#ifdef CODESIGN
+    struct vspace *gate_vs;       /* Xgate: address space and entry pc of the receiver's gate */
+    word_t gate_pc;
+#endif
 };
 
 struct notification {
     word_t word;
     struct tcb *head, *tail;      /* waiters */
     struct tcb *bound;
+#ifdef CODESIGN
+    word_t cs_queue;              /* Xamsg queue number + 1 backing it, 0 = none */
+#endif
 };
 
 /* ---- globals ---- */

@@ -56,6 +56,9 @@ mk_cptr_t slot_alloc(void)
     for (mk_cptr_t c = MK_SLOT_FIRST_FREE; c < slot_limit; c++) {
         if (!(slot_bits[c / 64] & (1UL << (c % 64)))) {
             slot_bits[c / 64] |= 1UL << (c % 64);
+#ifdef CODESIGN
+            cs_gate_forget(c);
+#endif
             return c;
         }
     }
@@ -70,6 +73,9 @@ mk_cptr_t slot_alloc_range(unsigned n)
         while (k < n && !(slot_bits[(c + k) / 64] & (1UL << ((c + k) % 64)))) k++;
         if (k == n) {
             for (k = 0; k < n; k++) slot_bits[(c + k) / 64] |= 1UL << ((c + k) % 64);
+#ifdef CODESIGN
+            for (k = 0; k < n; k++) cs_gate_forget(c + k);
+#endif
             return c;
         }
     }

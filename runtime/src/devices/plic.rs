@@ -360,6 +360,18 @@ mod tests {
     }
 
     #[test]
+    fn extension_claim_masks_a_level_line_until_completion() {
+        let mut p = Plic::new();
+        assert!(!p.claim_source(10, 0), "not pending");
+        assert!(p.claim_source(10, line(10)), "no enable bit needed");
+        assert_eq!(p.pending(line(10)), 0, "claimed: masked although the line stays high");
+        assert!(!p.claim_source(10, line(10)));
+        p.complete_source(10);
+        assert_eq!(p.pending(line(10)), line(10));
+        assert!(!p.claim_source(0, 1) && !p.claim_source(96, 0));
+    }
+
+    #[test]
     fn priority_zero_never_interrupts() {
         let p = setup(&[(9, 0)], 0);
         assert!(!p.irq(0, line(9)));

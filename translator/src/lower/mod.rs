@@ -1,20 +1,41 @@
 //! Lowering a [`Region`] to one Cranelift function.
 //!
 //! ```text
-//!   fn region(hart: *mut Hart, ctx: *mut Ctx, entry: u64) -> u64
+//!   fn region(hart: *mut Hart, ctx: *mut Ctx, entry: u64) -> u64     (CallConv::Tail)
 //!
-//!   entry:  load used guest registers, clock, deadline, TLB key/salt
+//!   entry:  load used guest registers, clock, cycles, deadline, TLB key/salt
 //!           jump block[entry]              (every block is an entry point)
 //!   block:  [entries, loop headers: if clock + reach > deadline
 //!                                    -> exit(pc = block start, clock)]
 //!           clock += len
 //!           insn; insn; ...                (inline; helpers out of line)
-//!           branch -> block[target] | exit(target)
+//!           branch -> block[target] | chain(target) | ijump(target) | exit(target)
 //!           (unpromoted registers written in a block are stored to hart.x on
 //!            every way out of it)
-//!   exit(pc, clock, cycles): store promoted registers, pc, clock, modeled cycles; return 0
-//!   trap:   (a helper took a trap) exit(hart.pc, hart.clock)
+//!   exit(pc, clock, cycles):  write back (promoted registers, pc, clock, cycles); return 0
+//!   chain(pc, clock, cycles, slot):   (direct jump out of the region)
+//!           write back; if slot.code: tail-call slot.code(hart, ctx, slot.entry)
+//!                       else: return slot address (the dispatcher patches the slot)
+//!   ijump(pc, clock, cycles):         (jalr, or a direct jump to another page)
+//!           write back; look pc up in the jump cache, check the fetch TLB
+//!           (unless fetches are untranslated): hit -> tail-call, miss -> return 0
+//!   trap:   (a helper left the region) exit(hart.pc, hart.clock)
 //! ```
+//!
+//! **Chaining.** Regions are `tail`-convention functions, so one region
+//! leaves for the next with a tail call, without returning to the
+//! dispatcher, and a chain of any length runs in one host frame. The next
+//! region's entry block starts with its deadline check, so chained code stops
+//! at exactly the same clock as unchained code. A direct exit is *chainable*
+//! when the physical address of its target follows from the region's own:
+//! the target lies in the region's virtual page (same translation), or
+//! fetches are untranslated (identity). Such an exit owns a slot, patched by
+//! the dispatcher once the target is compiled and reset when the target is
+//! dropped; other exits and `jalr` go through the jump cache, whose entries
+//! name the host address of the target instruction and the region's mode, so
+//! a hit also proves that the fetch TLB maps the target as the dispatcher's
+//! lookup would. Chaining never crosses a helper that left the region (traps,
+//! `hart.exit`, mode changes): those return to the dispatcher.
 //!
 //! Guest registers are Cranelift variables, so a guest loop inside the page
 //! becomes a host loop with registers in host registers. Exactness: code
@@ -55,8 +76,87 @@ const I64: types::Type = types::I64;
 /// Return points a `jalr` compares its target with, at most.
 const MAX_RETURNS: usize = 12;
 
-/// Guest registers kept in host registers across a whole region.
+/// Guest registers kept in host registers across a whole region, at most.
 const PROMOTED: usize = 8;
+
+fn promoted_max() -> usize {
+    static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *N.get_or_init(|| std::env::var("MKJIT_JIT_PROMOTE").ok().and_then(|v| v.parse().ok()).unwrap_or(PROMOTED))
+}
+
+/// Entries of the jump cache (a power of two).
+pub const JC_ENTRIES: usize = 4096;
+/// Bytes per jump-cache entry: `va`, `tag` (host address of the target | mode tag), `code`, `entry`.
+pub const JC_ENTRY_SIZE: usize = 32;
+/// Bytes per chain slot: `code` (0 = not patched), `entry`.
+pub const SLOT_SIZE: usize = 16;
+/// Most chain slots one region may use (its distinct chainable exits beyond that leave plainly).
+pub const MAX_SLOTS_PER_REGION: u32 = 512;
+
+/// Index of `va` in the jump cache (generated code computes the same).
+#[inline]
+pub fn jc_index(va: u64) -> usize {
+    ((va >> 1) ^ (va >> 13)) as usize & (JC_ENTRIES - 1)
+}
+
+/// Offsets of the counters generated code increments (see [`Env::counters`]).
+pub mod counter {
+    /// Chained exits whose slot was patched.
+    pub const CHAIN_HITS: i32 = 0;
+    /// Chained exits whose slot was still empty (returned to the dispatcher).
+    pub const CHAIN_MISSES: i32 = 8;
+    /// Indirect exits served by the jump cache.
+    pub const JC_HITS: i32 = 16;
+    /// Indirect exits the jump cache could not serve.
+    pub const JC_MISSES: i32 = 24;
+    /// Number of counters.
+    pub const COUNT: usize = 4;
+}
+
+/// Chaining facts baked into a region.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainEnv {
+    /// Address of chain slot 0.
+    pub slots: u64,
+    /// First slot this region may use.
+    pub first_slot: u32,
+    /// How many slots it may use.
+    pub max_slots: u32,
+    /// Address of jump-cache entry 0.
+    pub jc: u64,
+    /// Address of the counters ([`counter`]).
+    pub counters: u64,
+    /// Mode tag of the region (or-ed into jump-cache tags).
+    pub mode_tag: u64,
+}
+
+/// Untranslated data accesses straight to RAM (M-mode or bare, no translate hook).
+#[derive(Clone, Copy, Debug)]
+pub struct DirectMem {
+    /// Host address of RAM minus `RAM_BASE` (wrapping).
+    pub host_offset: u64,
+    /// Bytes of RAM.
+    pub ram_size: u64,
+    /// The bus's slow-store map (one byte per RAM page).
+    pub slow_map: u64,
+}
+
+/// Everything besides the guest code that a region's code bakes in.
+#[derive(Clone, Copy, Debug)]
+pub struct Env {
+    /// TLB bank of data accesses.
+    pub bank: u8,
+    /// Chaining, when on.
+    pub chain: Option<ChainEnv>,
+    /// Direct RAM accesses, when data accesses are untranslated.
+    pub direct: Option<DirectMem>,
+    /// Host address of guest physical 0 (RAM host base minus `RAM_BASE`, wrapping).
+    pub host_offset: u64,
+    /// Fetches are untranslated and unhooked: an instruction's physical address is its virtual one.
+    pub fetch_identity: bool,
+    /// TLB bank of instruction fetches.
+    pub fetch_bank: u8,
+}
 
 /// Why a region could not be compiled.
 #[derive(Debug, thiserror::Error)]
@@ -92,11 +192,24 @@ pub struct Compiled {
     pub ir: Option<String>,
     /// Host disassembly, if asked.
     pub asm: Option<String>,
+    /// Targets `(va, pa)` of the chain slots used, from [`ChainEnv::first_slot`] on.
+    pub slots: Vec<(u64, u64)>,
+}
+
+/// Register allocator tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    /// Cranelift's single-pass allocator: fast to compile.
+    Quick,
+    /// The backtracking allocator: better code.
+    Optimized,
 }
 
 /// The compiler: host ISA plus reusable contexts.
 pub struct Compiler {
     isa: OwnedTargetIsa,
+    /// The same host ISA with the single-pass register allocator.
+    quick_isa: OwnedTargetIsa,
     ctx: Context,
     fctx: FunctionBuilderContext,
     tramps: trampoline::Trampolines,
@@ -109,18 +222,27 @@ pub struct Compiler {
 impl Compiler {
     /// A compiler for the host, optimising for speed.
     pub fn new() -> Result<Compiler, LowerError> {
-        let mut flags = settings::builder();
-        let set =
-            |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| LowerError::Host(e.to_string()));
-        set(&mut flags, "opt_level", "speed")?;
-        set(&mut flags, "unwind_info", "false")?;
-        set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
-        let builder = cranelift_native::builder().map_err(|e| LowerError::Host(e.to_string()))?;
-        let isa = builder.finish(settings::Flags::new(flags)).map_err(|e| LowerError::Host(e.to_string()))?;
+        let make = |regalloc: &str| -> Result<OwnedTargetIsa, LowerError> {
+            let mut flags = settings::builder();
+            let set = |f: &mut settings::Builder, k: &str, v: &str| {
+                f.set(k, v).map_err(|e| LowerError::Host(e.to_string()))
+            };
+            set(&mut flags, "opt_level", "speed")?;
+            set(&mut flags, "unwind_info", "false")?;
+            set(&mut flags, "regalloc_algorithm", regalloc)?;
+            // Tail calls (chaining) need frame pointers.
+            set(&mut flags, "preserve_frame_pointers", "true")?;
+            set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
+            let builder = cranelift_native::builder().map_err(|e| LowerError::Host(e.to_string()))?;
+            builder.finish(settings::Flags::new(flags)).map_err(|e| LowerError::Host(e.to_string()))
+        };
+        let isa = make("backtracking")?;
+        let quick_isa = make("single_pass")?;
         let mut arena = CodeArena::new(1 << 16).map_err(|e| LowerError::Host(e.to_string()))?;
         let tramps = trampoline::install(&*isa, &mut arena)?;
         Ok(Compiler {
             isa,
+            quick_isa,
             ctx: Context::new(),
             fctx: FunctionBuilderContext::new(),
             tramps,
@@ -134,25 +256,39 @@ impl Compiler {
         &*self.isa
     }
 
-    /// Compiles `region`; data accesses use TLB bank `bank`.
-    pub fn compile(&mut self, region: &Region, bank: u8, cost: &dyn Fn(Op) -> u64, want: Want) -> Result<Compiled, LowerError> {
+    /// The entry trampoline: `extern "C" fn(hart, ctx, entry, code) -> u64`
+    /// calls the region function `code` (tail convention) at entry `entry`.
+    pub fn enter(&self) -> usize {
+        self.tramps.enter
+    }
+
+    /// Compiles `region` for `env` with the register allocator of `tier`.
+    pub fn compile(
+        &mut self,
+        region: &Region,
+        env: &Env,
+        tier: Tier,
+        cost: &dyn Fn(Op) -> u64,
+        want: Want,
+    ) -> Result<Compiled, LowerError> {
         if region.blocks.is_empty() {
             return Err(LowerError::Empty);
         }
-        let cc = self.isa.default_call_conv();
-        let mut sig = Signature::new(cc);
-        for _ in 0..3 {
-            sig.params.push(AbiParam::new(I64));
-        }
-        sig.returns.push(AbiParam::new(I64));
+        let cc = cranelift_codegen::isa::CallConv::Tail;
+        let sig = region_signature();
         self.ctx.clear();
         self.ctx.func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
         self.ctx.set_disasm(want.asm);
+        let slots;
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            build(&mut b, region, bank, cost, cc, self.tramps);
+            slots = build(&mut b, region, env, cost, cc, self.tramps);
             b.finalize(self.isa.frontend_config());
         }
+        let isa = match tier {
+            Tier::Quick => &*self.quick_isa,
+            Tier::Optimized => &*self.isa,
+        };
         let ir = want.ir.then(|| self.ctx.func.display().to_string());
         if self.timing {
             let f = &self.ctx.func;
@@ -160,7 +296,7 @@ impl Compiler {
         }
         let mut ctrl = Default::default();
         let compiled =
-            self.ctx.compile(&*self.isa, &mut ctrl).map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
+            self.ctx.compile(isa, &mut ctrl).map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
         let relocs = compiled.buffer.relocs().len();
         if relocs != 0 {
             return Err(LowerError::Relocs(relocs));
@@ -170,15 +306,25 @@ impl Compiler {
             eprintln!("{}", cranelift_codegen::timing::take_current());
         }
         let asm = if want.asm {
-            match self.isa.to_capstone() {
+            match isa.to_capstone() {
                 Ok(cs) => compiled.disassemble(None, &cs).ok().or_else(|| compiled.vcode.clone()),
                 Err(_) => compiled.vcode.clone(),
             }
         } else {
             None
         };
-        Ok(Compiled { code, ir, asm })
+        Ok(Compiled { code, ir, asm, slots })
     }
+}
+
+/// The signature of every region function (and of a chained tail call).
+pub fn region_signature() -> Signature {
+    let mut sig = Signature::new(cranelift_codegen::isa::CallConv::Tail);
+    for _ in 0..3 {
+        sig.params.push(AbiParam::new(I64));
+    }
+    sig.returns.push(AbiParam::new(I64));
+    sig
 }
 
 /// Helper signatures.
@@ -186,6 +332,8 @@ struct Sigs {
     load: SigRef,
     store: SigRef,
     exec: SigRef,
+    /// A region's own signature, for chained tail calls.
+    region: SigRef,
 }
 
 /// Lowering state for one region.
@@ -210,12 +358,28 @@ pub(crate) struct Lx<'a, 'f> {
     pub tlb_base: Value,
     pub tlb_key: Value,
     pub tlb_salt: Value,
+    /// `hart.deadline`, loaded once (it only changes outside engine runs).
+    deadline: Value,
+    /// What the region bakes in.
+    pub env: Env,
     exit: Block,
     trap: Block,
+    /// `chain(pc, clock, cycles, slot)`, when chaining.
+    chain: Option<Block>,
+    /// `ijump(pc, clock, cycles)`, when chaining.
+    ijump: Option<Block>,
+    /// Virtual and physical page of the region.
+    page_va: u64,
+    page_pa: u64,
+    /// The instruction straddling into the next page, and that page (see `Region::straddle`).
+    straddle: Option<(u64, u64)>,
+    /// Chain slots used: target pc -> slot index (from `first_slot`), and their targets.
+    slot_of: HashMap<u64, u32>,
+    slots: Vec<(u64, u64)>,
     /// Unpromoted registers written since the start of the current block (not yet in `hart.x`).
     dirty: [bool; 32],
-    /// Exit stubs to fill: block, pc, clock, cycles.
-    stubs: Vec<(Block, u64, Value, Value)>,
+    /// Exit stubs to fill: block, pc, clock, cycles, and how the region is left.
+    stubs: Vec<(Block, u64, Value, Value, Way)>,
     blocks: HashMap<u64, Block>,
     /// Return points tried by `jalr` before leaving the region.
     pub returns: Vec<u64>,
@@ -231,6 +395,17 @@ pub(crate) struct Lx<'a, 'f> {
     blen: i64,
 }
 
+/// How an exit stub leaves the region.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// Back to the dispatcher.
+    Plain,
+    /// Through chain slot `n` (absolute index).
+    Slot(u32),
+    /// Through the jump cache.
+    Indirect,
+}
+
 /// Result of lowering one instruction.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flow {
@@ -243,11 +418,12 @@ pub(crate) enum Flow {
 fn build(
     b: &mut FunctionBuilder<'_>,
     region: &Region,
-    bank: u8,
+    env: &Env,
     cost: &dyn Fn(Op) -> u64,
     cc: cranelift_codegen::isa::CallConv,
     tramps: trampoline::Trampolines,
-) {
+) -> Vec<(u64, u64)> {
+    let bank = env.bank;
     let vmctx = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 1, description: "hart".into() });
     let heap = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 2, description: "guest".into() });
     let entry = b.create_block();
@@ -257,24 +433,31 @@ fn build(
     let ctx = b.block_params(entry)[1];
     let entry_index = b.block_params(entry)[2];
 
-    // Promotion: the registers used most (weighted by loop depth) live in host
-    // registers across the whole region; the others are loaded from hart.x
-    // once per block that uses them. Either way writes reach hart.x at the end
-    // of the block, so too many long-lived values never crowd the allocator.
+    // Promotion: the registers whose values flow between blocks most often
+    // (reads not preceded by a write in the same block, weighted by loop
+    // depth) live in host registers across the whole region; the others are
+    // loaded from hart.x once per block that uses them and stored at the end
+    // of the block that wrote them, so too many long-lived values never crowd
+    // the allocator. A register only ever written before it is read within a
+    // block gains nothing from promotion.
     let mut weight = [0u64; 32];
     for blk in &region.blocks {
         let w = 8u64.pow(blk.depth.min(5));
+        let mut written = [false; 32];
         for gi in &blk.insns {
             let i = &gi.insn;
-            for r in [i.rs1, i.rs2, i.rs3, i.rd] {
-                weight[r as usize & 31] += w;
+            for r in [i.rs1, i.rs2, i.rs3] {
+                if !written[r as usize & 31] {
+                    weight[r as usize & 31] += w;
+                }
             }
+            written[i.rd as usize & 31] = true;
         }
     }
     weight[0] = 0;
     let mut order: Vec<usize> = (1..32).filter(|&r| weight[r] > 0).collect();
     order.sort_by_key(|&r| std::cmp::Reverse(weight[r]));
-    order.truncate(PROMOTED);
+    order.truncate(promoted_max());
     let hart_flags = MemFlagsData::trusted().with_alias_region(Some(vmctx));
     let mut regs = [None; 32];
     order.sort_unstable();
@@ -292,6 +475,7 @@ fn build(
     b.def_var(cycles, y0);
     let cbase = b.declare_var(I64);
     b.def_var(cbase, y0);
+    let deadline = b.ins().load(I64, hart_flags, hart, offsets::DEADLINE as i32);
     let bank_off = offsets::TLB + bank as usize * tlb::ENTRIES * tlb::ENTRY_SIZE;
     let tlb_base = b.ins().iadd_imm_s(hart, bank_off as i64);
     // The untranslated bank has no ASID: key and salt are always 0.
@@ -308,15 +492,29 @@ fn build(
         load: b.import_signature(trampoline::signature(trampoline::ARGS[0])),
         store: b.import_signature(trampoline::signature(trampoline::ARGS[1])),
         exec: b.import_signature(trampoline::signature(trampoline::ARGS[2])),
+        region: b.import_signature(region_signature()),
     };
     let _ = cc;
 
     let exit = b.create_block();
-    b.append_block_param(exit, I64);
-    b.append_block_param(exit, I64);
-    b.append_block_param(exit, I64);
+    for _ in 0..3 {
+        b.append_block_param(exit, I64);
+    }
     let trap = b.create_block();
     b.set_cold_block(trap);
+    let (chain, ijump) = if env.chain.is_some() {
+        let chain = b.create_block();
+        for _ in 0..4 {
+            b.append_block_param(chain, I64);
+        }
+        let ijump = b.create_block();
+        for _ in 0..3 {
+            b.append_block_param(ijump, I64);
+        }
+        (Some(chain), Some(ijump))
+    } else {
+        (None, None)
+    };
 
     let mut blocks = HashMap::new();
     for blk in &region.blocks {
@@ -343,8 +541,17 @@ fn build(
         tlb_base,
         tlb_key,
         tlb_salt,
+        deadline,
+        env: *env,
         exit,
         trap,
+        chain,
+        ijump,
+        page_va: region.entry & !0xfff,
+        page_pa: region.entry_pa & !0xfff,
+        straddle: region.straddle,
+        slot_of: HashMap::new(),
+        slots: Vec::new(),
         dirty: [false; 32],
         stubs: Vec::new(),
         blocks,
@@ -370,24 +577,161 @@ fn build(
 
     // Exit: write back.
     lx.b.switch_to_block(exit);
-    let pc = lx.b.block_params(exit)[0];
-    let clk = lx.b.block_params(exit)[1];
-    let cyc = lx.b.block_params(exit)[2];
-    lx.b.ins().store(hart_flags, cyc, hart, offsets::CYCLES as i32);
-    for r in 1..32 {
-        if let Some(v) = lx.regs[r] {
-            let x = lx.b.use_var(v);
-            lx.b.ins().store(hart_flags, x, hart, (offsets::X + 8 * r) as i32);
-        }
-    }
-    lx.b.ins().store(hart_flags, pc, hart, offsets::PC as i32);
-    lx.b.ins().store(hart_flags, clk, hart, offsets::CLOCK as i32);
+    let [pc, clk, cyc] = [0, 1, 2].map(|i| lx.b.block_params(exit)[i]);
+    lx.write_back(pc, clk, cyc);
     let zero = lx.b.ins().iconst(I64, 0);
     lx.b.ins().return_(&[zero]);
+
+    if let (Some(chain), Some(ijump), Some(ce)) = (chain, ijump, env.chain) {
+        lx.build_chain(chain, &ce);
+        lx.build_ijump(ijump, &ce);
+    }
     lx.b.seal_all_blocks();
+    lx.slots
 }
 
 impl<'a, 'f> Lx<'a, 'f> {
+    /// Stores promoted registers, pc, clock and modeled cycles to the hart.
+    fn write_back(&mut self, pc: Value, clk: Value, cyc: Value) {
+        let (hf, hart) = (self.hart_flags, self.hart);
+        self.b.ins().store(hf, cyc, hart, offsets::CYCLES as i32);
+        for r in 1..32 {
+            if let Some(v) = self.regs[r] {
+                let x = self.b.use_var(v);
+                self.b.ins().store(hf, x, hart, (offsets::X + 8 * r) as i32);
+            }
+        }
+        self.b.ins().store(hf, pc, hart, offsets::PC as i32);
+        self.b.ins().store(hf, clk, hart, offsets::CLOCK as i32);
+    }
+
+    /// Adds 1 to the counter at `off`.
+    fn count(&mut self, ce: &ChainEnv, off: i32) {
+        let base = self.b.ins().iconst(I64, ce.counters as i64);
+        let f = MemFlagsData::trusted();
+        let n = self.b.ins().load(I64, f, base, off);
+        let n = self.b.ins().iadd_imm_s(n, 1);
+        self.b.ins().store(f, n, base, off);
+    }
+
+    /// Tail-calls region code `code` at entry `entry`.
+    fn tail_call(&mut self, code: Value, entry: Value) {
+        let (hart, ctx) = (self.hart, self.ctx);
+        self.b.ins().return_call_indirect(self.sigs.region, code, &[hart, ctx, entry]);
+    }
+
+    /// `chain(pc, clock, cycles, slot)`: leave through a chain slot.
+    fn build_chain(&mut self, chain: Block, ce: &ChainEnv) {
+        self.b.switch_to_block(chain);
+        let [pc, clk, cyc, slot] = [0, 1, 2, 3].map(|i| self.b.block_params(chain)[i]);
+        self.write_back(pc, clk, cyc);
+        let f = MemFlagsData::trusted();
+        let code = self.b.ins().load(I64, f, slot, 0);
+        let go = self.b.create_block();
+        let back = self.b.create_block();
+        self.b.set_cold_block(back);
+        self.b.ins().brif(code, go, &[], back, &[]);
+        self.b.switch_to_block(back);
+        self.count(ce, counter::CHAIN_MISSES);
+        self.b.ins().return_(&[slot]);
+        self.b.switch_to_block(go);
+        self.count(ce, counter::CHAIN_HITS);
+        let entry = self.b.ins().load(I64, f, slot, 8);
+        self.tail_call(code, entry);
+    }
+
+    /// Host address of the instruction at `t` through the fetch TLB (as the
+    /// dispatcher's `fetch_translate` finds it on a hit); branches to `miss` on a TLB miss.
+    fn fetch_host(&mut self, t: Value, miss: Block) -> Value {
+        let fb = self.env.fetch_bank as usize;
+        let hf = self.hart_flags;
+        let hart = self.hart;
+        let key = self.b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb) as i32);
+        let salt = self.b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb) as i32);
+        let vpn = self.b.ins().ushr_imm_s(t, 12);
+        let i = self.b.ins().bxor(vpn, salt);
+        let i = self.b.ins().band_imm_s(i, tlb::ENTRIES as i64 - 1);
+        let i = self.b.ins().ishl_imm_s(i, 5);
+        let ent = self.b.ins().iadd(hart, i);
+        let base = (offsets::TLB + fb * tlb::ENTRIES * tlb::ENTRY_SIZE) as i32;
+        let tag = self.b.ins().load(I64, hf, ent, base + mem::TAG_X);
+        let last = self.b.ins().iadd_imm_s(t, 1);
+        let page = self.b.ins().band_imm_s(last, !0xfff);
+        let want = self.b.ins().bor(page, key);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, want);
+        let ok = self.b.create_block();
+        self.b.ins().brif(hit, ok, &[], miss, &[]);
+        self.b.switch_to_block(ok);
+        let addend = self.b.ins().load(I64, hf, ent, base + mem::ADDEND);
+        self.b.ins().iadd(addend, t)
+    }
+
+    /// Before the instruction that straddles into the next page (translated
+    /// fetches): leaves the region, before it, unless the fetch TLB still maps
+    /// that page where its upper half was read from.
+    fn guard_straddle(&mut self, next_va: u64, next_pa: u64, pc: u64) {
+        let miss = self.b.create_block();
+        self.b.set_cold_block(miss);
+        let t = self.iconst(next_va as i64);
+        let host = self.fetch_host(t, miss);
+        let want = self.env.host_offset.wrapping_add(next_pa);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, host, want as i64);
+        let cont = self.b.create_block();
+        self.b.ins().brif(same, cont, &[], miss, &[]);
+        self.b.switch_to_block(miss);
+        let saved = self.fork();
+        self.sync_dirty();
+        let c = self.clock_before();
+        let base = self.b.use_var(self.cbase);
+        let y = self.b.ins().iadd_imm_s(base, self.pre[self.idx as usize] as i64);
+        let p = self.iconst(pc as i64);
+        self.b.ins().jump(self.exit, &[p.into(), c.into(), y.into()]);
+        self.rejoin(saved);
+        self.b.switch_to_block(cont);
+    }
+
+    /// `ijump(pc, clock, cycles)`: leave through the jump cache.
+    fn build_ijump(&mut self, ijump: Block, ce: &ChainEnv) {
+        self.b.switch_to_block(ijump);
+        let [t, clk, cyc] = [0, 1, 2].map(|i| self.b.block_params(ijump)[i]);
+        self.write_back(t, clk, cyc);
+        let f = MemFlagsData::trusted();
+        let miss = self.b.create_block();
+        self.b.set_cold_block(miss);
+        // Entry: jc + jc_index(t) * 32.
+        let a = self.b.ins().ushr_imm_s(t, 1);
+        let c = self.b.ins().ushr_imm_s(t, 13);
+        let h = self.b.ins().bxor(a, c);
+        let h = self.b.ins().band_imm_s(h, JC_ENTRIES as i64 - 1);
+        let off = self.b.ins().ishl_imm_s(h, 5);
+        let e = self.b.ins().iadd_imm_s(off, ce.jc as i64);
+        let va = self.b.ins().load(I64, f, e, 0);
+        let same = self.b.ins().icmp(IntCC::Equal, va, t);
+        let probe = self.b.create_block();
+        self.b.ins().brif(same, probe, &[], miss, &[]);
+        self.b.switch_to_block(probe);
+        // Host address of the target instruction, as the dispatcher's fetch lookup would find it.
+        let host = if self.env.fetch_identity {
+            self.b.ins().iadd_imm_s(t, self.env.host_offset as i64)
+        } else {
+            self.fetch_host(t, miss)
+        };
+        let want = self.b.ins().bor_imm_s(host, ce.mode_tag as i64);
+        let tag = self.b.ins().load(I64, f, e, 8);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, want);
+        let go = self.b.create_block();
+        self.b.ins().brif(hit, go, &[], miss, &[]);
+        self.b.switch_to_block(go);
+        self.count(ce, counter::JC_HITS);
+        let code = self.b.ins().load(I64, f, e, 16);
+        let entry = self.b.ins().load(I64, f, e, 24);
+        self.tail_call(code, entry);
+        self.b.switch_to_block(miss);
+        self.count(ce, counter::JC_MISSES);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().return_(&[zero]);
+    }
+
     fn lower_block(&mut self, blk: &GuestBlock) {
         let bb = self.blocks[&blk.start];
         self.b.switch_to_block(bb);
@@ -396,10 +740,9 @@ impl<'a, 'f> Lx<'a, 'f> {
         let y = self.b.use_var(self.cycles);
         if let Some(reach) = blk.check {
             let need = self.b.ins().iadd_imm_s(c, reach as i64);
-            let deadline = self.b.ins().load(I64, self.hart_flags, self.hart, offsets::DEADLINE as i32);
-            let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, deadline);
+            let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, self.deadline);
             let body = self.b.create_block();
-            let stub = self.exit_stub(blk.start, c, y);
+            let stub = self.exit_stub(blk.start, c, y, Way::Plain);
             self.b.set_cold_block(stub);
             self.b.ins().brif(over, stub, &[], body, &[]);
             self.fill_stubs();
@@ -431,6 +774,11 @@ impl<'a, 'f> Lx<'a, 'f> {
     fn lower_insn(&mut self, gi: &GuestInsn) -> Flow {
         use Op::*;
         let op = gi.insn.op;
+        if let Some((pc, np)) = self.straddle {
+            if pc == gi.pc && !self.env.fetch_identity {
+                self.guard_straddle((pc & !0xfff).wrapping_add(0x1000), np, pc);
+            }
+        }
         if gi.insn.row == mkjit_runtime::interp::dispatch::ILLEGAL_ROW {
             return system::exec(self, gi);
         }
@@ -591,25 +939,67 @@ impl<'a, 'f> Lx<'a, 'f> {
             None => {
                 let c = self.b.use_var(self.clock);
                 let y = self.b.use_var(self.cycles);
-                self.exit_stub(pc, c, y)
+                let way = self.way_out(pc);
+                self.exit_stub(pc, c, y, way)
             }
         }
     }
 
+    /// How a direct jump to `pc`, outside the region, leaves it.
+    fn way_out(&mut self, pc: u64) -> Way {
+        let Some(ce) = self.env.chain else { return Way::Plain };
+        let pa = if pc & !0xfff == self.page_va {
+            self.page_pa | (pc & 0xfff)
+        } else if self.env.fetch_identity {
+            pc
+        } else {
+            return Way::Indirect;
+        };
+        if let Some(&n) = self.slot_of.get(&pc) {
+            return Way::Slot(n);
+        }
+        let used = self.slots.len() as u32;
+        if used >= ce.max_slots {
+            return Way::Indirect;
+        }
+        let n = ce.first_slot + used;
+        self.slots.push((pc, pa));
+        self.slot_of.insert(pc, n);
+        Way::Slot(n)
+    }
+
     /// A stub leaving the region with `pc` and `clock` (see [`Lx::fill_stubs`]).
-    pub fn exit_stub(&mut self, pc: u64, clock: Value, cycles: Value) -> Block {
+    fn exit_stub(&mut self, pc: u64, clock: Value, cycles: Value, way: Way) -> Block {
         let stub = self.b.create_block();
-        self.stubs.push((stub, pc, clock, cycles));
+        self.stubs.push((stub, pc, clock, cycles, way));
         stub
     }
 
     /// Fills the exit stubs created since the current block was terminated.
     pub fn fill_stubs(&mut self) {
-        for (stub, pc, clock, cycles) in std::mem::take(&mut self.stubs) {
+        for (stub, pc, clock, cycles, way) in std::mem::take(&mut self.stubs) {
             self.b.switch_to_block(stub);
             let p = self.iconst(pc as i64);
-            self.b.ins().jump(self.exit, &[p.into(), clock.into(), cycles.into()]);
+            match (way, self.chain, self.ijump, self.env.chain) {
+                (Way::Slot(n), Some(chain), _, Some(ce)) => {
+                    let slot = self.iconst((ce.slots + n as u64 * SLOT_SIZE as u64) as i64);
+                    self.b.ins().jump(chain, &[p.into(), clock.into(), cycles.into(), slot.into()]);
+                }
+                (Way::Indirect, _, Some(ijump), _) => {
+                    self.b.ins().jump(ijump, &[p.into(), clock.into(), cycles.into()]);
+                }
+                _ => {
+                    self.b.ins().jump(self.exit, &[p.into(), clock.into(), cycles.into()]);
+                }
+            }
         }
+    }
+
+    /// Leaves the region for the computed target `t` (a `jalr`) after the
+    /// whole block retired: through the jump cache when chaining.
+    pub fn leave_indirect(&mut self, t: Value, clock: Value, cycles: Value) {
+        let to = self.ijump.unwrap_or(self.exit);
+        self.b.ins().jump(to, &[t.into(), clock.into(), cycles.into()]);
     }
 
     /// `ctx.leave`, set by the load helper.

@@ -156,7 +156,7 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     }
     // Block-end clock: the whole block has retired.
     let c = lx.b.use_var(lx.clock);
-    lx.b.ins().jump(lx.exit, &[t.into(), c.into(), y.into()]);
+    lx.leave_indirect(t, c, y);
     Flow::Ended
 }
 

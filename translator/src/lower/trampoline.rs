@@ -6,6 +6,10 @@
 //! is most of what made compiling slow). Each trampoline saves what the C
 //! call clobbers, calls the helper, and stores its result in the
 //! [`Ctx`](crate::helpers::Ctx) (`value` for loads, `leave` otherwise).
+//!
+//! The other way round, the dispatcher enters region code (`tail`
+//! convention, so regions can chain with tail calls) through the `enter`
+//! trampoline, a C-convention function `(hart, ctx, entry, code) -> u64`.
 
 use super::{LowerError, I64};
 use crate::arena::CodeArena;
@@ -24,6 +28,8 @@ pub struct Trampolines {
     pub store: usize,
     /// `(ctx, insn, handler, pc)`, leave flag in `ctx.leave`.
     pub exec: usize,
+    /// `extern "C" fn(hart, ctx, entry, code) -> u64`: calls region code `code`.
+    pub enter: usize,
 }
 
 /// Number of arguments of each trampoline.
@@ -66,6 +72,35 @@ fn build(isa: &dyn TargetIsa, target: usize, args: usize, result_at: i32) -> Res
     Ok(compiled.code_buffer().to_vec())
 }
 
+/// The C-to-`tail` entry trampoline.
+fn build_enter(isa: &dyn TargetIsa) -> Result<Vec<u8>, LowerError> {
+    let mut ctx = Context::new();
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.extend((0..4).map(|_| AbiParam::new(I64)));
+    sig.returns.push(AbiParam::new(I64));
+    ctx.func = Function::with_name_signature(UserFuncName::user(0, 2), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let p = b.block_params(entry).to_vec();
+        let sig = b.import_signature(super::region_signature());
+        let call = b.ins().call_indirect(sig, p[3], &[p[0], p[1], p[2]]);
+        let r = b.inst_results(call)[0];
+        b.ins().return_(&[r]);
+        b.seal_all_blocks();
+        b.finalize(isa.frontend_config());
+    }
+    let mut ctrl = Default::default();
+    let compiled = ctx.compile(isa, &mut ctrl).map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
+    if !compiled.buffer.relocs().is_empty() {
+        return Err(LowerError::Relocs(compiled.buffer.relocs().len()));
+    }
+    Ok(compiled.code_buffer().to_vec())
+}
+
 /// Compiles the trampolines into `arena`.
 pub fn install(isa: &dyn TargetIsa, arena: &mut CodeArena) -> Result<Trampolines, LowerError> {
     let mut put = |target: usize, args: usize, at: i32| -> Result<usize, LowerError> {
@@ -76,5 +111,9 @@ pub fn install(isa: &dyn TargetIsa, arena: &mut CodeArena) -> Result<Trampolines
         load: put(helpers::load as *const () as usize, ARGS[0], ctx_offsets::VALUE)?,
         store: put(helpers::store as *const () as usize, ARGS[1], ctx_offsets::LEAVE)?,
         exec: put(helpers::exec as *const () as usize, ARGS[2], ctx_offsets::LEAVE)?,
+        enter: {
+            let code = build_enter(isa)?;
+            arena.install(&code).map(|p| p as usize).ok_or(LowerError::Codegen("trampoline arena full".into()))?
+        },
     })
 }

@@ -1,0 +1,121 @@
+//! The worked example of `extensions/README.md`: a toy extension with one
+//! instruction, `xtoy.popc rd, rs1` (population count, custom-3), defined here
+//! outside the crate to show that the mechanism is open. In the crate it would
+//! be `src/xtoy/mod.rs` plus one line in `registry::all()`.
+
+mod common;
+
+use common::{ins, reg::*, EngineKind, Sys};
+use mkjit_extensions::common::{charge, set_x, with_state, x, Counters, ExtState, R};
+use mkjit_extensions::{registry, Config, CostEvent, Extension, InsnDoc, Param};
+use mkjit_runtime::hart::Priv;
+use mkjit_runtime::interp::Handler;
+use mkjit_runtime::isa::{Format, Insn, InsnDef, IsaSet, Op};
+use mkjit_runtime::machine::Machine;
+use mkjit_runtime::trap::{cause, Exception};
+use std::any::Any;
+
+// --- README example begins ---
+const SET: u16 = 7;
+
+static ROWS: &[InsnDef] = &[InsnDef::new(
+    "xtoy.popc",
+    "0000000 00000 ----- 000 ----- 1111011", // custom-3, funct3 0, funct7 0, rs2 = 0
+    Format::R,
+    Op::Custom(SET, 0),
+    IsaSet::Custom(SET),
+)];
+static DOCS: &[InsnDoc] =
+    &[InsnDoc { name: "xtoy.popc", rd: "count", rs1: "value", rs2: "", rs3: "", summary: "population count" }];
+static EVENTS: &[CostEvent] = &[CostEvent { name: "xtoy.popc", default: 1, doc: "xtoy.popc" }];
+
+struct ToyState {
+    cfg: Config,
+    ctr: Counters,
+}
+
+impl ExtState for ToyState {
+    fn counters(&mut self) -> &mut Counters {
+        &mut self.ctr
+    }
+}
+
+/// Reference semantics: one function per instruction, dispatched on the op.
+fn handler(m: &mut Machine, i: &Insn, pc: u64) -> R {
+    match i.op {
+        Op::Custom(_, 0) => {
+            let v = x(m, i.rs1).count_ones() as u64;
+            set_x(m, i.rd, v);
+            with_state(m, SET, |m, st: &mut ToyState| charge(m, st, 0));
+            Ok(pc + 4)
+        }
+        _ => Err(Exception::illegal(i.raw)),
+    }
+}
+
+struct Xtoy;
+
+impl Extension for Xtoy {
+    fn name(&self) -> &'static str {
+        "xtoy"
+    }
+    fn isa_name(&self) -> &'static str {
+        "Xtoy"
+    }
+    fn set(&self) -> u16 {
+        SET
+    }
+    fn rows(&self) -> &'static [InsnDef] {
+        ROWS
+    }
+    fn docs(&self) -> &'static [InsnDoc] {
+        DOCS
+    }
+    fn handler(&self) -> Handler {
+        handler
+    }
+    fn params(&self) -> &'static [Param] {
+        &[]
+    }
+    fn new_state(&self, m: &mut Machine, cfg: &Config) -> Box<dyn Any + Send> {
+        Box::new(ToyState { cfg: cfg.clone(), ctr: Counters::new(m, EVENTS) })
+    }
+    fn config(&self, m: &Machine) -> Config {
+        m.ext.state::<ToyState>(SET).expect("enabled").cfg.clone()
+    }
+    fn events(&self) -> &'static [CostEvent] {
+        EVENTS
+    }
+    fn counts<'m>(&self, m: &'m Machine) -> &'m [u64] {
+        &m.ext.state::<ToyState>(SET).expect("enabled").ctr.counts
+    }
+}
+// --- README example ends ---
+
+static XTOY: Xtoy = Xtoy;
+
+fn toy(kind: EngineKind) {
+    let mut s = Sys::new("xgate", kind);
+    let a = s.new_space(1);
+    // Before enabling: illegal, like on a stock core.
+    let word: u32 = 0x0005_057b; // xtoy.popc a0, a0
+    s.user_code(a, 0x1_0000, &word.to_le_bytes());
+    s.enter(Priv::U, 0x1_0000, a);
+    assert_eq!(s.run().cause(), cause::ILLEGAL);
+    registry::enable_one(&mut s.m, &XTOY, &registry::default_config(&XTOY)).unwrap();
+    let code = s.asm(|x| {
+        x.li(A0, 0xf0f0);
+        ins(x, "xtoy.popc", A1, A0, 0);
+        x.emit("ebreak", 0, 0, 0, 0);
+    });
+    s.user_code(a, 0x2_0000, &code);
+    s.enter(Priv::U, 0x2_0000, a);
+    assert_eq!(s.run().cause(), cause::BREAKPOINT);
+    assert_eq!(s.x(A1), 8);
+    assert_eq!(XTOY.counts(&s.m), &[1]);
+    assert_eq!(s.m.cfg.cost_model.event("xtoy.popc"), 1);
+}
+
+engine_tests! {
+    toy_t => toy;
+}
