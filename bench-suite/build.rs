@@ -9,7 +9,9 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let images = manifest.join("..").join("guest-os").join("images");
     println!("cargo:rerun-if-changed={}", images.display());
-    let mut code = String::from("/// Images built into this mkjit: name and ELF bytes.\npub const EMBEDDED: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// Images built into this mkjit: name and ELF bytes.\npub const EMBEDDED: &[(&str, &[u8])] = &[\n",
+    );
     for name in ["stock", "codesign"] {
         let path = images.join(format!("{name}.elf"));
         println!("cargo:rerun-if-changed={}", path.display());

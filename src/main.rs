@@ -220,14 +220,21 @@ fn run(args: RunArgs) -> Result<u8> {
     })
 }
 
-/// Engines (and, once registered, extensions) for `mkjit bench`; the suite
-/// itself does not depend on the code generator.
+/// Engines and the extension registry for `mkjit bench`; the suite itself
+/// depends on neither the code generator nor the extensions.
 fn bench_host() -> mkjit_bench::Host {
-    mkjit_bench::Host::new().with_engine(
-        "jit",
-        Box::new(|| mkjit_translator::Jit::new().map(|j| Box::new(j) as Box<dyn Engine>).map_err(|e| e.to_string())),
-    )
-    // The extension registry plugs in here: `.with_extensions(Box::new(|m, names| ...))`.
+    mkjit_bench::Host::new()
+        .with_engine(
+            "jit",
+            Box::new(|| {
+                mkjit_translator::Jit::new().map(|j| Box::new(j) as Box<dyn Engine>).map_err(|e| e.to_string())
+            }),
+        )
+        .with_extensions(Box::new(|m, names| {
+            let all: Vec<&str> = mkjit_extensions::registry::all().iter().map(|e| e.name()).collect();
+            let spec = if names.iter().any(|n| n == "all") { all.join(",") } else { names.join(",") };
+            mkjit_extensions::registry::enable(m, &spec).map(|_| ()).map_err(|e| e.to_string())
+        }))
 }
 
 /// Exit code of a bench command; usage errors exit with 2 like clap's.

@@ -172,8 +172,11 @@ pub struct BenchOutcome {
 
 /// Runs `mkjit bench`; returns the results (already written to `args.out`).
 pub fn run_bench(args: &BenchArgs, host: &Host) -> Result<BenchOutcome, BenchError> {
-    let overrides: Vec<(String, PathBuf)> =
-        args.image.iter().map(|s| split_kv(s, "--image").map(|(k, v)| (k, PathBuf::from(v)))).collect::<Result<_, _>>()?;
+    let overrides: Vec<(String, PathBuf)> = args
+        .image
+        .iter()
+        .map(|s| split_kv(s, "--image").map(|(k, v)| (k, PathBuf::from(v))))
+        .collect::<Result<_, _>>()?;
     let ext: Vec<String> = args.codesign_ext.iter().filter(|e| *e != "none" && !e.is_empty()).cloned().collect();
     let (images, mut notes) = suite::resolve_images(args.images.as_deref(), &overrides, &ext)?;
     if images.is_empty() {
@@ -211,7 +214,8 @@ pub fn run_bench(args: &BenchArgs, host: &Host) -> Result<BenchOutcome, BenchErr
         return Ok(BenchOutcome { results: Results::new(args.suite.name()), code: 0 });
     }
     let cfg = RunConfig { repeat: args.repeat.unwrap_or(args.suite.repeat()).max(1), max_insns: args.max_insns };
-    let pb = if args.quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(cells.len() as u64) };
+    let pb =
+        if args.quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(cells.len() as u64) };
     if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed}] {msg}") {
         pb.set_style(style);
     }
@@ -254,9 +258,19 @@ pub fn run_bench(args: &BenchArgs, host: &Host) -> Result<BenchOutcome, BenchErr
     let failed = results.runs.iter().filter(|r| !r.ok()).count();
     if !args.quiet {
         print!("{}", report::text(&results));
-        eprintln!("wrote {} files under {} (report: {})", files.len(), args.out.display(), args.out.join("report.html").display());
+        eprintln!(
+            "wrote {} files under {} (report: {})",
+            files.len(),
+            args.out.display(),
+            args.out.join("report.html").display()
+        );
     } else {
-        println!("{} runs, {} failed; results in {}", results.runs.len(), failed, args.out.join("results.json").display());
+        println!(
+            "{} runs, {} failed; results in {}",
+            results.runs.len(),
+            failed,
+            args.out.join("results.json").display()
+        );
     }
     if let Some(path) = &args.update_baseline {
         if failed > 0 || sn != 1 {
@@ -327,7 +341,13 @@ pub fn compare_cmd(args: &CompareArgs) -> Result<u8, BenchError> {
     let old = Results::load(&args.old)?;
     let new = Results::load(&args.new)?;
     let c = compare(&old, &new, args.threshold);
-    println!("mkjit compare: {} ({} runs) -> {} ({} runs)", args.old.display(), old.runs.len(), args.new.display(), new.runs.len());
+    println!(
+        "mkjit compare: {} ({} runs) -> {} ({} runs)",
+        args.old.display(),
+        old.runs.len(),
+        args.new.display(),
+        new.runs.len()
+    );
     print!("{}", c.render(args.all));
     Ok(if c.passed() { 0 } else { EXIT_REGRESSION })
 }
@@ -340,7 +360,13 @@ pub fn merge_cmd(args: &MergeArgs) -> Result<u8, BenchError> {
     let files = report::write_all(&merged, &args.out)?;
     let failed = merged.runs.iter().filter(|r| !r.ok()).count();
     if args.quiet {
-        println!("merged {} inputs: {} runs, {} failed; results in {}", inputs.len(), merged.runs.len(), failed, args.out.join("results.json").display());
+        println!(
+            "merged {} inputs: {} runs, {} failed; results in {}",
+            inputs.len(),
+            merged.runs.len(),
+            failed,
+            args.out.join("results.json").display()
+        );
     } else {
         print!("{}", report::text(&merged));
         eprintln!("merged {} inputs; wrote {} files under {}", inputs.len(), files.len(), args.out.display());

@@ -147,7 +147,22 @@ pub fn compare(old: &Results, new: &Results, threshold: f64) -> Comparison {
             continue;
         };
         if o.cell.cost_model.params != n.cell.cost_model.params {
-            c.notes.push(format!("{}: cost-model parameters differ between the files", o.id));
+            let (a, b) = (&o.cell.cost_model.params, &n.cell.cost_model.params);
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            let diff: Vec<String> = keys
+                .into_iter()
+                .filter(|k| a.get(*k) != b.get(*k))
+                .map(|k| {
+                    let f = |v: Option<&u64>| v.map_or("-".to_string(), |v| v.to_string());
+                    format!("{k} {} -> {}", f(a.get(k)), f(b.get(k)))
+                })
+                .collect();
+            let note = format!("cost-model parameters differ between the files: {}", diff.join(", "));
+            if !c.notes.contains(&note) {
+                c.notes.push(note);
+            }
         }
         let old_metrics: BTreeMap<String, Metric> = metrics(o).into_iter().map(|m| (m.name.clone(), m)).collect();
         for m in metrics(n) {
@@ -217,9 +232,12 @@ impl Comparison {
         } else {
             out.push_str("no deterministic metric changed\n");
         }
-        if !self.host.is_empty() {
+        let both: Vec<&HostRow> = self.host.iter().filter(|r| r.old_ms.is_some() && r.new_ms.is_some()).collect();
+        if both.is_empty() && !self.host.is_empty() {
+            out.push_str("\nhost time: not compared (OLD has none; baselines carry no host time)\n");
+        } else if !both.is_empty() {
             let mut h = crate::report::table::Table::new(&["run", "host ms old", "host ms new", "change"]);
-            for r in &self.host {
+            for r in both {
                 let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
                 let ch = match (r.old_ms, r.new_ms) {
                     (Some(a), Some(b)) => fmt_pct(pct(a, b)),

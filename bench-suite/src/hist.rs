@@ -165,10 +165,25 @@ pub fn new_hdr() -> Histogram<u64> {
     Histogram::new(SIGFIG).expect("3 significant digits is a valid histogram precision")
 }
 
-/// Encodes a histogram in HdrHistogram's V2 deflate format, base64 (as in `.hlog` files).
+/// The same counts in a histogram whose shape (value range) depends only on
+/// them: equal counts give equal encodings, however the histogram was built
+/// (recorded, added up, decoded).
+pub fn canonical(h: &Histogram<u64>) -> Histogram<u64> {
+    let mut c = new_hdr();
+    for v in h.iter_recorded() {
+        c.record_n(v.value_iterated_to(), v.count_at_value())
+            .expect("an auto-resizing histogram records any u64 value");
+    }
+    c
+}
+
+/// Encodes a histogram in HdrHistogram's V2 deflate format, base64 (as in
+/// `.hlog` files), after making it [`canonical`].
 pub fn encode_hdr(h: &Histogram<u64>) -> Result<String, BenchError> {
     let mut bytes = Vec::new();
-    V2DeflateSerializer::new().serialize(h, &mut bytes).map_err(|e| BenchError::Histogram(format!("{e:?}")))?;
+    V2DeflateSerializer::new()
+        .serialize(&canonical(h), &mut bytes)
+        .map_err(|e| BenchError::Histogram(format!("{e:?}")))?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
@@ -197,7 +212,8 @@ pub fn hgrm(h: &Histogram<u64>, scale: f64) -> String {
     if h.is_empty() {
         let _ = writeln!(out, "#[Mean    = {:>12.d$}, StdDeviation   = {:>12.d$}]", 0.0, 0.0);
         let _ = writeln!(out, "#[Max     = {:>12.d$}, Total count    = {:>12}]", 0.0, 0);
-        let _ = writeln!(out, "#[Buckets = {:>12}, SubBuckets     = {:>12}]", h.buckets(), sub_bucket_count(h.sigfig()));
+        let _ =
+            writeln!(out, "#[Buckets = {:>12}, SubBuckets     = {:>12}]", h.buckets(), sub_bucket_count(h.sigfig()));
         return out;
     }
     let mut total = 0u64;

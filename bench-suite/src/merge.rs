@@ -8,11 +8,18 @@
 //! an unsharded run would have written, apart from host-side fields.
 
 use crate::error::BenchError;
-use crate::hist::decode_hdr;
+use crate::hist::{decode_hdr, new_hdr};
 use crate::runner::aggregate_from_hdr;
 use crate::runner::AggregateKey;
 use crate::schema::{QemuSection, Results};
+use hdrhistogram::Histogram;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Adds `h` into `acc`. `acc` must come from [`new_hdr`]: decoded histograms
+/// do not resize, so adding a wider one into them would fail.
+pub fn accumulate(acc: &mut Histogram<u64>, h: &Histogram<u64>) -> Result<(), BenchError> {
+    acc.add(h).map_err(|e| BenchError::Histogram(format!("{e:?}")))
+}
 
 /// Merges shard results.
 pub fn merge(inputs: &[Results]) -> Result<Results, BenchError> {
@@ -24,13 +31,12 @@ pub fn merge(inputs: &[Results]) -> Result<Results, BenchError> {
     out.host = first.host.clone();
     out.shards.clear();
     let mut ids = BTreeSet::new();
-    let mut aggs: BTreeMap<AggregateKey, (BTreeSet<String>, hdrhistogram::Histogram<u64>)> = BTreeMap::new();
+    let mut aggs: BTreeMap<AggregateKey, (BTreeSet<String>, Histogram<u64>)> = BTreeMap::new();
     for (k, r) in inputs.iter().enumerate() {
         let which = format!("input {}", k + 1);
-        for (what, a, b) in [
-            ("suite", &r.suite, &first.suite),
-            ("mkjit version", &r.mkjit_version, &first.mkjit_version),
-        ] {
+        for (what, a, b) in
+            [("suite", &r.suite, &first.suite), ("mkjit version", &r.mkjit_version, &first.mkjit_version)]
+        {
             if a != b {
                 return Err(BenchError::Merge(format!("{which}: {what} `{a}` differs from `{b}`")));
             }
@@ -73,15 +79,9 @@ pub fn merge(inputs: &[Results]) -> Result<Results, BenchError> {
         for a in &r.aggregates {
             let key = (a.image.clone(), a.engine.clone(), a.cost_model.clone(), a.series.clone(), a.unit.clone());
             let h = decode_hdr(&a.hdr)?;
-            match aggs.get_mut(&key) {
-                Some((runs, acc)) => {
-                    acc.add(&h).map_err(|e| BenchError::Histogram(format!("{e:?}")))?;
-                    runs.extend(a.runs.iter().cloned());
-                }
-                None => {
-                    aggs.insert(key, (a.runs.iter().cloned().collect(), h));
-                }
-            }
+            let (runs, acc) = aggs.entry(key).or_insert_with(|| (BTreeSet::new(), new_hdr()));
+            accumulate(acc, &h)?;
+            runs.extend(a.runs.iter().cloned());
         }
         if let Some(q) = &r.qemu {
             let dst = out.qemu.get_or_insert_with(|| QemuSection {
@@ -124,4 +124,25 @@ pub fn merge(inputs: &[Results]) -> Result<Results, BenchError> {
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hist::{encode_hdr, Dist};
+
+    #[test]
+    fn decoded_histograms_of_any_range_merge_exactly() {
+        let small = Dist::from_samples(&[688, 688, 707]);
+        let large = Dist::from_samples(&[1_382_874, 5_282_979, 2]);
+        let mut acc = new_hdr();
+        for d in [&small, &large, &small] {
+            accumulate(&mut acc, &decode_hdr(&encode_hdr(&d.to_hdr()).unwrap()).unwrap()).unwrap();
+        }
+        let mut all = small.clone();
+        all.merge(&large);
+        all.merge(&small);
+        assert_eq!(acc, all.to_hdr());
+        assert_eq!(acc.len(), 9);
+    }
 }

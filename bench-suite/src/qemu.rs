@@ -54,8 +54,11 @@ pub fn command(bin: &Path, image: &Path, bootargs: &str, icount: bool) -> Comman
 /// Runs QEMU, killing it after `timeout`.
 pub fn run(bin: &Path, image: &Path, bootargs: &str, icount: bool, timeout: Duration) -> std::io::Result<QemuOutput> {
     let start = Instant::now();
-    let mut child =
-        command(bin, image, bootargs, icount).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
+    let mut child = command(bin, image, bootargs, icount)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let reader = std::thread::spawn(move || {
         let mut buf = Vec::new();

@@ -112,6 +112,8 @@ impl Default for RunConfig {
 
 /// One boot of one cell.
 struct Once {
+    /// Every cost-model parameter as the machine used it (extensions declare their events at set-up).
+    params: BTreeMap<String, u64>,
     outcome: RunOutcome,
     console: Vec<u8>,
     modeled: Modeled,
@@ -121,7 +123,14 @@ struct Once {
     counters: BTreeMap<String, u64>,
 }
 
-fn boot_and_run(host: &Host, engine: &str, image: &ImageSpec, cost: &CostVariant, bootargs: &str, max: u64) -> Result<Once, String> {
+fn boot_and_run(
+    host: &Host,
+    engine: &str,
+    image: &ImageSpec,
+    cost: &CostVariant,
+    bootargs: &str,
+    max: u64,
+) -> Result<Once, String> {
     let mut engine = host.engine(engine)?;
     let console = BufferConsole::new();
     let cfg = MachineConfig {
@@ -167,12 +176,28 @@ fn boot_and_run(host: &Host, engine: &str, image: &ImageSpec, cost: &CostVariant
         idle_slots: m.hart.idle,
         dtlb_misses: m.stats.dtlb_misses,
     };
-    Ok(Once { outcome, console: console.output(), modeled, device, run_ns, boot_ns, counters: engine.stats().into_iter().collect() })
+    Ok(Once {
+        params: m.cfg.cost_model.params().into_iter().collect(),
+        outcome,
+        console: console.output(),
+        modeled,
+        device,
+        run_ns,
+        boot_ns,
+        counters: engine.stats().into_iter().collect(),
+    })
 }
 
 /// [`boot_and_run`], with a panic of the engine (or the machine) turned into an error,
 /// so that one broken cell does not end the suite.
-fn guarded(host: &Host, engine: &str, image: &ImageSpec, cost: &CostVariant, bootargs: &str, max: u64) -> Result<Once, String> {
+fn guarded(
+    host: &Host,
+    engine: &str,
+    image: &ImageSpec,
+    cost: &CostVariant,
+    bootargs: &str,
+    max: u64,
+) -> Result<Once, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| boot_and_run(host, engine, image, cost, bootargs, max)))
         .unwrap_or_else(|p| {
             let msg = p
@@ -281,6 +306,8 @@ pub fn run_cell(host: &Host, cell: &CellSpec, image: &ImageSpec, cost: &CostVari
         Ok(o) => o,
         Err(e) => return failed_run(id, cell.index, dims, bootargs, e),
     };
+    let mut dims = dims;
+    dims.cost_model.params = first.params.clone();
     let mut problems = Vec::new();
     let mut host_run_ns = vec![first.run_ns];
     for rep in 1..cfg.repeat.max(1) {
@@ -299,7 +326,8 @@ pub fn run_cell(host: &Host, cell: &CellSpec, image: &ImageSpec, cost: &CostVari
                     None
                 };
                 if let Some(w) = what {
-                    problems.push(format!("nondeterministic: repetition {} differs from the first in its {w}", rep + 1));
+                    problems
+                        .push(format!("nondeterministic: repetition {} differs from the first in its {w}", rep + 1));
                 }
             }
             Err(e) => problems.push(format!("repetition {}: {e}", rep + 1)),

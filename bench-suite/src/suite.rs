@@ -169,8 +169,8 @@ impl ImageSpec {
 
     /// Reads an image file.
     pub fn from_file(name: &str, path: &std::path::Path, extensions: Vec<String>) -> Result<ImageSpec, BenchError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| BenchError::Read { path: path.display().to_string(), source })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| BenchError::Read { path: path.display().to_string(), source })?;
         Ok(ImageSpec { name: name.to_string(), bytes: Arc::new(bytes), source: path.display().to_string(), extensions })
     }
 }
@@ -260,10 +260,13 @@ pub fn parse_set(s: &str) -> Result<(String, u64), BenchError> {
 
 /// Parses `PARAM=V1,V2,...`.
 pub fn parse_sweep(s: &str) -> Result<(String, Vec<u64>), BenchError> {
-    let (k, vs) = s.split_once('=').ok_or_else(|| BenchError::Usage(format!("--sweep `{s}`: expected PARAM=V1,V2,...")))?;
+    let (k, vs) =
+        s.split_once('=').ok_or_else(|| BenchError::Usage(format!("--sweep `{s}`: expected PARAM=V1,V2,...")))?;
     let mut values = Vec::new();
     for v in vs.split(',').filter(|v| !v.trim().is_empty()) {
-        values.push(v.trim().parse().map_err(|_| BenchError::Usage(format!("--sweep `{s}`: `{v}` is not a whole number")))?);
+        values.push(
+            v.trim().parse().map_err(|_| BenchError::Usage(format!("--sweep `{s}`: `{v}` is not a whole number")))?,
+        );
     }
     if values.is_empty() {
         return Err(BenchError::Usage(format!("--sweep `{s}`: no values")));
@@ -284,26 +287,36 @@ pub fn cost_variants(
     let mut base = CostModel::load(name_or_path)?;
     let mut label = base.name.clone();
     for (k, v) in sets {
-        base.set(k, *v)?;
+        set_param(&mut base, k, *v)?;
         label.push_str(&format!("+{k}={v}"));
     }
     let mut out = vec![CostVariant { info: info_of(&base, label.clone(), None), model: base.clone() }];
     for (param, values) in sweeps {
         for &v in values {
             let mut m = base.clone();
-            m.set(param, v)?;
+            set_param(&mut m, param, v)?;
             let p = canonical_param(param);
             let l = format!("{label}+{p}={v}");
             if out.iter().any(|c| c.info.label == l) {
                 continue;
             }
-            out.push(CostVariant {
-                info: info_of(&m, l, Some(SweepPoint { param: p.clone(), value: v })),
-                model: m,
-            });
+            out.push(CostVariant { info: info_of(&m, l, Some(SweepPoint { param: p.clone(), value: v })), model: m });
         }
     }
     Ok(out)
+}
+
+/// Sets a parameter. An `event.NAME` the preset does not list is declared
+/// first: extensions declare their events (with default costs) only when they
+/// are enabled on a machine, and a value set here takes precedence over that
+/// default. A class or core event that does not exist is an error.
+pub fn set_param(m: &mut CostModel, param: &str, value: u64) -> Result<(), BenchError> {
+    if let Some(e) = param.strip_prefix("event.") {
+        if !e.is_empty() && !m.events.contains_key(e) {
+            m.declare(e);
+        }
+    }
+    Ok(m.set(param, value)?)
 }
 
 /// `satp_write` -> `event.satp_write`; `class.*` and `event.*` unchanged.
@@ -398,6 +411,11 @@ mod tests {
             assert_eq!(differing.len(), 1, "{}", c.info.label);
         }
         assert!(cost_variants("default", &[], &[("class.nope".into(), vec![1])]).is_err());
+        let ext = cost_variants("default", &[], &[("event.xgate_clb_miss".into(), vec![5])]).unwrap();
+        assert_eq!(
+            ext[1].info.params["event.xgate_clb_miss"], 5,
+            "extension events may be swept before they are declared"
+        );
         assert!(parse_sweep("class.div=").is_err());
         assert_eq!(parse_sweep("class.div=1,2").unwrap().1, vec![1, 2]);
     }

@@ -17,19 +17,35 @@ struct Wrap {
     a: BenchArgs,
 }
 
-fn tmp(name: &str) -> PathBuf {
+/// A scratch directory, removed when the test ends.
+struct Tmp(PathBuf);
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for Tmp {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+fn tmp(name: &str) -> Tmp {
     let d = std::env::temp_dir().join(format!("mkjit-bench-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    Tmp(d)
 }
 
-/// A tiny matrix: `workloads` of the quick suite with few iterations, quiet, no QEMU.
-fn bench_of(out: &Path, workloads: &str, extra: &[&str]) -> Results {
+/// A tiny matrix: `workloads` of `suite` with few iterations, quiet, no QEMU.
+fn bench_in(suite: &str, out: &Path, workloads: &str, extra: &[&str]) -> Results {
     let mut argv = vec![
         "x",
         "--suite",
-        "quick",
+        suite,
         "--workloads",
         workloads,
         "--param",
@@ -37,6 +53,8 @@ fn bench_of(out: &Path, workloads: &str, extra: &[&str]) -> Results {
         "--param",
         "kv_ops=40",
         "--no-qemu",
+        "--images",
+        "stock",
         "-q",
         "--out",
         out.to_str().unwrap(),
@@ -44,8 +62,18 @@ fn bench_of(out: &Path, workloads: &str, extra: &[&str]) -> Results {
     argv.extend_from_slice(extra);
     let args = Wrap::parse_from(argv).a;
     let o = run_bench(&args, &Host::new()).expect("bench runs");
-    assert_eq!(o.code, 0, "every run passes: {:?}", o.results.runs.iter().flat_map(|r| &r.problems).collect::<Vec<_>>());
+    assert_eq!(
+        o.code,
+        0,
+        "every run passes: {:?}",
+        o.results.runs.iter().flat_map(|r| &r.problems).collect::<Vec<_>>()
+    );
     o.results
+}
+
+/// `workloads` of the quick suite.
+fn bench_of(out: &Path, workloads: &str, extra: &[&str]) -> Results {
+    bench_in("quick", out, workloads, extra)
 }
 
 /// ipc (two cells) and kv.
@@ -125,12 +153,21 @@ fn hgrm_files_follow_the_hdrhistogram_format() {
 #[test]
 fn shards_merge_exactly() {
     let (whole, s1, s2, merged) = (tmp("m-whole"), tmp("m-s1"), tmp("m-s2"), tmp("m-merged"));
-    let all = bench(&whole, &[]);
-    let a = bench(&s1, &["--shard", "1/2"]);
-    let b = bench(&s2, &["--shard", "2/2"]);
+    // The default suite's two kv cells (get_pct 80 and 20) land in different shards,
+    // so their kv_get/kv_put aggregates are merged across shards.
+    let kv = |out: &Path, extra: &[&str]| {
+        let mut argv = vec!["--repeat", "1"];
+        argv.extend_from_slice(extra);
+        bench_in("default", out, "ipc,kv", &argv)
+    };
+    let all = kv(&whole, &[]);
+    let a = kv(&s1, &["--shard", "1/2"]);
+    let b = kv(&s2, &["--shard", "2/2"]);
+    assert_eq!(all.runs.len(), 4, "ipc x2, kv x2");
     assert_eq!(a.runs.len() + b.runs.len(), all.runs.len());
     assert!(a.runs.iter().all(|r| b.run(&r.id).is_none()), "shards are disjoint");
-    let code = merge_cmd(&MergeArgs { inputs: vec![s2.clone(), s1.clone()], out: merged.clone(), quiet: true }).unwrap();
+    let code =
+        merge_cmd(&MergeArgs { inputs: vec![s2.clone(), s1.clone()], out: merged.clone(), quiet: true }).unwrap();
     assert_eq!(code, 0);
     let m = Results::load(&merged).unwrap();
     assert_eq!(m.shards, vec![1, 2]);
@@ -142,7 +179,10 @@ fn shards_merge_exactly() {
     m0.notes.clear();
     w0.notes.clear();
     assert_eq!(m0.runs, w0.runs, "merged runs equal the unsharded runs");
+    assert_eq!(m0.aggregates, w0.aggregates, "merged aggregates (histograms included) equal the unsharded ones");
+    assert_eq!(m0.to_json(), w0.to_json());
     // Each merged aggregate histogram equals the histogram of all its samples.
+    assert!(m.aggregates.iter().any(|g| g.series == "kv_get" && g.runs.len() == 2), "an aggregate spans both shards");
     assert!(!m.aggregates.is_empty());
     for agg in &m.aggregates {
         let mut every = Dist::default();
@@ -157,10 +197,16 @@ fn shards_merge_exactly() {
         assert_eq!(merged_h.len(), every.count());
         let unsharded = all.aggregates.iter().find(|x| x.series == agg.series && x.unit == agg.unit).unwrap();
         assert_eq!(decode_hdr(&unsharded.hdr).unwrap(), merged_h);
-        assert_eq!((unsharded.count, unsharded.p50, unsharded.p99, unsharded.max), (agg.count, agg.p50, agg.p99, agg.max));
+        assert_eq!(
+            (unsharded.count, unsharded.p50, unsharded.p99, unsharded.max),
+            (agg.count, agg.p50, agg.p99, agg.max)
+        );
     }
     // A shard given twice is refused, a missing shard is noted.
-    assert!(merge_cmd(&MergeArgs { inputs: vec![s1.clone(), s1.clone()], out: tmp("m-dup"), quiet: true }).is_err());
+    let dup = tmp("m-dup");
+    assert!(
+        merge_cmd(&MergeArgs { inputs: vec![s1.clone(), s1.clone()], out: dup.to_path_buf(), quiet: true }).is_err()
+    );
     let half = tmp("m-half");
     merge_cmd(&MergeArgs { inputs: vec![s1.clone()], out: half.clone(), quiet: true }).unwrap();
     assert!(Results::load(&half).unwrap().notes.iter().any(|n| n.starts_with("incomplete")));
@@ -191,7 +237,10 @@ fn compare_catches_a_slowed_metric_and_ignores_host_time() {
     let c = compare(&r, &s, 2.0);
     assert!(c.regressions().any(|x| x.metric.name == "ipc_call_0w.p50"), "{}", c.render(false));
     assert!(c.regressions().all(|x| x.metric.unit != "instret"), "instruction counts do not depend on the cost model");
-    assert_eq!(compare_cmd(&CompareArgs { old: base.clone(), new: slow_dir.clone(), threshold: 2.0, all: false }).unwrap(), EXIT_REGRESSION);
+    assert_eq!(
+        compare_cmd(&CompareArgs { old: base.clone(), new: slow_dir.clone(), threshold: 2.0, all: false }).unwrap(),
+        EXIT_REGRESSION
+    );
     // The same change within a generous threshold passes; the other way round it is an improvement.
     assert!(compare(&r, &s, 1000.0).passed());
     let back = compare(&s, &r, 2.0);
@@ -229,4 +278,40 @@ fn sweeps_apply_one_parameter_per_point() {
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("sweep of event.satp_write"));
     assert!(std::fs::read_to_string(out.join("report.html")).unwrap().contains("p50 vs event.satp_write"));
+}
+
+#[test]
+fn an_image_that_needs_extensions_fails_without_a_registry_instead_of_reporting_numbers() {
+    let out = tmp("noext");
+    let stock = mkjit_bench::suite::embedded_image("stock").unwrap();
+    let img = out.join("x.elf");
+    std::fs::write(&img, stock).unwrap();
+    let arg = format!("ext={}", img.display());
+    let args = Wrap::parse_from([
+        "x",
+        "--suite",
+        "quick",
+        "--workloads",
+        "irq",
+        "--param",
+        "irq_iters=2",
+        "--images",
+        "stock,ext",
+        "--image",
+        &arg,
+        "--codesign-ext",
+        "xgate",
+        "--no-qemu",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .a;
+    let o = run_bench(&args, &Host::new()).unwrap();
+    assert_eq!(o.code, mkjit_bench::cli::EXIT_RUN_FAILED);
+    let ext = o.results.runs.iter().find(|r| r.cell.image == "ext").unwrap();
+    assert!(!ext.ok() && ext.series.is_empty() && ext.modeled == Default::default());
+    assert!(ext.problems[0].contains("no extension registry"), "{:?}", ext.problems);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("no extension registry"));
 }

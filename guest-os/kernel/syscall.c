@@ -58,6 +58,9 @@ static void tcb_suspend(struct tcb *t)
     ipc_cancel(t);
     ipc_fail_reply(t, MK_ERR_RESTARTED);
     t->state = TS_INACTIVE;
+#ifdef CODESIGN
+    cs_thread_suspended(t);
+#endif
 }
 
 /*

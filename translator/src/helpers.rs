@@ -10,17 +10,18 @@
 //!
 //! | helper        | reads hart.x | writes hart.x | may trap | may set `hart.exit` |
 //! |---------------|--------------|---------------|----------|---------------------|
-//! | [`load`]      | no           | no            | yes      | yes (MMIO)          |
-//! | [`store`]     | no           | no            | yes      | yes (MMIO, code)    |
 //! | [`exec`]      | rs1,rs2,rs3  | rd            | yes      | yes                 |
+//!
+//! (Loads and stores have no helper: a miss leaves the region before the
+//! instruction and the dispatcher runs it on the interpreter, see `lower::mem`.)
 //!
 //! Generated code stores the clock the interpreter would have before each
 //! call. A helper decides whether the region must be left after its
 //! instruction: after a trap (taken through [`Machine::raise`]), or when the
 //! instruction retired but set `hart.exit` or transferred control. Either
 //! way it leaves `hart.pc` and `hart.clock` final, so generated code then
-//! only writes back registers. It reports this in [`Ctx::leave`] (loads) or
-//! its return value (stores, `exec`).
+//! only writes back registers. It reports this in its return value (which the
+//! trampoline stores in [`Ctx::leave`]).
 
 use mkjit_runtime::cost::Class;
 use mkjit_runtime::interp::Handler;
@@ -34,7 +35,7 @@ pub struct Ctx {
     pub machine: *mut Machine,
     /// 1 when the region must be left after the last helper (see the module docs).
     pub leave: u64,
-    /// The value the last [`load`] returned.
+    /// Unused scratch word (kept so the layout stays stable).
     pub value: u64,
 }
 
@@ -44,11 +45,6 @@ pub mod ctx_offsets {
     pub const LEAVE: i32 = std::mem::offset_of!(super::Ctx, leave) as i32;
     /// `value`.
     pub const VALUE: i32 = std::mem::offset_of!(super::Ctx, value) as i32;
-}
-
-/// Packs a load's shape for [`load`]: size in bytes, sign extension, instruction length.
-pub const fn load_kind(size: u64, signed: bool, len: u8) -> u64 {
-    size | (signed as u64) << 8 | (len as u64) << 16
 }
 
 /// Finishes an instruction of `class` that retired with next pc `next`: when
@@ -64,56 +60,12 @@ fn retire_and_check(m: &mut Machine, next: u64, class: Class, always: bool) -> b
     false
 }
 
-/// Load slow path. Returns the extended value (or `old`, the destination's
-/// current value, after a trap); sets `ctx.leave` when the region must be left.
-///
-/// # Safety
-/// `ctx` must point to a live [`Ctx`] whose machine is not otherwise borrowed.
-pub unsafe extern "C" fn load(ctx: *mut Ctx, va: u64, kind: u64, pc: u64, old: u64) -> u64 {
-    // SAFETY: guaranteed by the caller (generated code called from the dispatcher).
-    let ctx = unsafe { &mut *ctx };
-    // SAFETY: as above; no other reference to the machine is live during the call.
-    let m = unsafe { &mut *ctx.machine };
-    let size = kind & 0xff;
-    match m.load_slow(va, size) {
-        Ok(v) => {
-            let sh = 64 - 8 * size as u32;
-            let v = if kind >> 8 & 1 == 1 { (((v << sh) as i64) >> sh) as u64 } else { v };
-            ctx.leave = retire_and_check(m, pc.wrapping_add(kind >> 16), Class::Load, false) as u64;
-            v
-        }
-        Err(e) => {
-            m.raise(e, pc);
-            ctx.leave = 1;
-            old
-        }
-    }
-}
-
-/// Store slow path. Returns 1 when the region must be left.
-///
-/// # Safety
-/// As for [`load`].
-pub unsafe extern "C" fn store(ctx: *mut Ctx, va: u64, size_len: u64, v: u64, pc: u64) -> u64 {
-    // SAFETY: guaranteed by the caller.
-    let ctx = unsafe { &mut *ctx };
-    // SAFETY: as above.
-    let m = unsafe { &mut *ctx.machine };
-    match m.store_slow(va, size_len & 0xff, v) {
-        Ok(()) => retire_and_check(m, pc.wrapping_add(size_len >> 16), Class::Store, false) as u64,
-        Err(e) => {
-            m.raise(e, pc);
-            1
-        }
-    }
-}
-
 /// Runs the reference handler `handler` for `insn` at `pc`. Returns 1 when
 /// the region must be left: after a trap, a control transfer, a
 /// non-sequential next pc, or when the instruction set `hart.exit`.
 ///
 /// # Safety
-/// As for [`load`]; `insn` must point to a live [`Insn`] and `handler` must be
+/// `ctx` must point to a live [`Ctx`] whose machine is not otherwise borrowed; `insn` must point to a live [`Insn`] and `handler` must be
 /// a [`Handler`] function pointer.
 pub unsafe extern "C" fn exec(ctx: *mut Ctx, insn: *const Insn, handler: usize, pc: u64) -> u64 {
     // SAFETY: guaranteed by the caller.
@@ -127,7 +79,10 @@ pub unsafe extern "C" fn exec(ctx: *mut Ctx, insn: *const Insn, handler: usize, 
     match h(m, insn, pc) {
         Ok(next) => {
             let jumped = next != pc.wrapping_add(insn.len as u64);
-            retire_and_check(m, next, Class::of(insn.op), jumped || insn.op.is_control()) as u64
+            // A custom instruction may change privilege, translation or any register
+            // without jumping (context restores, gate calls): always leave after it.
+            let custom = matches!(insn.op, mkjit_runtime::isa::Op::Custom(..));
+            retire_and_check(m, next, Class::of(insn.op), jumped || custom || insn.op.is_control()) as u64
         }
         Err(e) => {
             m.raise(e, pc);

@@ -17,7 +17,7 @@
 //! ```
 
 use mkjit_runtime::interp::{dispatch, Handler};
-use mkjit_runtime::isa::{Insn, IsaTable, Op};
+use mkjit_runtime::isa::{Insn, IsaTable, Op, RegEffects};
 use mkjit_runtime::machine::Machine;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,6 +30,9 @@ pub struct GuestInsn {
     pub insn: Insn,
     /// Reference semantics (used for instructions lowered to a helper call).
     pub handler: Handler,
+    /// Whether the instruction may read or write registers beyond its operands
+    /// (its row says [`RegEffects::All`]): all guest registers then go through `hart.x`.
+    pub all_regs: bool,
 }
 
 /// A straight-line block of a region.
@@ -266,7 +269,8 @@ pub fn discover(
                 lo
             };
             let (handler, insn) = dispatch::decode(m, raw);
-            decoded.insert(a, GuestInsn { pc: a, insn, handler });
+            let all_regs = (insn.row as usize) < m.isa.rows().len() && m.isa.row(insn.row).regs == RegEffects::All;
+            decoded.insert(a, GuestInsn { pc: a, insn, handler, all_regs });
             let next = a + len;
             // Targets of conditional branches join the region only if they already
             // ran (on the interpreter); what must follow an instruction that runs

@@ -2,7 +2,10 @@
 
 use super::svg::{self, Bar, Line, PALETTE};
 use super::table::Table;
-use super::{base_runs, engine_table, engines, header_lines, images, latency_table, pair_key, qemu_table, runs_table, speedup, sweep_tables, workload_label};
+use super::{
+    base_runs, engine_table, engines, header_lines, images, latency_table, pair_key, qemu_table, runs_table, speedup,
+    sweep_tables, workload_label,
+};
 use crate::schema::{Results, Run};
 use svg::esc;
 
@@ -23,7 +26,8 @@ pub fn table_html(t: &Table) -> String {
     for r in t.rows() {
         s.push_str("<tr>");
         for c in r {
-            let numeric = c.trim().chars().next().is_some_and(|ch| ch.is_ascii_digit() || ch == '+' || ch == '-') && c.len() < 24;
+            let numeric =
+                c.trim().chars().next().is_some_and(|ch| ch.is_ascii_digit() || ch == '+' || ch == '-') && c.len() < 24;
             let class = if c.starts_with("FAILED") || c == "DIFFER" {
                 " class=\"fail\""
             } else if numeric {

@@ -119,7 +119,9 @@ pub fn latency_table(r: &Results, engine: &str) -> Table {
         }
         for name in names {
             let b = runs.get(&base).and_then(|x| x.series(&name));
-            let unit = b.map(|s| s.unit.clone()).or_else(|| runs.values().find_map(|x| x.series(&name).map(|s| s.unit.clone())));
+            let unit = b
+                .map(|s| s.unit.clone())
+                .or_else(|| runs.values().find_map(|x| x.series(&name).map(|s| s.unit.clone())));
             let mut row = vec![
                 workload_label(first),
                 name.clone(),
@@ -148,26 +150,23 @@ pub fn latency_table(r: &Results, engine: &str) -> Table {
 
 /// Whole runs: status, checks, counters, host time.
 pub fn runs_table(r: &Results) -> Table {
-    let mut t = Table::new(&[
-        "run",
-        "status",
-        "checks",
-        "instret",
-        "modeled cycles",
-        "host ms (best)",
-        "host MIPS",
-    ]);
+    let mut t = Table::new(&["run", "status", "checks", "instret", "modeled cycles", "host ms (best)", "host MIPS"]);
     for run in &r.runs {
         let passed = run.checks.iter().filter(|c| c.ok).count();
         let best = run.host_best_ns();
         t.row(vec![
             run.id.clone(),
-            if run.ok() { "ok".into() } else { format!("FAILED: {}", run.problems.first().cloned().unwrap_or_default()) },
+            if run.ok() {
+                "ok".into()
+            } else {
+                format!("FAILED: {}", run.problems.first().cloned().unwrap_or_default())
+            },
             format!("{passed}/{}", run.checks.len()),
             run.modeled.instret.to_string(),
             run.modeled.cycles.to_string(),
             best.map_or("-".into(), |ns| format!("{:.1}", ns as f64 / 1e6)),
-            best.filter(|&ns| ns > 0).map_or("-".into(), |ns| format!("{:.0}", run.modeled.instret as f64 / (ns as f64 / 1e9) / 1e6)),
+            best.filter(|&ns| ns > 0)
+                .map_or("-".into(), |ns| format!("{:.0}", run.modeled.instret as f64 / (ns as f64 / 1e9) / 1e6)),
         ]);
     }
     t
@@ -193,10 +192,15 @@ pub fn sweep_tables(r: &Results, engine: &str) -> Vec<(String, Table)> {
             .iter()
             .filter(|x| x.cell.engine == engine && x.cell.cost_model.sweep.as_ref().is_some_and(|s| s.param == p))
             .collect();
-        let mut values: Vec<u64> = points.iter().filter_map(|x| x.cell.cost_model.sweep.as_ref().map(|s| s.value)).collect();
+        let mut values: Vec<u64> =
+            points.iter().filter_map(|x| x.cell.cost_model.sweep.as_ref().map(|s| s.value)).collect();
         values.sort();
         values.dedup();
-        let base_value = r.runs.iter().find(|x| x.cell.cost_model.sweep.is_none()).and_then(|x| x.cell.cost_model.params.get(&p).copied());
+        let base_value = r
+            .runs
+            .iter()
+            .find(|x| x.cell.cost_model.sweep.is_none())
+            .and_then(|x| x.cell.cost_model.params.get(&p).copied());
         let mut head = vec!["workload".to_string(), "series".into(), "unit".into()];
         if let Some(b) = base_value {
             head.push(format!("{p}={b} (base)"));
@@ -263,13 +267,18 @@ pub fn qemu_table(r: &Results) -> Option<Table> {
             (None, false, Some(c)) => c.to_string(),
             (None, false, None) => "killed".into(),
         };
-        let diffs: Vec<i64> = x.instret.iter().filter(|p| p.metric == "p50").map(|p| p.mkjit as i64 - p.qemu as i64).collect();
+        let diffs: Vec<i64> =
+            x.instret.iter().filter(|p| p.metric == "p50").map(|p| p.mkjit as i64 - p.qemu as i64).collect();
         let instret = match (diffs.iter().min(), diffs.iter().max()) {
             (Some(a), Some(b)) if a == b => format!("{a:+} ({} series)", diffs.len()),
             (Some(a), Some(b)) => format!("{a:+}..{b:+} ({} series)", diffs.len()),
             _ => "-".into(),
         };
-        let ratio = if x.host_mkjit_ns > 0 { format!("{:.2}", x.host_qemu_ns as f64 / x.host_mkjit_ns as f64) } else { "-".into() };
+        let ratio = if x.host_mkjit_ns > 0 {
+            format!("{:.2}", x.host_qemu_ns as f64 / x.host_mkjit_ns as f64)
+        } else {
+            "-".into()
+        };
         t.row(vec![
             label,
             exit,
@@ -290,7 +299,13 @@ pub fn instret_table(r: &Results) -> Option<Table> {
     for x in &q.runs {
         let label = r.run(&x.run_id).map(workload_label).unwrap_or_else(|| x.run_id.clone());
         for p in x.instret.iter().filter(|p| p.metric == "p50") {
-            t.row(vec![label.clone(), p.series.clone(), p.mkjit.to_string(), p.qemu.to_string(), format!("{:+}", p.mkjit as i64 - p.qemu as i64)]);
+            t.row(vec![
+                label.clone(),
+                p.series.clone(),
+                p.mkjit.to_string(),
+                p.qemu.to_string(),
+                format!("{:+}", p.mkjit as i64 - p.qemu as i64),
+            ]);
         }
     }
     (!t.is_empty()).then_some(t)
@@ -327,9 +342,10 @@ pub fn engine_table(r: &Results) -> Option<Table> {
         let cycles = |x: &Run| x.modeled.cycles.to_string();
         let series = |x: &Run| format!("{:?}", x.series.iter().map(|s| (&s.name, &s.values)).collect::<Vec<_>>());
         let (a, b, c) = (same(&instret), same(&cycles), same(&series));
-        let differing = runs.iter().flat_map(|x| x.series.iter()).find(|s| {
-            runs.iter().any(|x| x.series(&s.name).map(|y| y.p50) != Some(s.p50))
-        });
+        let differing = runs
+            .iter()
+            .flat_map(|x| x.series.iter())
+            .find(|s| runs.iter().any(|x| x.series(&s.name).map(|y| y.p50) != Some(s.p50)));
         t.row(vec![
             k,
             runs.iter().map(|x| x.cell.engine.clone()).collect::<Vec<_>>().join(","),
@@ -339,7 +355,14 @@ pub fn engine_table(r: &Results) -> Option<Table> {
                 "equal".into()
             } else {
                 differing.map_or("differ".into(), |s| {
-                    format!("{} p50: {}", s.name, runs.iter().map(|x| x.series(&s.name).map_or("-".into(), |y| y.p50.to_string())).collect::<Vec<_>>().join(" / "))
+                    format!(
+                        "{} p50: {}",
+                        s.name,
+                        runs.iter()
+                            .map(|x| x.series(&s.name).map_or("-".into(), |y| y.p50.to_string()))
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    )
                 })
             },
             if a && b && c { "agree".into() } else { "DIFFER".into() },
@@ -414,7 +437,10 @@ pub fn text(r: &Results) -> String {
     }
     if let Some(t) = qemu_table(r) {
         let q = r.qemu.as_ref().expect("qemu section");
-        out.push_str(&format!("\nstock image on QEMU ({}), host wall-clock time, process start-up included for QEMU:\n", q.version));
+        out.push_str(&format!(
+            "\nstock image on QEMU ({}), host wall-clock time, process start-up included for QEMU:\n",
+            q.version
+        ));
         out.push_str(&t.render());
         if let Some(t) = instret_table(r) {
             out.push_str("\ninstructions per operation, mkjit vs QEMU -icount shift=0 (guest rdinstret deltas):\n");
@@ -447,7 +473,9 @@ pub fn markdown(r: &Results) -> String {
             out.push_str(&t.markdown());
         }
     }
-    out.push_str("\n## Runs\n\nWhole boot to power-off. Host time is wall-clock on the machine that ran the suite.\n\n");
+    out.push_str(
+        "\n## Runs\n\nWhole boot to power-off. Host time is wall-clock on the machine that ran the suite.\n\n",
+    );
     out.push_str(&runs_table(r).markdown());
     if let Some(t) = engine_table(r) {
         out.push_str("\n## Engine agreement\n\n");
@@ -507,13 +535,22 @@ pub fn write_all(r: &Results, dir: &Path) -> Result<Vec<PathBuf>, BenchError> {
     }
     for run in &r.runs {
         for s in &run.series {
-            put(&format!("hgrm/{}/{}.hgrm", file_name(&run.id), file_name(&s.name)), hgrm(&Dist::from_pairs(&s.values).to_hdr(), 1.0))?;
+            put(
+                &format!("hgrm/{}/{}.hgrm", file_name(&run.id), file_name(&s.name)),
+                hgrm(&Dist::from_pairs(&s.values).to_hdr(), 1.0),
+            )?;
         }
     }
     for a in &r.aggregates {
         let h = decode_hdr(&a.hdr)?;
         put(
-            &format!("hgrm/aggregate/{}.{}.{}.{}.hgrm", file_name(&a.image), file_name(&a.engine), file_name(&a.cost_model), file_name(&a.series)),
+            &format!(
+                "hgrm/aggregate/{}.{}.{}.{}.hgrm",
+                file_name(&a.image),
+                file_name(&a.engine),
+                file_name(&a.cost_model),
+                file_name(&a.series)
+            ),
             hgrm(&h, 1.0),
         )?;
     }

@@ -228,7 +228,8 @@ pub fn percentile_chart(title: &str, unit: &str, lines: &[Line]) -> String {
             H - B + 14.0
         );
     }
-    let _ = write!(out, r#"<text x="{}" y="{}" text-anchor="middle">percentile</text>"#, (L + W - R) / 2.0, H - B + 30.0);
+    let _ =
+        write!(out, r#"<text x="{}" y="{}" text-anchor="middle">percentile</text>"#, (L + W - R) / 2.0, H - B + 30.0);
     for l in lines {
         polyline(&mut out, l, &px, &py);
     }
@@ -255,7 +256,13 @@ pub fn xy_chart(title: &str, x_label: &str, unit: &str, lines: &[Line]) -> Strin
     for x in seen {
         let _ = write!(out, r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#, px(x), H - B + 14.0, short(x));
     }
-    let _ = write!(out, r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#, (L + W - R) / 2.0, H - B + 30.0, esc(x_label));
+    let _ = write!(
+        out,
+        r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
+        (L + W - R) / 2.0,
+        H - B + 30.0,
+        esc(x_label)
+    );
     for l in lines {
         polyline(&mut out, l, &px, &py);
         for &(x, v) in &l.points {
@@ -338,7 +345,11 @@ mod tests {
         assert_eq!(p[0], (0.0, 10.0));
         assert!((p[1].0 - quantile_x(0.5)).abs() < 1e-12);
         assert!((p[3].0 - quantile_x(0.75)).abs() < 1e-12, "capped at 1 - 1/(2n)");
-        let svg = percentile_chart("t <x>", "cycles", &[Line { label: "a".into(), color: "#000".into(), dashed: false, points: p }]);
+        let svg = percentile_chart(
+            "t <x>",
+            "cycles",
+            &[Line { label: "a".into(), color: "#000".into(), dashed: false, points: p }],
+        );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>") && svg.contains("t &lt;x&gt;"));
     }
 }

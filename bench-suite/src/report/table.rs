@@ -69,7 +69,14 @@ impl Table {
     /// Aligned plain text, two spaces between columns, no trailing blanks.
     pub fn render(&self) -> String {
         let widths: Vec<usize> = (0..self.header.len())
-            .map(|c| self.rows.iter().map(|r| r[c].chars().count()).chain([self.header[c].chars().count()]).max().unwrap_or(0))
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .map(|r| r[c].chars().count())
+                    .chain([self.header[c].chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let right = self.right_aligned();
         let line = |cells: &[String]| {

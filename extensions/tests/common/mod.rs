@@ -372,8 +372,7 @@ pub fn ins4(a: &mut Asm, t: &IsaTable, name: &str, rd: u8, rs1: u8, rs2: u8, rs3
 ///
 /// `name => body, all_regs;` marks a body whose instructions read or write
 /// registers other than their operands (`RegEffects::All`: gcall/gret, ctx.*,
-/// uiret); its JIT variants are ignored until the translator spills and
-/// reloads every register around such helpers (run them with `--ignored`).
+/// uiret); the JIT stores and reloads every register around those.
 #[macro_export]
 macro_rules! engine_tests {
     ($($name:ident => $body:path $(, $flag:ident)?;)*) => {
@@ -397,22 +396,6 @@ macro_rules! engine_tests {
         }
     };
     (@one $name:ident $body:path, all_regs) => {
-        mod $name {
-            use super::*;
-            #[test]
-            fn interp() {
-                $body($crate::common::EngineKind::Interp);
-            }
-            #[test]
-            #[ignore = "JIT must spill/reload all GPRs around RegEffects::All helpers (translator/src/lower/system.rs)"]
-            fn jit() {
-                $body($crate::common::EngineKind::Jit);
-            }
-            #[test]
-            #[ignore = "JIT must spill/reload all GPRs around RegEffects::All helpers (translator/src/lower/system.rs)"]
-            fn jit_nofastpath() {
-                $body($crate::common::EngineKind::JitNoFastpath);
-            }
-        }
+        $crate::engine_tests!(@one $name $body);
     };
 }

@@ -176,8 +176,19 @@ static void cs_thread_first(struct tcb *t)
     t->cs.ready = 1;
 }
 
+/* a task whose first thread is suspended (killed) is dead: its gates close */
+void cs_thread_suspended(struct tcb *t)
+{
+    struct vspace *vs = t->cs.home_vs;
+    if (vs && vs->cs_owner == t) {
+        vs->cs_dead = 1;
+        if (vs->cs_gates) x_gflush_all();
+    }
+}
+
 void cs_thread_reset(struct tcb *t)
 {
+    if (t->cs.home_vs && t->cs.home_vs->cs_owner == t) t->cs.home_vs->cs_dead = 0;
     /* a restarted thread starts in its own space with an empty link stack */
     if (t->cs.home_vs) {
         t->vspace = t->cs.home_vs;
@@ -225,15 +236,16 @@ void cs_cap_slot_changed(word_t slot)
 }
 
 /*
- * CLB miss (entry.S, nothing stored: slot 0 holds the context). The gate
+ * CLB miss (entry.S, nothing stored: the slot holds the context; slot 0 =
+ * the current thread, or a user-interrupt handler context). The gate
  * index is a slot of the CSpace of the domain the caller executes in. An
  * endpoint capability with send right to an endpoint that has a gate gives a
  * SYNC gate (gcall); a notification backed by an Xamsg queue gives an
  * ENDPOINT gate (asend); anything else a NONE entry (denied without further
  * misses: gcall then raises GATE_KIND, asend returns NORIGHT).
  */
-void c_clb_miss(void) NORETURN;
-void c_clb_miss(void)
+void c_clb_miss(word_t slot) NORETURN;
+void c_clb_miss(word_t slot)
 {
     word_t index = csr_read(stval), satp = csr_read(satp);
     struct vspace *vs = cs_domain(satp);
@@ -243,7 +255,7 @@ void c_clb_miss(void)
     word_t kind = GATE_NONE;
     if (c && c->type == MK_OBJ_ENDPOINT && (c->rights & MK_RIGHT_WRITE)) {
         struct endpoint *ep = (struct endpoint *)c->obj;
-        if (ep->gate_vs) {
+        if (ep->gate_vs && !ep->gate_vs->cs_dead) {
             kind = GATE_SYNC;
             gdesc[0] = ep->gate_vs->satp;
             gdesc[1] = ep->gate_pc;
@@ -259,7 +271,7 @@ void c_clb_miss(void)
     }
     gdesc[4] |= satp_asid(satp) | (kind << 16);
     x_gfill(index, gdesc);
-    cs_resume_slot(CS_SLOT_THREAD);   /* retry the instruction */
+    cs_resume_slot(slot);             /* retry the instruction */
 }
 
 /* abort the innermost gate call of t: back to its caller with error err */
@@ -333,6 +345,7 @@ void sys_gate_set(struct tcb *cur, word_t nr)
     }
     struct endpoint *ep = (struct endpoint *)c->obj;
     ep->gate_vs = cur->regs[REG_A2] ? cur->vspace : NULL;
+    if (ep->gate_vs) ep->gate_vs->cs_gates = 1;
     ep->gate_pc = cur->regs[REG_A2];
     x_gflush_all();                 /* cached gates may name the old entry */
     set_ipc_return(cur, MK_ERR_OK, 0, 0);
@@ -399,13 +412,15 @@ void sys_cs_info(struct tcb *cur, word_t nr)
 }
 
 void cs_uirq_init(void);
+void cs_cap_init(void);
 
 void cs_init(void)
 {
     cs_ext = cs_probe(cs_cfg);
-    word_t need = MK_CS_EXT_XGATE | MK_CS_EXT_XCTX | MK_CS_EXT_XLINE;
+    /* Xamsg and Xcap are optional (notifications and kv then take the stock path) */
+    word_t need = MK_CS_EXT_XGATE | MK_CS_EXT_XCTX | MK_CS_EXT_XLINE | MK_CS_EXT_XUIRQ;
     if ((cs_ext & need) != need) {
-        kprintf("[kernel] codesign kernel: extensions present %lx, needs Xgate, Xline and Xctx "
+        kprintf("[kernel] codesign kernel: extensions present %lx, needs Xgate, Xline, Xctx and Xuirq "
                 "(mkjit run --ext xgate,xline,xctx,xuirq,xamsg,xcap)\n", cs_ext);
         panic("missing co-design extensions");
     }
@@ -414,6 +429,40 @@ void cs_init(void)
     if (nslots < 2 || nwin < 1) panic("codesign kernel needs 2 Xctx slots and 1 Xline window");
     x_gflush_all();
     cs_uirq_init();
+    cs_cap_init();
     kprintf("codesign: extensions %lx (Xgate CLB %lu%s, Xline %lu windows, Xctx %lu slots)\n",
             cs_ext, cs_cfg[0] & 0xffff, (cs_cfg[0] >> 16) & 1 ? " +walker" : "", nwin, nslots);
+}
+
+/*
+ * CAP_XFER: capability transfer for gate calls. The thread executes in the
+ * server (callee of its top link record); the caller is the domain of that
+ * record's caller satp, its message is in the thread's IPC buffer (window 0
+ * travelled with the call) and the gate index in the record is the caller's
+ * capability it called through.
+ */
+void sys_cap_xfer(struct tcb *cur, word_t nr)
+{
+    (void)nr;
+    word_t *img = IMG(cur), slot = cur->regs[REG_A0], dir = cur->regs[REG_A2];
+    cur->regs[REG_A1] = MK_MSGINFO_MAKE(0, 0, 0);
+    if (img[W_LSP] <= img[W_LSBASE] || !cur->ipcbuf) { cur->regs[REG_A0] = MK_ERR_ILLEGAL_OP; return; }
+    const word_t *rec = (const word_t *)(img[W_LSP] - 64);
+    struct vspace *cvs = cs_domain(rec[LR_CALLER_SATP]);
+    struct cspace *ccs = cvs ? cvs->cs_cspace : NULL, *scs = cur->cspace;
+    word_t cslot = cur->ipcbuf[dir ? MK_IPCBUF_CAP_SEND : MK_IPCBUF_RECV_SLOT];
+    struct cap *gate = (ccs && rec[LR_GATE] < ccs->nslots) ? &ccs->slots[rec[LR_GATE]] : NULL;
+    struct cap *c = (ccs && cslot && cslot < ccs->nslots) ? &ccs->slots[cslot] : NULL;
+    struct cap *s = (slot && slot < scs->nslots) ? &scs->slots[slot] : NULL;
+    word_t e = MK_ERR_OK;
+    if (!c || !s) e = MK_ERR_INVALID_CAP;
+    else if (dir == 0) {                 /* server -> caller (a reply carrying a capability) */
+        if (s->type == MK_OBJ_NULL) e = MK_ERR_INVALID_CAP;
+        else { *c = *s; cs_cap_slot_changed(cslot); }
+    } else {                             /* caller -> server (a request carrying one) */
+        if (!gate || !(gate->rights & MK_RIGHT_GRANT)) e = MK_ERR_NO_RIGHTS;
+        else if (c->type == MK_OBJ_NULL) e = MK_ERR_INVALID_CAP;
+        else { *s = *c; cs_cap_slot_changed(slot); }
+    }
+    cur->regs[REG_A0] = e;
 }

@@ -41,6 +41,7 @@ enum { LR_CALLER_SATP, LR_RET_PC, LR_CALLER_GTP, LR_CALLEE_SATP, LR_CALLER_BADGE
 #define CSR_SUICAUSE 0x5da
 #define CSR_UIPEND 0xdd8
 #define csr_read_n(n) ({ word_t __v; __asm__ volatile("csrr %0, " #n : "=r"(__v)); __v; })
+#define csr_write_n(n, v) __asm__ volatile("csrw " #n ", %0" :: "r"((word_t)(v)) : "memory")
 
 /* instructions (custom-0, SPEC 9.1) */
 static inline void x_gfill(word_t index, const void *desc)

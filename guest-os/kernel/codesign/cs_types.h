@@ -25,6 +25,7 @@ void cs_init(void);                         /* boot: probe extensions, set up sl
 void cs_asid_assigned(struct vspace *vs);   /* vm.c: ASID -> address space table */
 void cs_tcb_configured(struct tcb *t);      /* TCB.CONFIGURE */
 void cs_thread_reset(struct tcb *t);        /* TCB.RESTART: empty link stack, home space */
+void cs_thread_suspended(struct tcb *t);    /* TCB.SUSPEND: a dead task's gates close */
 void cs_cap_slot_changed(word_t slot);      /* a CSpace slot was written: drop CLB entries */
 void cs_idle_poll(void);                    /* idle loop: deliver pending user interrupts */
 void cs_tick(void);                         /* timer tick: wake BACKOFF sleepers */

@@ -98,8 +98,54 @@ NORETURN void cs_handler_fault(word_t slot, word_t scause, word_t stval)
     kernel_exit();
 }
 
+/*
+ * QUEUE: back a notification by an Xamsg hardware queue owned by the caller
+ * (signals through capabilities to it become asend, which the kernel turns
+ * into ENDPOINT gates on CLB misses; the owner takes messages with arecv),
+ * optionally with a handler context bound to "queue non-empty" (Xuirq
+ * QUEUE binding): a message then switches the hart straight to the owner's
+ * handler - an event-triggered switch without the kernel.
+ */
+static word_t next_queue;
+static word_t qdesc[4] __attribute__((aligned(64)));
+
 void sys_queue(struct tcb *cur, word_t nr)
 {
     (void)nr;
-    set_ipc_return(cur, MK_ERR_ILLEGAL_OP, 0, 0);
+    word_t pc = cur->regs[REG_A2], sp = cur->regs[REG_A3], e = MK_ERR_OK;
+    struct cap *c = cap_lookup(cur, cur->regs[REG_A0]);
+    word_t nq = cs_cfg[4] & 0xff;
+    cur->regs[REG_A1] = MK_MSGINFO_MAKE(0, 0, 0);
+    if (!(cs_ext & MK_CS_EXT_XAMSG) || (pc && !(cs_ext & MK_CS_EXT_XUIRQ))) e = MK_ERR_ILLEGAL_OP;
+    else if (!c || c->type != MK_OBJ_NOTIFICATION || !(c->rights & MK_RIGHT_READ)) e = MK_ERR_INVALID_CAP;
+    else if (((struct notification *)c->obj)->cs_queue) e = MK_ERR_BUSY;
+    else if (next_queue >= nq || (pc && (next_slot >= nslots || next_slot >= CS_SLOT_HANDLER0 + 16 || next_binding >= nbind)))
+        e = MK_ERR_NO_SPACE;
+    if (e) { cur->regs[REG_A0] = e; return; }
+    struct notification *n = (struct notification *)c->obj;
+    word_t q = next_queue++, asid = satp_asid(cur->vspace->satp), b = 0;
+    qdesc[0] = 0;                    /* no ring: the message cache only */
+    qdesc[1] = 0;
+    qdesc[2] = asid | (1UL << 63);
+    qdesc[3] = 0;
+    x_aqset(q, qdesc);
+    n->cs_queue = q + 1;
+    if (pc) {
+        word_t s = next_slot++;
+        b = next_binding++;
+        word_t *img = himg[s - CS_SLOT_HANDLER0];
+        image_init(img, pc, sp, cur->vspace->satp, 0);
+        img[W_TAG] = (word_t)cur;
+        x_ctx_load(s, img);
+        bdesc[0] = 4 /* QUEUE */ | (q << 16);
+        bdesc[1] = s;
+        bdesc[2] = pc;
+        bdesc[3] = 0;
+        x_uirq_bind(b, bdesc);
+    }
+    x_gflush_all();                  /* denials cached for capabilities to it */
+    cur->regs[REG_A0] = MK_ERR_OK;
+    cur->regs[REG_A1] = MK_MSGINFO_MAKE(2, 0, 0);
+    cur->regs[REG_A2] = q;
+    cur->regs[REG_A3] = b;
 }

@@ -43,10 +43,14 @@ trap_entry:
 1:  mv a0, a6
     mv a1, t1
     tail c_handle_trap
-2:  tail c_clb_miss                         /* slot 0 still holds the context */
+2:  li a0, 0
+    tail c_clb_miss                         /* slot 0 still holds the context */
 3:  mv a0, t0
     csrr a1, scause
+    li t2, CAUSE_CLB_MISS
+    beq a1, t2, 4f
     tail c_special_trap
+4:  tail c_clb_miss                         /* a handler context's asend/uipi */
 
     .section .bss
     .align 12

@@ -24,13 +24,13 @@ void c_handle_trap(struct tcb *cur, word_t scause) NORETURN;
 void c_handle_trap(struct tcb *cur, word_t scause)
 {
     if (unlikely(csr_read(sstatus) & SSTATUS_SPP)) kernel_trap(scause);
+    cs_entry_sync(cur);             /* its domain; the windows its call chain holds */
     if (scause & CAUSE_INTR) {
         word_t irq = scause & ~CAUSE_INTR;
         if (irq == IRQ_S_TIMER) timer_tick();
         else if (irq == IRQ_S_EXT) irq_handle();
         kernel_exit();
     }
-    cs_entry_sync(cur);
     cs_exception(cur, scause, csr_read(stval));
     kernel_exit();
 }

@@ -35,6 +35,8 @@ struct vspace {
 #ifdef CODESIGN
     struct cspace *cs_cspace;     /* the task's CSpace (caps used by code running here) */
     struct tcb *cs_owner;         /* the task's first thread: takes the task's faults */
+    u32 cs_dead;                  /* its first thread was suspended: no gate enters it */
+    u32 cs_gates;                 /* some endpoint's gate enters it */
 #endif
 };
 

@@ -171,13 +171,24 @@ void wl_kv(void)
     memset(version, 0, sizeof(version));
     u64 count0 = 0;
     mk_kv_count(kv, &count0);
+#ifdef CODESIGN
+    /* Xcap: a read-only capability to the store; GET then returns where the
+     * value is (GETV) and we read it with capability loads */
+    mk_word_t view = 0, get_label = MK_KV_GET;
+    if ((cs_ext_present() & MK_CS_EXT_XCAP) && !mk_kv_view(kv, &view) && view) get_label = MK_KV_GETV;
+#define KV_GET_LABEL get_label
+#define KV_GET_VALUE(m, p, n) (view ? cs_cap_read(view, (m)->mr[1], (p), (n)) : msg_get_bytes((m), 1, (p), (n)))
+#else
+#define KV_GET_LABEL MK_KV_GET
+#define KV_GET_VALUE(m, p, n) msg_get_bytes((m), 1, (p), (n))
+#endif
     for (u64 op = 0; op < P.kv_ops; op++) {
         u64 r = xorshift64(&seed), k = r % nkeys;
         bool is_get = (r >> 32) % 100 < P.get_pct;
         u64 klen = (u64)snprintf(key, sizeof(key), "key-%lu", k);
         struct mk_msg m;
         if (is_get) {
-            m.info = MK_MSGINFO_MAKE(1 + (klen + 7) / 8, 0, MK_KV_GET);
+            m.info = MK_MSGINFO_MAKE(1 + (klen + 7) / 8, 0, KV_GET_LABEL);
             m.mr[0] = klen;
             msg_put_bytes(&m, 1, key, klen);
             u64 t0 = counter();
@@ -193,7 +204,7 @@ void wl_kv(void)
                 u64 n = vlen_of(k, version[k]);
                 kv_value(val, k, version[k], n);
                 if (e || m.mr[0] != n) { errors++; continue; }
-                msg_get_bytes(&m, 1, got, n);
+                KV_GET_VALUE(&m, got, n);
                 if (memcmp(got, val, n)) errors++;
             }
         } else {

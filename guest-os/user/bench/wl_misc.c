@@ -11,6 +11,11 @@ void wl_pingpong(void)
 {
     mk_cptr_t mine = slot_alloc(), peer = 0;
     mk_word_t tid;
+#ifdef CODESIGN
+    /* our notification in a hardware queue (Xamsg): the peer's signals are asend */
+    static bool queued;
+    if (!queued) { cs_queue(MK_SLOT_NTFN, NULL, NULL, NULL); queued = true; }
+#endif
     bool ok = !mk_cspace_mint(MK_SLOT_CSPACE, mine, MK_SLOT_NTFN, MK_RIGHT_WRITE, 0x5);
     ok = ok && !spawn_task("bclient", MK_PRIO_RUNNER, MK_ROLE_PINGPONG, 0, 0, MK_SPAWNF_NTFN, mine, &peer, &tid);
     check("pingpong.setup", ok);

@@ -19,6 +19,8 @@
 //!   ijump(pc, clock, cycles):         (jalr, or a direct jump to another page)
 //!           write back; look pc up in the jump cache, check the fetch TLB
 //!           (unless fetches are untranslated): hit -> tail-call, miss -> return 0
+//!   mexit(pc, clock, cycles):         (a load or store that misses, see `mem`)
+//!           write back; return MEM_EXIT (the dispatcher interprets from pc)
 //!   trap:   (a helper left the region) exit(hart.pc, hart.clock)
 //! ```
 //!
@@ -83,6 +85,10 @@ fn promoted_max() -> usize {
     static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *N.get_or_init(|| std::env::var("MKJIT_JIT_PROMOTE").ok().and_then(|v| v.parse().ok()).unwrap_or(PROMOTED))
 }
+
+/// What a region returns when it left before a load or store that must take
+/// the slow path (the dispatcher runs the interpreter from `hart.pc`).
+pub const MEM_EXIT: u64 = 1;
 
 /// Entries of the jump cache (a power of two).
 pub const JC_ENTRIES: usize = 4096;
@@ -329,8 +335,6 @@ pub fn region_signature() -> Signature {
 
 /// Helper signatures.
 struct Sigs {
-    load: SigRef,
-    store: SigRef,
     exec: SigRef,
     /// A region's own signature, for chained tail calls.
     region: SigRef,
@@ -355,14 +359,21 @@ pub(crate) struct Lx<'a, 'f> {
     /// Values of unpromoted registers known in the current block.
     local: [Option<Value>; 32],
     /// Address of `hart.tlb.entries[bank][0]`.
-    pub tlb_base: Value,
+    /// Offset of `hart.tlb.entries[bank][0]` from the hart.
+    pub tlb_off: i32,
     pub tlb_key: Value,
-    pub tlb_salt: Value,
+    /// The bank's index salt, shifted left by 5 (the entry size).
+    pub tlb_salt5: Value,
+    /// TLB hits proven in the current block: base register value, write
+    /// access, the access's address and the entry's addend (see `mem`).
+    pub tlb_memo: Vec<(Value, bool, Value, Value)>,
     /// `hart.deadline`, loaded once (it only changes outside engine runs).
     deadline: Value,
     /// What the region bakes in.
     pub env: Env,
     exit: Block,
+    /// `mexit(pc, clock, cycles)`: leave before a memory access.
+    mexit: Block,
     trap: Block,
     /// `chain(pc, clock, cycles, slot)`, when chaining.
     chain: Option<Block>,
@@ -477,21 +488,19 @@ fn build(
     b.def_var(cbase, y0);
     let deadline = b.ins().load(I64, hart_flags, hart, offsets::DEADLINE as i32);
     let bank_off = offsets::TLB + bank as usize * tlb::ENTRIES * tlb::ENTRY_SIZE;
-    let tlb_base = b.ins().iadd_imm_s(hart, bank_off as i64);
     // The untranslated bank has no ASID: key and salt are always 0.
-    let (tlb_key, tlb_salt) = if bank == tlb::BANK_M {
+    let (tlb_key, tlb_salt5) = if bank == tlb::BANK_M {
         (b.ins().iconst(I64, 0), b.ins().iconst(I64, 0))
     } else {
+        let salt = b.ins().load(I64, hart_flags, hart, (offsets::TLB_SALT + 8 * bank as usize) as i32);
         (
             b.ins().load(I64, hart_flags, hart, (offsets::TLB_KEY + 8 * bank as usize) as i32),
-            b.ins().load(I64, hart_flags, hart, (offsets::TLB_SALT + 8 * bank as usize) as i32),
+            b.ins().ishl_imm_s(salt, 5),
         )
     };
 
     let sigs = Sigs {
-        load: b.import_signature(trampoline::signature(trampoline::ARGS[0])),
-        store: b.import_signature(trampoline::signature(trampoline::ARGS[1])),
-        exec: b.import_signature(trampoline::signature(trampoline::ARGS[2])),
+        exec: b.import_signature(trampoline::signature(trampoline::ARGS_EXEC)),
         region: b.import_signature(region_signature()),
     };
     let _ = cc;
@@ -500,6 +509,11 @@ fn build(
     for _ in 0..3 {
         b.append_block_param(exit, I64);
     }
+    let mexit = b.create_block();
+    for _ in 0..3 {
+        b.append_block_param(mexit, I64);
+    }
+    b.set_cold_block(mexit);
     let trap = b.create_block();
     b.set_cold_block(trap);
     let (chain, ijump) = if env.chain.is_some() {
@@ -538,12 +552,14 @@ fn build(
         cost,
         pre: Vec::new(),
         local: [None; 32],
-        tlb_base,
+        tlb_off: bank_off as i32,
         tlb_key,
-        tlb_salt,
+        tlb_salt5,
+        tlb_memo: Vec::new(),
         deadline,
         env: *env,
         exit,
+        mexit,
         trap,
         chain,
         ijump,
@@ -581,6 +597,12 @@ fn build(
     lx.write_back(pc, clk, cyc);
     let zero = lx.b.ins().iconst(I64, 0);
     lx.b.ins().return_(&[zero]);
+
+    lx.b.switch_to_block(mexit);
+    let [pc, clk, cyc] = [0, 1, 2].map(|i| lx.b.block_params(mexit)[i]);
+    lx.write_back(pc, clk, cyc);
+    let code = lx.b.ins().iconst(I64, MEM_EXIT as i64);
+    lx.b.ins().return_(&[code]);
 
     if let (Some(chain), Some(ijump), Some(ce)) = (chain, ijump, env.chain) {
         lx.build_chain(chain, &ce);
@@ -762,6 +784,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.blen = n;
         self.dirty = [false; 32];
         self.local = [None; 32];
+        self.tlb_memo.clear();
         for (i, gi) in blk.insns.iter().enumerate() {
             self.idx = i as i64;
             if self.lower_insn(gi) == Flow::Ended {
@@ -995,16 +1018,25 @@ impl<'a, 'f> Lx<'a, 'f> {
         }
     }
 
+    /// Fills the current (fresh) block: leaves the region before the current
+    /// instruction at `pc`, as if the block had ended just before it, for the
+    /// interpreter to run it.
+    pub fn leave_before(&mut self, pc: u64) {
+        let saved = self.fork();
+        self.sync_dirty();
+        let c = self.clock_before();
+        let base = self.b.use_var(self.cbase);
+        let y = self.b.ins().iadd_imm_s(base, self.pre[self.idx as usize] as i64);
+        let p = self.iconst(pc as i64);
+        self.b.ins().jump(self.mexit, &[p.into(), c.into(), y.into()]);
+        self.rejoin(saved);
+    }
+
     /// Leaves the region for the computed target `t` (a `jalr`) after the
     /// whole block retired: through the jump cache when chaining.
     pub fn leave_indirect(&mut self, t: Value, clock: Value, cycles: Value) {
         let to = self.ijump.unwrap_or(self.exit);
         self.b.ins().jump(to, &[t.into(), clock.into(), cycles.into()]);
-    }
-
-    /// `ctx.leave`, set by the load helper.
-    pub fn leave_flag(&mut self) -> Value {
-        self.b.ins().load(I64, self.hart_flags, self.ctx, ctx_offsets::LEAVE)
     }
 
     /// Leaves the region (with the pc and clock a helper made final) if `cond` is non-zero.
@@ -1030,19 +1062,9 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.ins().load(I64, self.hart_flags, self.ctx, result_at)
     }
 
-    pub fn call_load(&mut self, va: Value, kind: u64, pc: u64, old: Value) -> Value {
-        let (k, p) = (self.iconst(kind as i64), self.iconst(pc as i64));
-        let ctx = self.ctx;
-        self.call(self.sigs.load, self.tramps.load, &[ctx, va, k, p, old], ctx_offsets::VALUE)
-    }
-
-    pub fn call_store(&mut self, va: Value, size_len: u64, v: Value, pc: u64) -> Value {
-        let (s, p) = (self.iconst(size_len as i64), self.iconst(pc as i64));
-        let ctx = self.ctx;
-        self.call(self.sigs.store, self.tramps.store, &[ctx, va, s, v, p], ctx_offsets::LEAVE)
-    }
-
     pub fn call_exec(&mut self, gi: &GuestInsn) -> Value {
+        // The helper may change the TLB.
+        self.tlb_memo.clear();
         let insn = self.iconst(&gi.insn as *const _ as i64);
         let h = self.iconst(gi.handler as usize as i64);
         let p = self.iconst(gi.pc as i64);

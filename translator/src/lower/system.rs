@@ -3,7 +3,9 @@
 //! custom instructions and illegal encodings.
 //!
 //! The handler reads `rs1`/`rs2`/`rs3` from `hart.x` and may write `rd`, so
-//! those are stored before the call and `rd` is reloaded after it. The clock
+//! those are stored before the call and `rd` is reloaded after it; an
+//! instruction whose row declares `RegEffects::All` (context switches, gate
+//! calls) has every register stored before and reloaded after. The clock
 //! is stored as the interpreter would have it. The helper decides whether the
 //! region must be left after the instruction (trap, control transfer such as
 //! `mret`, or `hart.exit` set) and then makes `pc` and `clock` final.
@@ -14,11 +16,18 @@ use crate::region::GuestInsn;
 pub(super) fn exec(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     let i = gi.insn;
     lx.sync_clock();
-    for r in [i.rs1, i.rs2, i.rs3, i.rd] {
+    let regs: Vec<u8> = if gi.all_regs { (1..32).collect() } else { vec![i.rs1, i.rs2, i.rs3, i.rd] };
+    for &r in &regs {
         lx.spill(r);
     }
     let leave = lx.call_exec(gi);
-    lx.reload(i.rd);
+    if gi.all_regs {
+        for r in 1..32 {
+            lx.reload(r);
+        }
+    } else {
+        lx.reload(i.rd);
+    }
     lx.leave_if(leave);
     lx.resync_cycles();
     Flow::Next

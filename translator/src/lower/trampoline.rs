@@ -5,7 +5,7 @@
 //! guest registers it keeps in host registers around every slow path (which
 //! is most of what made compiling slow). Each trampoline saves what the C
 //! call clobbers, calls the helper, and stores its result in the
-//! [`Ctx`](crate::helpers::Ctx) (`value` for loads, `leave` otherwise).
+//! [`Ctx`](crate::helpers::Ctx) (`leave`).
 //!
 //! The other way round, the dispatcher enters region code (`tail`
 //! convention, so regions can chain with tail calls) through the `enter`
@@ -22,18 +22,14 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 /// Addresses of the trampolines.
 #[derive(Clone, Copy, Debug)]
 pub struct Trampolines {
-    /// `(ctx, va, kind, pc, old)`, result in `ctx.value`, leave flag in `ctx.leave`.
-    pub load: usize,
-    /// `(ctx, va, size_len, v, pc)`, leave flag in `ctx.leave`.
-    pub store: usize,
     /// `(ctx, insn, handler, pc)`, leave flag in `ctx.leave`.
     pub exec: usize,
     /// `extern "C" fn(hart, ctx, entry, code) -> u64`: calls region code `code`.
     pub enter: usize,
 }
 
-/// Number of arguments of each trampoline.
-pub const ARGS: [usize; 3] = [5, 5, 4];
+/// Number of arguments of the `exec` trampoline.
+pub const ARGS_EXEC: usize = 4;
 
 /// The signature generated code calls a trampoline with.
 pub fn signature(args: usize) -> Signature {
@@ -108,9 +104,7 @@ pub fn install(isa: &dyn TargetIsa, arena: &mut CodeArena) -> Result<Trampolines
         arena.install(&code).map(|p| p as usize).ok_or(LowerError::Codegen("trampoline arena full".into()))
     };
     Ok(Trampolines {
-        load: put(helpers::load as *const () as usize, ARGS[0], ctx_offsets::VALUE)?,
-        store: put(helpers::store as *const () as usize, ARGS[1], ctx_offsets::LEAVE)?,
-        exec: put(helpers::exec as *const () as usize, ARGS[2], ctx_offsets::LEAVE)?,
+        exec: put(helpers::exec as *const () as usize, ARGS_EXEC, ctx_offsets::LEAVE)?,
         enter: {
             let code = build_enter(isa)?;
             arena.install(&code).map(|p| p as usize).ok_or(LowerError::Codegen("trampoline arena full".into()))?

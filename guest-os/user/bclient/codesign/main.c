@@ -111,10 +111,33 @@ static int spin(struct mk_startup *su)
     return 0;
 }
 
+/*
+ * PINGPONG: the notification is backed by a hardware queue whose "non-empty"
+ * event is bound to this task's handler context (QUEUE): a signal (asend)
+ * switches the hart here at once, the handler answers (asend to the
+ * runner's queue) and returns to the interrupted context with uiret - two
+ * hardware context switches per round trip, no kernel, no scheduler. The
+ * task's thread answers signals that came through the kernel instead
+ * (before the queue existed) and otherwise sleeps.
+ */
+static u64 pp_line[8] __attribute__((aligned(64)));
+static mk_word_t pp_queue, pp_binding;
+u8 cs_pp_stack[2048] __attribute__((aligned(16)));
+void cs_pingpong_entry(void);    /* pp.S */
+void pingpong_irq(void);
+void pingpong_irq(void)
+{
+    while (cs_arecv(pp_queue, pp_line) == CS_ST_OK)
+        while (cs_asend(MK_SLOT_ARG, pp_line) == CS_ST_FULL) {}
+    cs_uiack(pp_binding);
+}
+
 static void __attribute__((noreturn)) pingpong(void)
 {
+    pp_queue = cs_queue(MK_SLOT_NTFN, cs_pingpong_entry, cs_pp_stack + sizeof(cs_pp_stack), &pp_binding);
     for (;;) {
-        sys_wait(MK_SLOT_NTFN, NULL);
+        struct mk_msg m = { 0 };
+        mk_sys_wait(MK_SLOT_NTFN, &m);   /* the kernel's notification */
         sys_signal(MK_SLOT_ARG);
     }
 }

@@ -8,12 +8,14 @@
  *    workload's "driver running" time), drains input, moves bytes from the
  *    ring into the FIFO and acknowledges the source (uiack: PLIC completion).
  *  - Writers (WRITE, FLUSH, PROBE; through a call gate, or the task's own
- *    thread for callers without one) only append to the ring and enable the
- *    THR-empty interrupt; they never touch THR, so the handler - which runs
- *    atomically with respect to them on this single hart - is the only
- *    consumer. Waiting (ring full, FLUSH, PROBE) spins in user mode, where a
- *    pending user interrupt is delivered at the next instruction, and backs
- *    off to the kernel for a tick if the device stays quiet.
+ *    thread for callers without one) append to the ring and move bytes into
+ *    the FIFO while the transmitter is empty, as in stock; the handler can
+ *    interrupt a writer anywhere (it runs atomically with respect to writers
+ *    on this single hart), so while a writer is moving bytes the handler
+ *    leaves the ring alone and only notes that it came (the writer then
+ *    kicks again). Waiting (ring full, FLUSH, PROBE) spins in user mode,
+ *    where a pending user interrupt is delivered at the next instruction,
+ *    and backs off to the kernel for a tick if the device stays quiet.
  */
 #include "ulib.h"
 
@@ -38,7 +40,31 @@ static mk_word_t binding;                  /* Xuirq binding index (for uiack) */
 u8 cs_irq_stack[4096] __attribute__((aligned(16))); /* the interrupt context's stack */
 void cs_console_irq_entry(void);           /* irq.S */
 
+static volatile bool kicking, kick_missed;  /* a writer is in kick(); the handler came meanwhile */
+
 static unsigned long ring_used(void) { return tail - head; }
+
+/* move bytes from the ring into the FIFO while the transmitter is empty */
+static void kick_bytes(void)
+{
+    while (ring_used() && (UART[LSR] & LSR_THRE)) {
+        for (int i = 0; i < FIFO_SIZE && ring_used(); i++) UART[THR] = (u8)ring[head++ % RING];
+    }
+    UART[IER] = ring_used() ? (IER_RDA | IER_THRE) : IER_RDA;
+}
+
+/* writers' kick: the handler does not touch the ring meanwhile */
+static void kick(void)
+{
+    do {
+        kicking = true;
+        kick_missed = false;
+        __asm__ volatile("" ::: "memory");
+        kick_bytes();
+        __asm__ volatile("" ::: "memory");
+        kicking = false;
+    } while (kick_missed);
+}
 
 /* the interrupt context: runs with user interrupts off until uiret */
 void console_irq(void);
@@ -48,10 +74,8 @@ void console_irq(void)
     irq_count++;
     (void)UART[IIR];
     while (UART[LSR] & LSR_DR) (void)UART[RBR]; /* input is discarded */
-    while (ring_used() && (UART[LSR] & LSR_THRE)) {
-        for (int i = 0; i < FIFO_SIZE && ring_used(); i++) UART[THR] = (u8)ring[head++ % RING];
-    }
-    UART[IER] = ring_used() ? (IER_RDA | IER_THRE) : IER_RDA;
+    if (kicking) kick_missed = true;
+    else kick_bytes();
     __asm__ volatile(".insn r 0x0b, 4, 2, x0, %0, x0" :: "r"(binding) : "memory"); /* uiack */
 }
 
@@ -74,16 +98,16 @@ static void put(const char *s, unsigned long n)
 {
     while (n) {
         unsigned long k = RING - ring_used();
-        if (!k) { UART[IER] = IER_RDA | IER_THRE; wait_until(ring_has_room, 1); continue; }
+        if (!k) { kick(); if (RING == ring_used()) wait_until(ring_has_room, 1); continue; }
         if (k > n) k = n;
         unsigned long t = tail;
         for (unsigned long i = 0; i < k; i++) ring[(t + i) % RING] = s[i];
         __asm__ volatile("" ::: "memory");     /* bytes before the index that publishes them */
-        tail = t + k;                          /* publish, then start the transmitter */
-        UART[IER] = IER_RDA | IER_THRE;
+        tail = t + k;
         s += k;
         n -= k;
     }
+    kick();
 }
 
 static mk_word_t console_handle(struct mk_msg *m)
@@ -95,7 +119,7 @@ static mk_word_t console_handle(struct mk_msg *m)
         if (n > sizeof(buf) || (n + 7) / 8 + 1 > MK_MSGINFO_LEN(m->info)) e = MK_ERR_INVALID_ARG;
         else { msg_get_bytes(m, 1, buf, n); put(buf, n); }
     } else if (label == MK_CONSOLE_FLUSH) {
-        if (ring_used()) UART[IER] = IER_RDA | IER_THRE;
+        kick();
         wait_until(ring_empty, 0);
     } else if (label == MK_CONSOLE_PROBE) {
         /* wait until an interrupt newer than `seen` was handled */

@@ -6,13 +6,23 @@
  * address space and reads the key and value from - and writes GET's value
  * into - the client's own IPC buffer (Xline window 0), no copy by a kernel.
  * The task's thread serves callers without a gate with the same handler.
+ *
+ * Xcap: VIEW gives the caller a read-only capability to the value store
+ * (CAP_GRANT: the kernel writes a capability-table entry owned by the
+ * caller, naming this address space); GETV then answers a GET with the
+ * value's length and offset in the store instead of copying it, and the
+ * client reads it with capability loads - no page is mapped, the hardware
+ * checks bounds and rights. (A read-only view of the whole store: fine for
+ * this single-writer benchmark store; a multi-tenant store would grant
+ * narrower objects.)
  */
 #include "ulib.h"
 
 #define NSLOTS 1024
 #define KMAX 32
 #define VMAX 256
-struct entry { u8 state; u8 klen; u16 vlen; char key[KMAX]; u8 val[VMAX]; }; /* state: 0 free, 1 used, 2 deleted */
+/* state: 0 free, 1 used, 2 deleted; values 8-byte aligned for capability loads */
+struct entry { u8 state; u8 klen; u16 vlen; char key[KMAX]; u8 val[VMAX] __attribute__((aligned(8))); };
 static struct entry table[NSLOTS];
 static u64 count;
 
@@ -45,6 +55,17 @@ static mk_word_t kv_handle(struct mk_msg *m)
         msg_get_bytes(m, 6, e->val, vlen);
         break;
     }
+    case MK_KV_VIEW: {
+        struct mk_msg g = { 0 };
+        g.mr[0] = (mk_word_t)table;
+        g.mr[1] = sizeof(table);
+        g.mr[2] = MK_CAP_R;
+        if (mk_sys_cap_grant(0, &g)) { err = MK_ERR_ILLEGAL_OP; break; }
+        m->mr[0] = g.mr[0];
+        nout = 1;
+        break;
+    }
+    case MK_KV_GETV:
     case MK_KV_GET:
     case MK_KV_DEL: {
         u64 klen = m->mr[0];
@@ -53,6 +74,12 @@ static mk_word_t kv_handle(struct mk_msg *m)
         struct entry *e = lookup(key, klen, false);
         if (!e) { err = MK_ERR_NOT_FOUND; break; }
         if (label == MK_KV_DEL) { e->state = 2; count--; break; }
+        if (label == MK_KV_GETV) {      /* where the value is; the client reads it */
+            m->mr[0] = e->vlen;
+            m->mr[1] = (mk_word_t)(e->val - (u8 *)table);
+            nout = 2;
+            break;
+        }
         m->mr[0] = e->vlen;
         msg_put_bytes(m, 1, e->val, e->vlen);
         nout = 1 + (e->vlen + 7) / 8;

@@ -62,3 +62,66 @@ mk_word_t cs_ext_present(void)
     }
     return ext;
 }
+
+/* ---- notifications in hardware queues ---- */
+static mk_word_t queue_of[64];          /* own notification cptr -> queue + 1 */
+static u64 cs_line[8] __attribute__((aligned(64)));
+
+mk_word_t cs_queue(mk_cptr_t ntfn, void (*entry)(void), void *stack_top, mk_word_t *binding)
+{
+    if (ntfn >= 64 || !(cs_ext_present() & MK_CS_EXT_XAMSG)) return ~0UL;
+    struct mk_msg m = { 0 };
+    m.mr[0] = (mk_word_t)entry;
+    m.mr[1] = (mk_word_t)stack_top;
+    if (mk_sys_queue(ntfn, &m)) return ~0UL;
+    queue_of[ntfn] = m.mr[0] + 1;
+    if (binding) *binding = m.mr[1];
+    return m.mr[0];
+}
+
+mk_word_t cs_signal(mk_cptr_t c)
+{
+    struct mk_msg m = { 0 };
+    if (cs_ext_present() & MK_CS_EXT_XAMSG) {
+        for (;;) {
+            mk_word_t st = cs_asend(c, cs_line);
+            if (st == CS_ST_OK) return MK_ERR_OK;
+            if (st != CS_ST_FULL) break;        /* NORIGHT: not a queue - the kernel's notification */
+            mk_syscall(MK_SYS_BACKOFF, 0, &m);  /* FULL: let the receiver drain it */
+        }
+    }
+    return mk_syscall(MK_SYS_SIGNAL, c, &m);
+}
+
+mk_word_t cs_wait(mk_cptr_t c, mk_word_t *badge, int block)
+{
+    struct mk_msg m = { 0 };
+    mk_word_t q = c < 64 ? queue_of[c] : 0;
+    if (!q) {
+        mk_word_t e = mk_syscall(block ? MK_SYS_WAIT : MK_SYS_POLL, c, &m);
+        if (badge) *badge = m.badge;
+        return e;
+    }
+    for (unsigned spins = 0;; spins++) {
+        if (cs_arecv(q - 1, cs_line) == CS_ST_OK) {
+            if (badge) *badge = cs_abadge();
+            return MK_ERR_OK;
+        }
+        /* signals sent with the syscall (before the queue existed, or by the kernel) */
+        if (mk_syscall(MK_SYS_POLL, c, &m) == MK_ERR_OK) {
+            if (badge) *badge = m.badge;
+            return MK_ERR_OK;
+        }
+        if (!block) return MK_ERR_WOULD_BLOCK;
+        if (spins >= 16) { mk_syscall(MK_SYS_BACKOFF, 0, &m); spins = 0; }
+    }
+}
+
+void cs_cap_read(mk_word_t ref, mk_word_t off, void *p, mk_word_t n)
+{
+    u8 *b = p;
+    for (mk_word_t i = 0; i < n; i += 8) {
+        mk_word_t w = cs_cap_ld(ref, off + i);
+        for (mk_word_t j = 0; j < 8 && i + j < n; j++) b[i + j] = (u8)(w >> (8 * j));
+    }
+}

@@ -110,4 +110,49 @@ static inline mk_word_t cs_gate_badge(void)             /* badge of the caller's
 /* WINDOW: a window of this task at va (bytes, MK_WIN_* flags); returns its index or 0 */
 mk_word_t cs_window(mk_word_t va, mk_word_t bytes, mk_word_t flags);
 mk_word_t cs_ext_present(void);                         /* MK_CS_EXT_* (CS_INFO) */
+
+/* ---- notifications in hardware queues (Xamsg) ---- */
+#define CS_ST_OK 0
+#define CS_ST_FULL 1
+#define CS_ST_EMPTY 2
+#define CS_ST_NORIGHT 3
+static inline mk_word_t cs_asend(mk_word_t gate, const void *line)   /* line: 64-byte aligned */
+{
+    mk_word_t st;
+    __asm__ volatile(".insn r 0x0b, 1, 0, %0, %1, %2" : "=r"(st) : "r"(gate), "r"(line) : "memory");
+    return st;
+}
+static inline mk_word_t cs_arecv(mk_word_t queue, void *line)
+{
+    mk_word_t st;
+    __asm__ volatile(".insn r 0x0b, 1, 1, %0, %1, %2" : "=r"(st) : "r"(queue), "r"(line) : "memory");
+    return st;
+}
+static inline mk_word_t cs_abadge(void)
+{
+    mk_word_t v;
+    __asm__ volatile("csrr %0, 0xce0" : "=r"(v));
+    return v;
+}
+static inline void cs_uiack(mk_word_t binding)
+{
+    __asm__ volatile(".insn r 0x0b, 4, 2, x0, %0, x0" :: "r"(binding) : "memory");
+}
+/* QUEUE: back notification ntfn (own, READ right) by a hardware queue; with
+ * an entry, messages switch to a handler context (entry, stack top) there.
+ * Returns the queue number, or ~0 (no Xamsg/Xuirq: the stock path stays). */
+mk_word_t cs_queue(mk_cptr_t ntfn, void (*entry)(void), void *stack_top, mk_word_t *binding);
+/* Signal / Wait / Poll: through the hardware queue when there is one */
+mk_word_t cs_signal(mk_cptr_t c);
+mk_word_t cs_wait(mk_cptr_t c, mk_word_t *badge, int block);
+
+/* ---- capabilities (Xcap) ---- */
+static inline mk_word_t cs_cap_ld(mk_word_t ref, mk_word_t off)   /* off 8-byte aligned */
+{
+    mk_word_t v;
+    __asm__ volatile(".insn r 0x2b, 3, 0, %0, %1, %2" : "=r"(v) : "r"(ref), "r"(off) : "memory");
+    return v;
+}
+/* copy n bytes at offset off (8-byte aligned) of capability ref to p */
+void cs_cap_read(mk_word_t ref, mk_word_t off, void *p, mk_word_t n);
 #endif

@@ -1,0 +1,229 @@
+//! Chaining and the jump cache: a loop that calls a function on another
+//! page (direct call: a chain slot; return: the jump cache) and a function
+//! picked from a jump table (indirect call), run in lockstep on the
+//! interpreter and the JIT. Variants overwrite the chained-to function
+//! halfway (self-modifying code must unchain it), shrink the code cache until
+//! it is flushed while regions are chained, and turn chaining off.
+
+mod common;
+
+use common::{boot, jit, lockstep_machines, run_to_end};
+use mkjit_runtime::elfgen::ElfBuilder;
+use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::{Fields, IsaTable};
+use mkjit_runtime::machine::Outcome;
+use mkjit_translator::{Jit, JitConfig};
+
+const BASE: u64 = 0x8000_0000;
+const RA: u8 = 1;
+const T0: u8 = 5;
+const T1: u8 = 6;
+const T2: u8 = 7;
+const S0: u8 = 8;
+const S1: u8 = 9;
+const A0: u8 = 10;
+const S2: u8 = 18;
+const T3: u8 = 28;
+const T4: u8 = 29;
+
+/// Iterations of the main loop.
+const N: i64 = 3000;
+/// What `f1` adds before and after the patch.
+const F1_OLD: i64 = 3;
+const F1_NEW: i64 = 7;
+
+/// Page offsets of the parts of the program.
+const F1: u64 = 0x1000;
+const CASES: u64 = 0x2000;
+const TABLE: u64 = 0x3000;
+
+fn case_add(k: i64) -> i64 {
+    5 * k + 1
+}
+
+/// The value `a0` must end with.
+fn expected(patch: bool) -> i64 {
+    let mut a = 0i64;
+    for i in 0..N {
+        let f1 = if patch && i >= N / 2 { F1_NEW } else { F1_OLD };
+        a = a.wrapping_add(f1);
+        a = a.wrapping_add(case_add(i & 3));
+        a ^= i & 0x55;
+    }
+    a
+}
+
+/// Builds the program. With `patch`, iteration N/2 rewrites f1's `addi`
+/// (followed by `fence.i` when `fence`).
+fn program(patch: bool, fence: bool) -> Vec<u8> {
+    let t = IsaTable::core();
+    let mut img = vec![0u8; 0x4000];
+    // Main, page 0. Two passes: the first finds the label offsets.
+    let mut labels = [0i64; 3]; // loop, skip, fail
+    let mut main = Vec::new();
+    for _ in 0..2 {
+        let mut a = Asm::new(&t);
+        a.li(S0, 0);
+        a.li(S1, N);
+        a.li(A0, 0);
+        a.li(T0, (BASE + TABLE) as i64);
+        a.li(S2, N / 2);
+        let lp = a.here();
+        let here = a.here();
+        a.emit("jal", RA, 0, 0, F1 as i64 - here);
+        a.emit("andi", T1, S0, 0, 3);
+        a.emit("slli", T1, T1, 0, 3);
+        a.emit("add", T1, T1, T0, 0);
+        a.emit("ld", T2, T1, 0, 0);
+        a.emit("jalr", RA, T2, 0, 0);
+        a.emit("andi", T1, S0, 0, 0x55);
+        a.emit("xor", A0, A0, T1, 0);
+        a.emit("addi", S0, S0, 0, 1);
+        if patch {
+            let here = a.here();
+            a.emit("bne", 0, S0, S2, labels[1] - here);
+            let new_word = t.encode("addi", Fields { rd: A0, rs1: A0, rs2: 0, rs3: 0, imm: F1_NEW }).expect("encodes");
+            a.li(T3, (BASE + F1) as i64);
+            a.li(T4, new_word as i32 as i64);
+            a.emit("sw", 0, T3, T4, 0);
+            if fence {
+                a.emit("fence.i", 0, 0, 0, 0);
+            }
+        }
+        let skip = a.here();
+        a.emit("blt", 0, S0, S1, lp - skip);
+        a.li(T4, expected(patch));
+        let here = a.here();
+        a.emit("bne", 0, A0, T4, labels[2] - here);
+        a.li(T3, 0x10_0000);
+        a.li(T4, 0x5555);
+        a.emit("sw", 0, T3, T4, 0);
+        let fail = a.here();
+        a.li(T3, 0x10_0000);
+        a.li(T4, (1 << 16) | 0x3333);
+        a.emit("sw", 0, T3, T4, 0);
+        a.emit("jal", 0, 0, 0, 0);
+        labels = [lp, skip, fail];
+        main = a.code;
+    }
+    assert!(main.len() < F1 as usize);
+    img[..main.len()].copy_from_slice(&main);
+    // f1, page 1 (a 4-byte addi, so the patch replaces exactly it).
+    let mut a = Asm::new(&t);
+    let w = t.encode("addi", Fields { rd: A0, rs1: A0, rs2: 0, rs3: 0, imm: F1_OLD }).expect("encodes");
+    a.code.extend_from_slice(&w.to_le_bytes());
+    a.emit("jalr", 0, RA, 0, 0);
+    img[F1 as usize..F1 as usize + a.code.len()].copy_from_slice(&a.code);
+    // Four cases, page 2, 64 bytes apart.
+    for k in 0..4i64 {
+        let mut a = Asm::new(&t);
+        a.emit("addi", A0, A0, 0, case_add(k));
+        a.emit("jalr", 0, RA, 0, 0);
+        let at = CASES as usize + 64 * k as usize;
+        img[at..at + a.code.len()].copy_from_slice(&a.code);
+        let addr = BASE + CASES + 64 * k as u64;
+        let ta = TABLE as usize + 8 * k as usize;
+        img[ta..ta + 8].copy_from_slice(&addr.to_le_bytes());
+    }
+    ElfBuilder::new(BASE, img).build()
+}
+
+fn jit_with(f: impl FnOnce(&mut JitConfig)) -> Jit {
+    let mut cfg = JitConfig { threshold: 2, count_resumptions: true, ..JitConfig::default() };
+    f(&mut cfg);
+    Jit::with_config(cfg).expect("JIT starts")
+}
+
+#[test]
+fn the_program_is_right_on_the_interpreter() {
+    for (patch, fence) in [(false, false), (true, false), (true, true)] {
+        let (o, _) = run_to_end(&program(patch, fence), &mut mkjit_runtime::interp::Interp::new(), 1_000_000);
+        assert_eq!(o, Outcome::Exit(0), "patch {patch} fence {fence}");
+    }
+}
+
+#[test]
+fn chained_regions_and_the_jump_cache_agree_in_lockstep() {
+    let elf = program(false, false);
+    for step in [1, 13, 500, 100_000] {
+        let mut j = jit(2);
+        let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, step, 11).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.outcome, Outcome::Exit(0));
+        let s = j.jit_stats();
+        assert!(s.chain_hits > 0, "direct exits were chained (step {step}): {s:?}");
+        assert!(s.jc_hits > 0, "indirect exits hit the jump cache (step {step}): {s:?}");
+        assert!(s.chain_patches > 0);
+    }
+    // Left alone (long deadlines), almost every transfer is chained.
+    let mut j = jit(2);
+    let (o, _) = run_to_end(&elf, &mut j, 1_000_000);
+    assert_eq!(o, Outcome::Exit(0));
+    let s = j.jit_stats();
+    assert!(s.chain_hits + s.jc_hits > 4 * (N as u64) * 9 / 10, "{s:?}");
+    assert!(s.region_runs < (N as u64) / 10, "the dispatcher is rarely involved: {s:?}");
+}
+
+#[test]
+fn overwriting_a_chained_function_unchains_it() {
+    for fence in [false, true] {
+        let elf = program(true, fence);
+        for step in [7, 300, 100_000] {
+            let mut j = jit(2);
+            let r =
+                lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, step, 5).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.outcome, Outcome::Exit(0), "fence {fence} step {step}");
+            let s = j.jit_stats();
+            assert!(s.suspected > 0 && s.invalidated > 0, "the patched region was dropped: {s:?}");
+            assert!(s.chain_hits > 0 && s.jc_hits > 0, "{s:?}");
+        }
+    }
+}
+
+#[test]
+fn flushing_while_chained_agrees() {
+    for patch in [false, true] {
+        let elf = program(patch, false);
+        let mut j = jit_with(|c| c.cache_bytes = 4096);
+        let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, 400, 9).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.outcome, Outcome::Exit(0));
+        let s = j.jit_stats();
+        assert!(s.flushes > 2, "the cache was flushed again and again: {s:?}");
+        assert!(s.chain_hits > 0 && s.jc_hits > 0, "{s:?}");
+    }
+}
+
+#[test]
+fn no_chaining_when_turned_off() {
+    let elf = program(true, false);
+    // By configuration.
+    let mut j = jit_with(|c| c.chain = false);
+    let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, 250, 3).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.outcome, Outcome::Exit(0));
+    let s = j.jit_stats();
+    assert_eq!((s.chain_hits, s.chain_misses, s.jc_hits, s.jc_misses), (0, 0, 0, 0), "{s:?}");
+    assert!(s.compiles > 0);
+    // By `-d nochain` on the machine.
+    let mut j = jit(2);
+    let mut a = boot(&elf);
+    let mut b = boot(&elf);
+    a.trace.nochain = true;
+    b.trace.nochain = true;
+    let r = lockstep_machines(a, b, &mut j, 1_000_000, 250, 4).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.outcome, Outcome::Exit(0));
+    let s = j.jit_stats();
+    assert_eq!((s.chain_hits, s.jc_hits), (0, 0), "{s:?}");
+}
+
+#[test]
+fn a_region_reused_by_another_machine_is_recompiled() {
+    // The same engine on a second machine: its RAM lives elsewhere, so the
+    // code cache (which bakes in RAM addresses) must be flushed, not reused.
+    let elf = program(false, false);
+    let mut j = jit(2);
+    let (o, first) = run_to_end(&elf, &mut j, 1_000_000);
+    assert_eq!(o, Outcome::Exit(0));
+    let (o, _) = run_to_end(&elf, &mut j, 1_000_000);
+    assert_eq!(o, Outcome::Exit(0));
+    assert!(j.jit_stats().flushes >= 1);
+    drop(first);
+}
