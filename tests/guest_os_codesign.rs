@@ -156,3 +156,25 @@ fn refuses_to_run_without_the_extensions() {
     assert_eq!(code, Some(3), "kernel panic exit code without --ext:\n{out}");
     assert!(out.contains("missing co-design extensions"), "{out}");
 }
+
+/// The codesign image prints the same bytes on the interpreter, the JIT and
+/// the JIT without extension fast paths.
+#[test]
+fn codesign_output_is_identical_on_every_engine() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mkjit"))
+            .args(["run", "--max-insns", "4000000000", "--ext", EXT])
+            .args(args)
+            .arg(image("codesign.elf"))
+            .output()
+            .expect("mkjit runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (icode, interp) = run(&["--engine", "interp"]);
+    assert_eq!(icode, Some(0), "{interp}");
+    for args in [&["--engine", "jit"][..], &["--engine", "jit", "--no-fastpath"][..]] {
+        let (code, out) = run(args);
+        assert_eq!(code, Some(0), "{args:?}: {out}");
+        assert_eq!(out, interp, "{args:?}: output differs from the interpreter's");
+    }
+}
