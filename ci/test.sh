@@ -22,3 +22,7 @@ bash runtime/tests/guest/run-qemu.sh
 
 step "cargo test (all crates)"
 cargo test --workspace --jobs 2 2>&1
+
+step "benchmark regression gate (quick suite against ci/baselines/quick.json)"
+cargo build --jobs 2 --bin mkjit 2>&1
+MKJIT=target/debug/mkjit bash ci/bench-quick.sh

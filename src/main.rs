@@ -237,15 +237,9 @@ fn bench_host() -> mkjit_bench::Host {
         }))
 }
 
-/// Exit code of a bench command; usage errors exit with 2 like clap's.
+/// Exit code of a bench command (its errors, bad option values included, exit with 1).
 fn bench_exit(r: Result<u8, mkjit_bench::BenchError>) -> Result<u8> {
-    match r {
-        Err(mkjit_bench::BenchError::Usage(msg)) => {
-            eprintln!("mkjit: error: {msg}");
-            Ok(2)
-        }
-        other => Ok(other?),
-    }
+    Ok(r?)
 }
 
 fn main() -> ExitCode {

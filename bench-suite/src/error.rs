@@ -4,20 +4,20 @@
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
     /// A file or directory could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {err}")]
     Read {
         /// The path.
         path: String,
-        /// Host error.
-        source: std::io::Error,
+        /// Host error (in the message, not chained, so it is printed once).
+        err: std::io::Error,
     },
     /// A file or directory could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {err}")]
     Write {
         /// The path.
         path: String,
-        /// Host error.
-        source: std::io::Error,
+        /// Host error (in the message, not chained).
+        err: std::io::Error,
     },
     /// A results file is not valid JSON of the expected shape.
     #[error("{path}: not an mkjit bench results file: {msg}")]
@@ -37,7 +37,8 @@ pub enum BenchError {
         /// Version this build reads.
         expected: u32,
     },
-    /// A command-line value is malformed or names something unknown.
+    /// A command-line value is malformed or names something unknown (exit code 1, as
+    /// for other bad option values of `mkjit`).
     #[error("{0}")]
     Usage(String),
     /// A cost model could not be loaded or changed.
@@ -53,12 +54,12 @@ pub enum BenchError {
 
 /// Reads a file as text, mapping the error.
 pub fn read_text(path: &std::path::Path) -> Result<String, BenchError> {
-    std::fs::read_to_string(path).map_err(|source| BenchError::Read { path: path.display().to_string(), source })
+    std::fs::read_to_string(path).map_err(|err| BenchError::Read { path: path.display().to_string(), err })
 }
 
 /// Writes a file, creating its parent directories.
 pub fn write_file(path: &std::path::Path, contents: impl AsRef<[u8]>) -> Result<(), BenchError> {
-    let err = |source| BenchError::Write { path: path.display().to_string(), source };
+    let err = |err| BenchError::Write { path: path.display().to_string(), err };
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir).map_err(err)?;

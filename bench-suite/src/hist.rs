@@ -64,20 +64,6 @@ impl Dist {
         }
     }
 
-    /// Removes the `k` largest samples (see [`crate::runner`]: aliased region samples).
-    pub fn drop_largest(&mut self, mut k: u64) {
-        while k > 0 {
-            let Some((&v, &c)) = self.counts.iter().next_back() else { return };
-            let take = c.min(k);
-            if take == c {
-                self.counts.remove(&v);
-            } else {
-                self.counts.insert(v, c - take);
-            }
-            k -= take;
-        }
-    }
-
     /// Sorted `(value, count)` pairs.
     pub fn pairs(&self) -> Vec<[u64; 2]> {
         self.counts.iter().map(|(&v, &c)| [v, c]).collect()
@@ -244,9 +230,6 @@ mod tests {
         assert_eq!(d.at_percent(99), 199);
         assert_eq!(d.at_permille(999), 200);
         assert_eq!(d.mean_floor(), 100);
-        let mut e = d.clone();
-        e.drop_largest(3);
-        assert_eq!((e.count(), e.max()), (197, 197));
     }
 
     #[test]

@@ -18,13 +18,7 @@
 //! must agree with the guest's own `RESULT` lines (count, min, avg, max, and
 //! percentiles when the guest kept every sample); repetitions must reproduce
 //! every modeled number and every console byte.
-//!
-//! Known guest quirk: the runner brackets whole-run regions (`rpc`, `file`)
-//! with BEGIN/END on the hard-wired device series 0 and 1, which are then the
-//! ids of other series, so one extra sample (the region, larger than any
-//! sample inside it) lands in those series. When a device series has more
-//! samples than the guest reports, the surplus largest samples are dropped
-//! and counted in `dropped`; the remaining ones must then match the guest.
+
 
 use crate::guest::{GuestOutput, SERIES_METRICS};
 use crate::hist::{encode_hdr, Dist};
@@ -209,16 +203,11 @@ fn guarded(
         })
 }
 
-/// Checks a device series against the guest's report; returns (dist, dropped, verdict, problem).
-fn reconcile(name: &str, mut d: Dist, g: &GuestOutput) -> (Dist, u64, String, Option<String>) {
+/// Checks a device series against the guest's report; returns (dist, verdict, problem).
+fn reconcile(name: &str, d: Dist, g: &GuestOutput) -> (Dist, String, Option<String>) {
     let Some(n) = g.metric(name, "samples").map(|r| r.value) else {
-        return (d, 0, "no guest RESULT lines for this series".into(), None);
+        return (d, "no guest RESULT lines for this series".into(), None);
     };
-    let mut dropped = 0;
-    if d.count() > n {
-        dropped = d.count() - n;
-        d.drop_largest(dropped);
-    }
     let mut diffs = Vec::new();
     if d.count() != n {
         diffs.push(format!("samples device={} guest={n}", d.count()));
@@ -236,15 +225,10 @@ fn reconcile(name: &str, mut d: Dist, g: &GuestOutput) -> (Dist, u64, String, Op
         }
     }
     if diffs.is_empty() {
-        let verdict = if dropped > 0 {
-            format!("ok (dropped {dropped} aliased region sample{})", if dropped == 1 { "" } else { "s" })
-        } else {
-            "ok".into()
-        };
-        (d, dropped, verdict, None)
+        (d, "ok".into(), None)
     } else {
         let v = format!("mismatch: {}", diffs.join(", "));
-        (d, dropped, v.clone(), Some(format!("series {name}: {v}")))
+        (d, v.clone(), Some(format!("series {name}: {v}")))
     }
 }
 
@@ -267,7 +251,6 @@ pub fn series_stats(name: &str, unit: &str, device_series: usize, d: &Dist) -> S
         values: d.pairs(),
         hdr: encode_hdr(&d.to_hdr()).expect("in-memory histogram encoding cannot fail"),
         guest_check: String::new(),
-        dropped: 0,
     }
 }
 
@@ -356,11 +339,10 @@ pub fn run_cell(host: &Host, cell: &CellSpec, image: &ImageSpec, cost: &CostVari
         let name = if names.contains(name) || name.is_empty() { format!("{name}#{idx}") } else { name.clone() };
         names.insert(name.clone());
         let unit = g.metric(&name, "min").map(|r| r.unit.clone()).unwrap_or_else(|| "cycles".into());
-        let (d, dropped, verdict, problem) = reconcile(&name, Dist::from_samples(samples), &g);
+        let (d, verdict, problem) = reconcile(&name, Dist::from_samples(samples), &g);
         problems.extend(problem);
         let mut s = series_stats(&name, &unit, *idx, &d);
         s.guest_check = verdict;
-        s.dropped = dropped;
         series.push(s);
     }
     for r in g.results.iter().filter(|r| r.metric == "samples" && r.value > 0) {

@@ -191,8 +191,6 @@ pub struct SeriesStats {
     pub hdr: String,
     /// Agreement of the device's samples with the guest's own `RESULT` lines.
     pub guest_check: String,
-    /// Samples dropped because they belonged to an aliased region (see README).
-    pub dropped: u64,
 }
 
 /// One matrix cell's run.

@@ -169,8 +169,7 @@ impl ImageSpec {
 
     /// Reads an image file.
     pub fn from_file(name: &str, path: &std::path::Path, extensions: Vec<String>) -> Result<ImageSpec, BenchError> {
-        let bytes =
-            std::fs::read(path).map_err(|source| BenchError::Read { path: path.display().to_string(), source })?;
+        let bytes = std::fs::read(path).map_err(|err| BenchError::Read { path: path.display().to_string(), err })?;
         Ok(ImageSpec { name: name.to_string(), bytes: Arc::new(bytes), source: path.display().to_string(), extensions })
     }
 }

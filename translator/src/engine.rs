@@ -46,6 +46,34 @@ use mkjit_runtime::machine::{Engine, Machine};
 use mkjit_runtime::mmu::tlb;
 use mkjit_runtime::ram::RAM_BASE;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast multiplicative hasher for the code-cache map (keys are engine
+/// data, not attacker-chosen: SipHash's protection is not needed, its cost is
+/// on every interpreted block).
+#[derive(Default, Clone, Copy)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 use std::time::Instant;
 
 /// Tunables.
@@ -250,9 +278,9 @@ pub struct Jit {
     interp: Interp,
     compiler: Compiler,
     arena: CodeArena,
-    map: HashMap<Key, Slot>,
+    map: FastMap<Key, Slot>,
     regions: Vec<Option<Compiled>>,
-    by_page: HashMap<u64, Vec<usize>>,
+    by_page: FastMap<u64, Vec<usize>>,
     fast: Vec<Option<FastEntry>>,
     stats: JitStats,
     /// Where the last `run` stopped: resuming there (after a deadline, often in
@@ -303,9 +331,9 @@ impl Jit {
             cfg,
             interp: Interp::new(),
             compiler,
-            map: HashMap::new(),
+            map: FastMap::default(),
             regions: Vec::new(),
-            by_page: HashMap::new(),
+            by_page: FastMap::default(),
             fast: vec![None; FAST],
             stats: JitStats::default(),
             stopped_at: u64::MAX,
@@ -503,12 +531,32 @@ impl Jit {
             !matches!(map.get(&k), None | Some(Slot::Inner(0)))
         };
         let next_pa = Self::next_page(m, key.va);
-        let guest = region::discover(m, key.va, key.pa, self.cfg.region_cap, &hot, next_pa);
+        // Block starts of this page that ran before, hottest first.
+        let page_va = key.va & !0xfff;
+        let mut seeds: Vec<(u32, u64)> = map
+            .iter()
+            .filter(|(k, _)| {
+                k.va & !0xfff == page_va
+                    && k.pa.wrapping_sub(k.va) == key.pa.wrapping_sub(key.va)
+                    && k.mode == key.mode
+                    && k.sets == key.sets
+            })
+            .filter_map(|(k, s)| match s {
+                Slot::Cold(n) | Slot::Inner(n) if *n > 0 => Some((*n, k.va)),
+                Slot::Hot(..) => Some((u32::MAX, k.va)),
+                _ => None,
+            })
+            .collect();
+        seeds.sort_unstable_by_key(|&(n, va)| (std::cmp::Reverse(n), va));
+        let seeds: Vec<u64> = seeds.into_iter().map(|(_, va)| va).collect();
         let want = Want { ir: m.trace.op, asm: m.trace.out_asm };
         let costs = Self::class_costs(m);
         let cost = |op| costs[Class::of(op) as usize];
         let mut installed = None;
-        for attempt in 0..2 {
+        let mut cap = self.cfg.region_cap;
+        let mut flushed = false;
+        let mut guest = region::discover(m, key.va, key.pa, cap, &hot, next_pa, &seeds);
+        loop {
             let env = self.env(m, &key);
             let out = match self.compiler.compile(&guest, &env, self.cfg.tier, &cost, want) {
                 Ok(c) => c,
@@ -527,14 +575,25 @@ impl Jit {
                     return None;
                 }
             };
-            match self.arena.install(&out.code) {
-                Some(p) => {
-                    installed = Some((p, out));
-                    break;
-                }
+            if let Some(p) = self.arena.install(&out.code) {
+                installed = Some((p, out));
+                break;
+            }
+            if !flushed {
                 // Full: flush and compile again (slot numbers are baked into the code).
-                None if attempt == 0 => self.flush(),
-                None => {}
+                self.flush();
+                flushed = true;
+            } else if cap > 1 {
+                // Bigger than the whole cache: a smaller region.
+                cap /= 2;
+                let map = &self.map;
+                let hot = |va: u64| {
+                    let k = Key { va, pa: key.pa.wrapping_add(va.wrapping_sub(key.va)), ..key };
+                    !matches!(map.get(&k), None | Some(Slot::Inner(0)))
+                };
+                guest = region::discover(m, key.va, key.pa, cap, &hot, next_pa, &seeds);
+            } else {
+                break;
             }
         }
         let Some((ptr, out)) = installed else {
@@ -551,7 +610,10 @@ impl Jit {
             let mut s = format!("JIT IN: region at pc {:#x} (pa {:#x}), {} insns\n", key.va, key.pa, guest.insn_count);
             for b in &guest.blocks {
                 let entry = if b.entry { " entry" } else { "" };
-                let check = b.check.map(|n| format!(" check {n}")).unwrap_or_default();
+                let check = match b.check {
+                    Some(n) => format!(" check {n}"),
+                    None => format!(" entry-check {}", b.entry_reach),
+                };
                 s.push_str(&format!(" block {:#x}:{entry}{check}\n", b.start));
                 for gi in &b.insns {
                     s.push_str(&format!("  {:#018x}: {:08x}  {}\n", gi.pc, gi.insn.raw, m.isa.disasm(&gi.insn, gi.pc)));
@@ -754,10 +816,14 @@ impl Engine for Jit {
                             self.interp.step_block(m, budget);
                         }
                     } else if m.hart.clock == clock && m.hart.pc == pc && m.hart.exit == 0 {
-                        // Not even the first block fits before the deadline.
+                        // The entry check failed: the deadline is closer than the
+                        // longest run to the region's next check (at most a region's
+                        // worth of instructions). The interpreter runs up to it.
                         self.stats.tails += 1;
-                        let budget = m.hart.deadline - m.hart.clock;
-                        self.interp.step_block(m, budget);
+                        while m.hart.clock < m.hart.deadline && m.hart.exit == 0 {
+                            let budget = m.hart.deadline - m.hart.clock;
+                            self.interp.step_block(m, budget);
+                        }
                     }
                 }
                 None => {

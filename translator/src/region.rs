@@ -47,8 +47,15 @@ pub struct GuestBlock {
     /// against these before it leaves the region: return prediction).
     pub return_point: bool,
     /// When set, the block starts with a deadline check for this many
-    /// instructions: the most that can run before the next check or a region exit.
+    /// instructions: the most that can run before the next check or a region
+    /// exit. Jumps inside the region go through it.
     pub check: Option<u64>,
+    /// The deadline check made when the block is entered from outside the
+    /// region (the dispatcher or a chained region): the most instructions that
+    /// can run from its start before the next check or a region exit. Jumps
+    /// inside the region to a block without `check` skip it (their source's
+    /// check already covered them).
+    pub entry_reach: u64,
     /// Number of loops of the region that contain this block.
     pub depth: u32,
 }
@@ -75,6 +82,9 @@ pub struct Region {
     /// The instruction that straddles the page end, if the region has one:
     /// its pc and the physical page its upper half was read from.
     pub straddle: Option<(u64, u64)>,
+    /// The region has a computed jump that is not a return: such jumps look
+    /// their target up among the region's blocks before leaving it.
+    pub has_dispatch: bool,
 }
 
 impl Region {
@@ -119,9 +129,11 @@ impl Region {
         t.iter().filter_map(|pc| index.get(pc).copied()).collect()
     }
 
-    /// Places deadline checks: at every entry and every loop header (target of
-    /// a back edge), each checking for the longest run of instructions that can
-    /// follow before the next check or a region exit. A check that fails sends
+    /// Places deadline checks: at the region's entry, every loop header (target
+    /// of a back edge) and every return point, each checking for the longest
+    /// run of instructions that can follow before the next check or a region
+    /// exit; and at every other block an entry-only check for the same, made
+    /// when control enters the block from outside. A check that fails sends
     /// the dispatcher to the interpreter, so the JIT never runs past a deadline
     /// yet checks once per loop iteration rather than once per block.
     fn plan_checks(&mut self) {
@@ -161,7 +173,9 @@ impl Region {
             }
         }
         for (i, b) in self.blocks.iter().enumerate() {
-            check[i] |= b.entry;
+            // Return prediction jumps to return points from `jalr`s: edges the
+            // graph above does not have.
+            check[i] |= b.return_point;
         }
         // Longest path (in instructions) from each block to the next check, on the
         // acyclic graph left after cutting at checks. Memoised, iteratively.
@@ -210,10 +224,17 @@ impl Region {
         for (i, b) in self.blocks.iter_mut().enumerate() {
             b.depth = depth[i];
             b.check = check[i].then(|| longest[i].expect("computed"));
+            b.entry_reach = longest[i].expect("computed");
             // A failed check sends the dispatcher back here: make it an entry.
             b.entry |= check[i];
         }
     }
+}
+
+/// Whether `jalr` `insn` is a return (`jr ra` / `jr t0`, no link), which
+/// return prediction handles.
+pub fn is_return(insn: &Insn) -> bool {
+    insn.op == Op::Jalr && insn.rd == 0 && (insn.rs1 == 1 || insn.rs1 == 5) && insn.imm == 0
 }
 
 /// Whether every block of a region is an entry point.
@@ -230,6 +251,10 @@ pub fn ends_block(insn: &Insn) -> bool {
 /// says it has run before; straight-line code, jump targets, returns from calls
 /// and resumption after system instructions are always included.
 /// `next_pa` is the physical page that follows the region's virtual page, if known.
+/// When the region has a computed jump that is not a return (a `switch`
+/// dispatch, an indirect call), `seeds` (block starts in the page that ran
+/// before, hottest first) join it too, so that the jump can reach them inside
+/// the region (see `Region::has_dispatch`).
 pub fn discover(
     m: &Machine,
     va: u64,
@@ -237,6 +262,7 @@ pub fn discover(
     cap: usize,
     hot: &dyn Fn(u64) -> bool,
     next_pa: Option<u64>,
+    seeds: &[u64],
 ) -> Region {
     let page_va = va & !0xfff;
     let page_pa = pa & !0xfff;
@@ -246,10 +272,25 @@ pub fn discover(
     let mut entries: BTreeSet<u64> = BTreeSet::new();
     let mut returns: BTreeSet<u64> = BTreeSet::new();
     let mut straddle = None;
+    let mut dispatch = false;
+    let mut seeded = false;
     let mut work = vec![va];
     leaders.insert(va);
     entries.insert(va);
-    while let Some(start) = work.pop() {
+    loop {
+        let Some(start) = work.pop() else {
+            if dispatch && !seeded {
+                seeded = true;
+                for &t in seeds.iter().rev() {
+                    if in_page(t) && !decoded.contains_key(&t) {
+                        leaders.insert(t);
+                        work.push(t);
+                    }
+                }
+                continue;
+            }
+            break;
+        };
         let mut a = start;
         loop {
             if decoded.contains_key(&a) || decoded.len() >= cap || !in_page(a) {
@@ -296,6 +337,9 @@ pub fn discover(
                 }
                 break;
             }
+            if insn.op == Op::Jalr {
+                dispatch |= !is_return(&insn);
+            }
             if insn.op == Op::Jalr && insn.rd != 0 {
                 follow(next, true, &mut leaders, &mut work);
                 entries.insert(next);
@@ -336,6 +380,7 @@ pub fn discover(
             entry: ALL_ENTRIES || entries.contains(&l),
             return_point: returns.contains(&l),
             check: None,
+            entry_reach: 0,
             depth: 0,
         });
     }
@@ -344,7 +389,7 @@ pub fn discover(
         blocks.swap(0, i);
     }
     let insn_count = blocks.iter().map(|b| b.insns.len()).sum();
-    let mut r = Region { entry: va, entry_pa: pa, blocks, insn_count, straddle };
+    let mut r = Region { entry: va, entry_pa: pa, blocks, insn_count, straddle, has_dispatch: dispatch };
     r.plan_checks();
     r
 }

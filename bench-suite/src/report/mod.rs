@@ -14,7 +14,6 @@ pub mod html;
 pub mod svg;
 pub mod table;
 
-use crate::compare::num;
 use crate::error::{write_file, BenchError};
 use crate::hist::{decode_hdr, hgrm, Dist};
 use crate::schema::{Results, Run};
@@ -531,7 +530,7 @@ pub fn write_all(r: &Results, dir: &Path) -> Result<Vec<PathBuf>, BenchError> {
     put("report.html", html::render(r))?;
     let hg = dir.join("hgrm");
     if hg.is_dir() {
-        std::fs::remove_dir_all(&hg).map_err(|source| BenchError::Write { path: hg.display().to_string(), source })?;
+        std::fs::remove_dir_all(&hg).map_err(|err| BenchError::Write { path: hg.display().to_string(), err })?;
     }
     for run in &r.runs {
         for s in &run.series {
@@ -555,9 +554,4 @@ pub fn write_all(r: &Results, dir: &Path) -> Result<Vec<PathBuf>, BenchError> {
         )?;
     }
     Ok(written)
-}
-
-/// A number for tables.
-pub fn fmt_num(v: f64) -> String {
-    num(v)
 }

@@ -93,13 +93,11 @@ void wl_file(void)
     int sw = series_open(name);
     snprintf(name, sizeof(name), "file_read_%lu", P.chunk);
     int sr = series_open(name);
-    bdev_begin(1);
     u64 t0 = counter();
     unsigned we = write_files(fs, "file", 0, P.files, P.filesize, sw);
     u64 t1 = counter();
     unsigned re = verify_files(fs, "file", 0, P.files, P.filesize, sr);
     u64 t2 = counter();
-    bdev_end(1);
     check("file.write", we == 0);
     check("file.read_verify", re == 0);
     u64 files = 0, retries = 0, reconnects = 0, h, sz;

@@ -61,7 +61,6 @@ void wl_rpc(void)
     check("rpc.setup", ok);
     if (!ok) return;
     int id = series_open("rpc_total");
-    bdev_begin(0);
     u64 t0 = counter();
     u64 calls = 0, errors = 0, done = 0;
     struct mk_msg m = { 0 };
@@ -73,7 +72,6 @@ void wl_rpc(void)
         mk_sys_reply_recv(MK_SLOT_ENDPOINT, &m);
     }
     u64 t1 = counter();
-    bdev_end(0);
     m.info = 0;
     mk_sys_reply(0, &m);
     series_add(id, t1 - t0);

@@ -391,9 +391,15 @@ pub(crate) struct Lx<'a, 'f> {
     dirty: [bool; 32],
     /// Exit stubs to fill: block, pc, clock, cycles, and how the region is left.
     stubs: Vec<(Block, u64, Value, Value, Way)>,
+    /// Internal jump target of each block.
     blocks: HashMap<u64, Block>,
+    /// External entry of each block (the internal target when it checks anyway).
+    entries: HashMap<u64, Block>,
     /// Return points tried by `jalr` before leaving the region.
     pub returns: Vec<u64>,
+    /// In-region dispatch of computed jumps: lowest block start, and for every
+    /// halfword from it the block starting there (see [`Lx::dispatch_in_region`]).
+    dispatch: Option<(u64, Vec<Option<u64>>)>,
     sigs: Sigs,
     tramps: trampoline::Trampolines,
     hart_flags: MemFlagsData,
@@ -530,13 +536,18 @@ fn build(
         (None, None)
     };
 
+    // Internal jump targets, and where the dispatcher or a chained region enters
+    // (the same block when the block checks the deadline for internal jumps too).
     let mut blocks = HashMap::new();
+    let mut entries = HashMap::new();
     for blk in &region.blocks {
-        blocks.insert(blk.start, b.create_block());
+        let body = b.create_block();
+        blocks.insert(blk.start, body);
+        entries.insert(blk.start, if blk.check.is_some() { body } else { b.create_block() });
     }
     // The third argument selects the entry block.
-    let calls: Vec<_> = region.entries().map(|blk| b.func.dfg.block_call(blocks[&blk.start], &[])).collect();
-    let default = b.func.dfg.block_call(blocks[&region.entry], &[]);
+    let calls: Vec<_> = region.entries().map(|blk| b.func.dfg.block_call(entries[&blk.start], &[])).collect();
+    let default = b.func.dfg.block_call(entries[&region.entry], &[]);
     let jt = b.create_jump_table(JumpTableData::new(default, &calls));
     let index32 = b.ins().ireduce(types::I32, entry_index);
     b.ins().br_table(index32, jt);
@@ -571,7 +582,9 @@ fn build(
         dirty: [false; 32],
         stubs: Vec::new(),
         blocks,
+        entries,
         returns: region.blocks.iter().filter(|b| b.return_point).map(|b| b.start).take(MAX_RETURNS).collect(),
+        dispatch: dispatch_table(region),
         sigs,
         tramps,
         hart_flags,
@@ -610,6 +623,20 @@ fn build(
     }
     lx.b.seal_all_blocks();
     lx.slots
+}
+
+/// The in-region dispatch table of `region`, if it has computed jumps and more than one block.
+fn dispatch_table(region: &Region) -> Option<(u64, Vec<Option<u64>>)> {
+    if !region.has_dispatch || region.blocks.len() < 2 {
+        return None;
+    }
+    let lo = region.blocks.iter().map(|b| b.start).min()?;
+    let hi = region.blocks.iter().map(|b| b.start).max()?;
+    let mut table = vec![None; ((hi - lo) / 2 + 1) as usize];
+    for b in &region.blocks {
+        table[((b.start - lo) / 2) as usize] = Some(b.start);
+    }
+    Some((lo, table))
 }
 
 impl<'a, 'f> Lx<'a, 'f> {
@@ -756,6 +783,19 @@ impl<'a, 'f> Lx<'a, 'f> {
 
     fn lower_block(&mut self, blk: &GuestBlock) {
         let bb = self.blocks[&blk.start];
+        let eb = self.entries[&blk.start];
+        if eb != bb {
+            // Entry from outside: check for the whole run to the next check.
+            self.b.switch_to_block(eb);
+            let c = self.b.use_var(self.clock);
+            let y = self.b.use_var(self.cycles);
+            let need = self.b.ins().iadd_imm_s(c, blk.entry_reach as i64);
+            let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, self.deadline);
+            let stub = self.exit_stub(blk.start, c, y, Way::Plain);
+            self.b.set_cold_block(stub);
+            self.b.ins().brif(over, stub, &[], bb, &[]);
+            self.fill_stubs();
+        }
         self.b.switch_to_block(bb);
         let n = blk.insns.len() as i64;
         let c = self.b.use_var(self.clock);
@@ -1030,6 +1070,35 @@ impl<'a, 'f> Lx<'a, 'f> {
         let p = self.iconst(pc as i64);
         self.b.ins().jump(self.mexit, &[p.into(), c.into(), y.into()]);
         self.rejoin(saved);
+    }
+
+    /// For a computed jump to `t` after its block retired: if `t` starts a
+    /// block of the region, continues there (through that block's entry
+    /// check: this edge is not in the graph `plan_checks` saw), by a jump
+    /// table over the region's span; otherwise falls through (the current
+    /// block is then a fresh one) to leave the region.
+    pub fn dispatch_in_region(&mut self, t: Value) {
+        let Some((lo, table)) = self.dispatch.clone() else { return };
+        let off = self.b.ins().iadd_imm_s(t, lo.wrapping_neg() as i64);
+        let span = 2 * table.len() as i64;
+        let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, off, span);
+        let look = self.b.create_block();
+        let out = self.b.create_block();
+        self.b.ins().brif(inside, look, &[], out, &[]);
+        self.b.switch_to_block(look);
+        let half = self.b.ins().ushr_imm_s(off, 1);
+        let idx = self.b.ins().ireduce(types::I32, half);
+        let default = self.b.func.dfg.block_call(out, &[]);
+        let calls: Vec<_> = table
+            .iter()
+            .map(|e| match e {
+                Some(pc) => self.b.func.dfg.block_call(self.entries[pc], &[]),
+                None => default,
+            })
+            .collect();
+        let jt = self.b.create_jump_table(JumpTableData::new(default, &calls));
+        self.b.ins().br_table(idx, jt);
+        self.b.switch_to_block(out);
     }
 
     /// Leaves the region for the computed target `t` (a `jalr`) after the

@@ -156,6 +156,9 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     }
     // Block-end clock: the whole block has retired.
     let c = lx.b.use_var(lx.clock);
+    if !crate::region::is_return(&i) {
+        lx.dispatch_in_region(t);
+    }
     lx.leave_indirect(t, c, y);
     Flow::Ended
 }
