@@ -465,7 +465,7 @@ mod tests {
     }
 
     #[test]
-    fn aliased_region_samples_are_dropped_and_the_rest_must_match() {
+    fn device_samples_must_match_the_guest_report_exactly() {
         let g = guest(
             "RESULT workload=rpc series=rpc_total metric=samples value=1 unit=count\n\
              RESULT workload=rpc series=rpc_total metric=min value=100 unit=cycles\n\
@@ -475,10 +475,11 @@ mod tests {
              RESULT workload=rpc series=rpc_total metric=p99 value=100 unit=cycles\n\
              RESULT workload=rpc series=rpc_total metric=max value=100 unit=cycles\n",
         );
-        let (d, dropped, verdict, problem) = reconcile("rpc_total", Dist::from_samples(&[120, 100]), &g);
-        assert_eq!((d.count(), dropped, problem), (1, 1, None));
-        assert!(verdict.starts_with("ok (dropped 1"));
-        let (_, _, verdict, problem) = reconcile("rpc_total", Dist::from_samples(&[101]), &g);
+        let (d, verdict, problem) = reconcile("rpc_total", Dist::from_samples(&[100]), &g);
+        assert_eq!((d.count(), verdict.as_str(), problem), (1, "ok", None));
+        let (_, verdict, problem) = reconcile("rpc_total", Dist::from_samples(&[120, 100]), &g);
+        assert!(verdict.starts_with("mismatch: samples device=2 guest=1") && problem.is_some(), "{verdict}");
+        let (_, verdict, problem) = reconcile("rpc_total", Dist::from_samples(&[101]), &g);
         assert!(verdict.starts_with("mismatch") && problem.is_some(), "{verdict}");
     }
 }
