@@ -59,7 +59,7 @@ impl BenchDevice {
 
     /// Register read; `None` is an access fault.
     pub fn read(&self, pa: u64, size: u8, cycles: u64) -> Option<u64> {
-        if size != 8 || pa % 8 != 0 {
+        if size != 8 || !pa.is_multiple_of(8) {
             return None;
         }
         match pa - BENCH_BASE {
@@ -73,7 +73,7 @@ impl BenchDevice {
 
     /// Register write; `false` is an access fault. `name_at` reads a guest string.
     pub fn write(&mut self, pa: u64, size: u8, value: u64, cycles: u64, name_at: impl Fn(u64) -> String) -> bool {
-        if size != 8 || pa % 8 != 0 {
+        if size != 8 || !pa.is_multiple_of(8) {
             return false;
         }
         let s = &mut self.series[self.selected];

@@ -112,7 +112,7 @@ impl Bus {
         if let Some(v) = self.ram.read(paddr, size) {
             return Some(v);
         }
-        if paddr % size as u64 != 0 {
+        if !paddr.is_multiple_of(size as u64) {
             return None;
         }
         fx.device = true;
@@ -136,7 +136,7 @@ impl Bus {
             }
             self.ram.write(paddr, size, value);
             if let Some(t) = self.tohost {
-                if paddr <= t && t < paddr + size as u64 || (paddr < t + 8 && t < paddr + size as u64) {
+                if paddr < t + 8 && t < paddr + size as u64 {
                     if let Some(v) = self.ram.read(t, 8) {
                         if v != 0 {
                             self.tohost_write = Some(v);
@@ -147,7 +147,7 @@ impl Bus {
             }
             return true;
         }
-        if paddr % size as u64 != 0 {
+        if !paddr.is_multiple_of(size as u64) {
             return false;
         }
         fx.device = true;

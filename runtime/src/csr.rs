@@ -241,7 +241,7 @@ impl Machine {
             MINSTRET | INSTRET => h.instret().wrapping_add(c.instret_offset),
             TIME => self.mtime(),
             MVENDORID | MARCHID | MIMPID | MHARTID | MCONFIGPTR => 0,
-            0x3a0..=0x3af if n % 2 == 0 => c.pmpcfg[((n - 0x3a0) / 2) as usize],
+            0x3a0..=0x3af if n.is_multiple_of(2) => c.pmpcfg[((n - 0x3a0) / 2) as usize],
             0x3b0..=0x3ef => c.pmpaddr[(n - 0x3b0) as usize],
             0xc03..=0xc1f | 0xb03..=0xb1f | 0x323..=0x33f => 0,
             _ => return self.ext.csr_read.and_then(|hook| hook(self, n)).unwrap_or(Err(CsrDenied)),
@@ -305,7 +305,7 @@ impl Machine {
             // The instruction's own cost is added after it retires; the written value wins.
             MCYCLE => c.cycle_offset = v.wrapping_sub(cycles + csr_cost),
             MINSTRET => c.instret_offset = v.wrapping_sub(h.clock - h.traps - h.idle + 1),
-            0x3a0..=0x3af if n % 2 == 0 => c.pmpcfg[((n - 0x3a0) / 2) as usize] = v,
+            0x3a0..=0x3af if n.is_multiple_of(2) => c.pmpcfg[((n - 0x3a0) / 2) as usize] = v,
             0x3b0..=0x3ef => c.pmpaddr[(n - 0x3b0) as usize] = v & ((1 << 54) - 1),
             0xb03..=0xb1f | 0x323..=0x33f => {}
             _ => match self.ext.csr_write.and_then(|hook| hook(self, n, v)) {

@@ -242,7 +242,7 @@ impl Machine {
                     return Outcome::InsnLimit(limit);
                 }
             }
-            if self.hart.clock % POLL_INTERVAL == 0 || self.waiting {
+            if self.hart.clock.is_multiple_of(POLL_INTERVAL) || self.waiting {
                 self.bus.devices.poll(self.mtime());
                 self.hart.mip_hw = self.bus.devices.interrupt_bits(self.mtime());
             }

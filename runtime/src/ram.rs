@@ -34,7 +34,7 @@ pub struct Ram {
 impl Ram {
     /// Maps `size` bytes of zeroed guest RAM.
     pub fn new(size: u64) -> Result<Self, RamError> {
-        if size == 0 || size % 4096 != 0 || size > (64 << 30) {
+        if size == 0 || !size.is_multiple_of(4096) || size > (64 << 30) {
             return Err(RamError::BadSize(size));
         }
         let map = MmapMut::map_anon(size as usize).map_err(|source| RamError::Map { size, source })?;

@@ -269,10 +269,11 @@ impl Machine {
             return Ok(v);
         }
         let pa = self.translate_sized(va, size, Access::Read)?;
-        if self.bench.is_some() && crate::benchdev::BenchDevice::contains(pa) {
+        if crate::benchdev::BenchDevice::contains(pa) {
             let cycles = self.cycles();
-            let dev = self.bench.as_ref().expect("checked above");
-            return dev.read(pa, size as u8, cycles).ok_or(Exception::new(cause::LOAD_ACCESS, va));
+            if let Some(dev) = &self.bench {
+                return dev.read(pa, size as u8, cycles).ok_or(Exception::new(cause::LOAD_ACCESS, va));
+            }
         }
         let now = self.mtime();
         let mut fx = BusEffects::default();
@@ -294,12 +295,13 @@ impl Machine {
             return Ok(());
         }
         let pa = self.translate_sized(va, size, Access::Write)?;
-        if self.bench.is_some() && crate::benchdev::BenchDevice::contains(pa) {
+        if crate::benchdev::BenchDevice::contains(pa) {
             let cycles = self.cycles();
             let ram = &self.bus.ram;
-            let dev = self.bench.as_mut().expect("checked above");
-            let ok = dev.write(pa, size as u8, v, cycles, |a| crate::benchdev::read_name(ram, a));
-            return if ok { Ok(()) } else { Err(Exception::new(cause::STORE_ACCESS, va)) };
+            if let Some(dev) = &mut self.bench {
+                let ok = dev.write(pa, size as u8, v, cycles, |a| crate::benchdev::read_name(ram, a));
+                return if ok { Ok(()) } else { Err(Exception::new(cause::STORE_ACCESS, va)) };
+            }
         }
         let now = self.mtime();
         let mut fx = BusEffects::default();
@@ -345,7 +347,7 @@ impl Machine {
     pub fn translate_atomic(&mut self, va: u64, size: u64, lr: bool) -> Result<u64, Exception> {
         let (mis, acc) =
             if lr { (cause::LOAD_MISALIGNED, Access::Read) } else { (cause::STORE_MISALIGNED, Access::Write) };
-        if va % size != 0 {
+        if !va.is_multiple_of(size) {
             return Err(Exception::new(mis, va));
         }
         let pa = self.translate_sized(va, size, acc)?;
