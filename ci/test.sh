@@ -17,6 +17,9 @@ bash ci/build-guest-tests.sh --check
 step "stock guest OS image is reproducible"
 GUEST_OS_BUILD="$(mktemp -d)/build" bash ci/build-guest-os.sh --check
 
+step "CPU benchmark images are reproducible"
+bash bench-suite/cpu/build.sh --check
+
 step "guest test programs on QEMU (the oracle for their expected results)"
 bash runtime/tests/guest/run-qemu.sh
 
@@ -26,3 +29,6 @@ cargo test --workspace --jobs 2 2>&1
 step "benchmark regression gate (quick suite against ci/baselines/quick.json)"
 cargo build --jobs 2 --bin mkjit 2>&1
 MKJIT=target/debug/mkjit bash ci/bench-quick.sh
+
+step "CPU benchmark programs pass their self-checks everywhere (quick sizes; timings are not gated)"
+MKJIT=target/debug/mkjit bash bench-suite/cpu/run.sh --quick
