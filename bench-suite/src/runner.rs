@@ -19,7 +19,6 @@
 //! percentiles when the guest kept every sample); repetitions must reproduce
 //! every modeled number and every console byte.
 
-
 use crate::guest::{GuestOutput, SERIES_METRICS};
 use crate::hist::{encode_hdr, Dist};
 use crate::schema::{Aggregate, Cell, Modeled, Run, RunOutcome, SeriesStats};

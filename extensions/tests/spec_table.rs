@@ -17,7 +17,11 @@ fn spec_encoding_table_matches_rows() {
             // Rows are listed one by one, except load/store families given as ranges.
             let line = table.lines().find(|l| l.starts_with(&format!("| `{}` |", def.name)));
             let Some(line) = line else {
-                assert!(def.name.starts_with("cap.l") || def.name.starts_with("cap.s"), "{} missing from SPEC 9.1", def.name);
+                assert!(
+                    def.name.starts_with("cap.l") || def.name.starts_with("cap.s"),
+                    "{} missing from SPEC 9.1",
+                    def.name
+                );
                 continue;
             };
             let cols: Vec<&str> = line.split('|').map(str::trim).collect();

@@ -92,8 +92,9 @@ impl Class {
             Beq | Bne | Blt | Bge | Bltu | Bgeu => Class::Branch,
             Jal | Jalr => Class::Jump,
             LrW | ScW | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW | AmominuW | AmomaxuW
-            | LrD | ScD | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD | AmominuD
-            | AmomaxuD => Class::Atomic,
+            | LrD | ScD | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD | AmominuD | AmomaxuD => {
+                Class::Atomic
+            }
             Csrrw | Csrrs | Csrrc | Csrrwi | Csrrsi | Csrrci => Class::Csr,
             Ecall | Ebreak | Mret | Sret | Wfi | SfenceVma => Class::System,
             Fence | FenceI => Class::Fence,

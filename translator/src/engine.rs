@@ -8,8 +8,11 @@
 //!                     └─ miss ─► count; cold: interpreter block
 //!                                hot (count >= threshold): compile region
 //!   region code ──tail call──► region code ──► ...   (chaining, see `lower`)
-//!       chain slot empty ─► returns the slot: the dispatcher patches it
-//!                           with the region it finds next
+//!       returns 0            ─► look up hart.pc again
+//!       returns a slot       ─► (chain slot not patched yet) the next lookup patches it
+//!       returns MEM_EXIT     ─► the interpreter runs the load/store at hart.pc (and its block)
+//!       returns IJUMP_MISS   ─► record the target of the `switch` jump, look up
+//!       returns MAP_EXIT     ─► a page of the region moved: drop it, interpret
 //!       every successful lookup also fills the jump cache
 //! ```
 //!
@@ -24,16 +27,28 @@
 //! tags hold the mode but not the sets).
 //!
 //! **Tiers**: cold code runs on the interpreter; a block start that ran
-//! `threshold` times gets a region compiled with Cranelift's single-pass
-//! register allocator when `tiered` (quick to compile); see [`JitConfig`].
+//! `threshold` (1000) times gets a region compiled with Cranelift's
+//! backtracking register allocator. Compiling costs as much as interpreting
+//! a block a few thousand times, so a low threshold mostly compiles code that
+//! never pays back (see [`JitConfig::default`]). The single-pass allocator
+//! (`MKJIT_JIT_REGALLOC=single_pass`) compiles only about a quarter faster
+//! but its code runs about twice as slowly, so it is not a useful first
+//! tier; compiling on a second thread would not lower the CPU time either.
+//!
+//! **Switch recompiles**: a region whose `switch`-like jump (`jr` through a
+//! table) misses the jump cache reports the jump's pc; the engine records the
+//! targets and, when a jump has two or more targets its region was not
+//! compiled with, drops the region (at most three times) so that it is
+//! compiled again with them inside, reached through an in-region jump table.
 //!
 //! The cache key holds everything that compiled code bakes in: the virtual
 //! and physical address of the entry (code computes link values and `auipc`
 //! from the virtual pc), the privilege mode, the data and fetch TLB banks
 //! (which encode MPRV/MPP/SUM and whether translation is on) and the enabled
-//! instruction sets. A region that stops before its first block because
-//! the deadline is too close makes no progress; the dispatcher then runs that
-//! block's prefix on the interpreter, which stops exactly at the deadline.
+//! instruction sets. A region that stops at its entry check because the
+//! deadline is closer than the longest run to its next check makes no
+//! progress; the dispatcher then runs the interpreter up to the deadline
+//! (at most a region's worth of instructions).
 
 use crate::arena::{ArenaError, CodeArena};
 use crate::helpers::Ctx;
@@ -93,6 +108,8 @@ pub struct JitConfig {
     pub chain: bool,
     /// Register allocator for regions.
     pub tier: Tier,
+    /// Let regions span several pages (`MKJIT_JIT_ONE_PAGE` turns it off).
+    pub multi_page: bool,
 }
 
 impl Default for JitConfig {
@@ -108,13 +125,16 @@ impl Default for JitConfig {
             count_resumptions: false,
             chain: true,
             tier: Tier::Optimized,
+            multi_page: true,
         }
     }
 }
 
 impl JitConfig {
-    /// The defaults, overridden by `MKJIT_JIT_THRESHOLD`, `MKJIT_JIT_REGION_CAP` and
-    /// `MKJIT_JIT_CACHE_KB` when set (debugging and measurement knobs).
+    /// The defaults, overridden by `MKJIT_JIT_THRESHOLD`, `MKJIT_JIT_REGION_CAP`,
+    /// `MKJIT_JIT_CACHE_KB`, `MKJIT_JIT_REGALLOC` (`single_pass`),
+    /// `MKJIT_JIT_NOCHAIN` and `MKJIT_JIT_ONE_PAGE` when set (debugging and
+    /// measurement knobs).
     pub fn from_env() -> Self {
         let mut c = JitConfig::default();
         let get = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
@@ -132,6 +152,9 @@ impl JitConfig {
         }
         if std::env::var_os("MKJIT_JIT_NOCHAIN").is_some() {
             c.chain = false;
+        }
+        if std::env::var_os("MKJIT_JIT_ONE_PAGE").is_some() {
+            c.multi_page = false;
         }
         c
     }
@@ -258,6 +281,10 @@ pub struct JitStats {
     pub tails: u64,
     /// Loads and stores that left compiled code for the interpreter (TLB miss, MMIO, code page).
     pub mem_exits: u64,
+    /// Region entries refused because a page of the region is mapped elsewhere now.
+    pub map_exits: u64,
+    /// Regions dropped to be compiled again with newly seen targets of their `switch` jumps.
+    pub recompiles: u64,
     /// Direct exits that went straight to the next region (patched chain slot).
     pub chain_hits: u64,
     /// Direct exits whose slot was not patched yet (back to the dispatcher).
@@ -306,6 +333,12 @@ pub struct Jit {
     /// successful lookup if its key is the one the slot was made for (even in
     /// a later `run`: the key match is what makes a patch right).
     pending: Option<u32>,
+    /// Targets seen for `switch`-like jumps (site va, mode, sets), from jump-cache misses.
+    targets: FastMap<(u64, u32, u64), Vec<u64>>,
+    /// Regions with such jumps: site -> region, targets it was compiled with, recompiles so far.
+    sites: FastMap<(u64, u32, u64), (usize, usize, u8)>,
+    /// Keys whose region found one of its other pages remapped: compiled on one page from then on.
+    single_page: FastMap<Key, ()>,
     /// Hart, RAM, slow-store map, hooks and chaining the cached code was compiled for.
     machine_id: Option<(u64, u64, u64, u64, bool, bool)>,
 }
@@ -346,6 +379,9 @@ impl Jit {
             counters: Box::new([0; counter::COUNT]),
             pending: None,
             machine_id: None,
+            single_page: FastMap::default(),
+            targets: FastMap::default(),
+            sites: FastMap::default(),
             perf_map: std::env::var_os("MKJIT_PERF_MAP")
                 .and_then(|_| std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id())).ok()),
         })
@@ -435,8 +471,7 @@ impl Jit {
                 }
                 self.stats.revalidated += 1;
                 let r = self.regions[i].as_ref().expect("live region");
-                let pages = std::iter::once(r.keys[0].pa & !0xfff).chain(r.guest.straddle.map(|(_, np)| np));
-                for page in pages.collect::<Vec<_>>() {
+                for page in r.guest.pages.iter().map(|p| p.1).collect::<Vec<_>>() {
                     if m.bus.mark_code_page(page) {
                         m.hart.tlb.protect_code_page(page);
                     }
@@ -471,13 +506,12 @@ impl Jit {
         Some(Target { code, entry: entry as u64, region: idx })
     }
 
-    /// The physical page after `va`'s virtual page, for an instruction that
-    /// straddles the two: the identity when fetches are untranslated and
-    /// unhooked, else what the fetch TLB holds now (no page walk: walking
+    /// The physical page of virtual page `next` for instruction fetches, for
+    /// a region that spans pages: the identity when fetches are untranslated
+    /// and unhooked, else what the fetch TLB holds now (no page walk: walking
     /// would set accessed bits the guest has not asked for yet).
-    fn next_page(m: &Machine, va: u64) -> Option<u64> {
+    fn page_of(m: &Machine, next: u64) -> Option<u64> {
         let h = &m.hart;
-        let next = (va & !0xfff).wrapping_add(0x1000);
         let pa = if h.fetch_bank == tlb::BANK_M && m.ext.translate.is_none() {
             next
         } else {
@@ -526,36 +560,37 @@ impl Jit {
         }
         let t0 = Instant::now();
         let map = &self.map;
+        // Code on other pages joins a region only if it ran an eighth as often as compiling takes.
+        let warm = (self.cfg.threshold / 8).max(1);
+        let one_page = self.single_page.contains_key(&key) || !self.cfg.multi_page;
+        let page_of = |vp: u64| {
+            if vp == key.va & !0xfff {
+                Some(key.pa & !0xfff)
+            } else if one_page {
+                None
+            } else {
+                Self::page_of(m, vp)
+            }
+        };
         let hot = |va: u64| {
-            let k = Key { va, pa: key.pa.wrapping_add(va.wrapping_sub(key.va)), ..key };
+            let Some(pp) = page_of(va & !0xfff) else { return false };
+            let k = Key { va, pa: pp | (va & 0xfff), ..key };
             !matches!(map.get(&k), None | Some(Slot::Inner(0)))
         };
-        let next_pa = Self::next_page(m, key.va);
-        // Block starts of this page that ran before, hottest first.
-        let page_va = key.va & !0xfff;
-        let mut seeds: Vec<(u32, u64)> = map
-            .iter()
-            .filter(|(k, _)| {
-                k.va & !0xfff == page_va
-                    && k.pa.wrapping_sub(k.va) == key.pa.wrapping_sub(key.va)
-                    && k.mode == key.mode
-                    && k.sets == key.sets
-            })
-            .filter_map(|(k, s)| match s {
-                Slot::Cold(n) | Slot::Inner(n) if *n > 0 => Some((*n, k.va)),
-                Slot::Hot(..) => Some((u32::MAX, k.va)),
-                _ => None,
-            })
-            .collect();
-        seeds.sort_unstable_by_key(|&(n, va)| (std::cmp::Reverse(n), va));
-        let seeds: Vec<u64> = seeds.into_iter().map(|(_, va)| va).collect();
+        let fresh = |va: u64| {
+            let Some(pp) = page_of(va & !0xfff) else { return false };
+            let k = Key { va, pa: pp | (va & 0xfff), ..key };
+            matches!(map.get(&k), Some(Slot::Cold(n)) if *n >= warm)
+        };
+        let targets = self.targets.clone();
+        let targets_of = |site: u64| targets.get(&(site, key.mode, key.sets)).cloned().unwrap_or_default();
         let want = Want { ir: m.trace.op, asm: m.trace.out_asm };
         let costs = Self::class_costs(m);
         let cost = |op| costs[Class::of(op) as usize];
         let mut installed = None;
         let mut cap = self.cfg.region_cap;
         let mut flushed = false;
-        let mut guest = region::discover(m, key.va, key.pa, cap, &hot, next_pa, &seeds);
+        let mut guest = region::discover(m, key.va, key.pa, cap, &hot, &fresh, &page_of, &targets_of);
         loop {
             let env = self.env(m, &key);
             let out = match self.compiler.compile(&guest, &env, self.cfg.tier, &cost, want) {
@@ -588,10 +623,16 @@ impl Jit {
                 cap /= 2;
                 let map = &self.map;
                 let hot = |va: u64| {
-                    let k = Key { va, pa: key.pa.wrapping_add(va.wrapping_sub(key.va)), ..key };
+                    let Some(pp) = page_of(va & !0xfff) else { return false };
+                    let k = Key { va, pa: pp | (va & 0xfff), ..key };
                     !matches!(map.get(&k), None | Some(Slot::Inner(0)))
                 };
-                guest = region::discover(m, key.va, key.pa, cap, &hot, next_pa, &seeds);
+                let fresh = |va: u64| {
+                    let Some(pp) = page_of(va & !0xfff) else { return false };
+                    let k = Key { va, pa: pp | (va & 0xfff), ..key };
+                    matches!(map.get(&k), Some(Slot::Cold(n)) if *n >= warm)
+                };
+                guest = region::discover(m, key.va, key.pa, cap, &hot, &fresh, &page_of, &targets_of);
             } else {
                 break;
             }
@@ -635,8 +676,7 @@ impl Jit {
             use std::io::Write;
             let _ = writeln!(f, "{:x} {:x} region_{:x}", ptr as usize, out.code.len(), key.va);
         }
-        let page = key.pa & !0xfff;
-        let pages: Vec<u64> = std::iter::once(page).chain(guest.straddle.map(|(_, np)| np)).collect();
+        let pages: Vec<u64> = guest.pages.iter().map(|p| p.1).collect();
         for &p in &pages {
             if m.bus.mark_code_page(p) {
                 m.hart.tlb.protect_code_page(p);
@@ -648,7 +688,7 @@ impl Jit {
         let idx = self.regions.len();
         let keys: Vec<Key> = guest
             .entries()
-            .map(|b| Key { va: b.start, pa: key.pa.wrapping_add(b.start.wrapping_sub(key.va)), ..key })
+            .map(|b| Key { va: b.start, pa: guest.pa_of(b.start).expect("on a region page"), ..key })
             .collect();
         for (e, k) in keys.iter().enumerate() {
             // Other entries keep a region they already have.
@@ -657,9 +697,18 @@ impl Jit {
             }
         }
         for b in guest.blocks.iter().filter(|b| !b.entry) {
-            let k = Key { va: b.start, pa: key.pa.wrapping_add(b.start.wrapping_sub(key.va)), ..key };
+            let k = Key { va: b.start, pa: guest.pa_of(b.start).expect("on a region page"), ..key };
             if matches!(self.map.get(&k), None | Some(Slot::Cold(_))) {
                 self.map.insert(k, Slot::Inner(0));
+            }
+        }
+        for b in &guest.blocks {
+            let last = b.insns.last().expect("blocks are not empty");
+            if last.insn.op == mkjit_runtime::isa::Op::Jalr && last.insn.rd == 0 && !region::is_return(&last.insn) {
+                let site = (last.pc, key.mode, key.sets);
+                let known = self.targets.get(&site).map_or(0, |t| t.len());
+                let again = self.sites.get(&site).map_or(0, |s| s.2);
+                self.sites.insert(site, (idx, known, again));
             }
         }
         self.regions.push(Some(Compiled { keys, code: ptr as u64, guest, incoming: Vec::new() }));
@@ -704,8 +753,7 @@ impl Jit {
                     self.fast[fi] = None;
                 }
             }
-            let pages = std::iter::once(r.keys[0].pa & !0xfff).chain(r.guest.straddle.map(|(_, np)| np));
-            for p in pages {
+            for &(_, p) in &r.guest.pages {
                 if let Some(list) = self.by_page.get_mut(&p) {
                     list.retain(|&i| i != idx);
                 }
@@ -725,11 +773,12 @@ impl Jit {
         self.slot_keys.clear();
         self.jc.fill(JcEntry::default());
         self.pending = None;
+        self.sites.clear();
     }
 
     /// Runs compiled code at the current pc (and whatever it chains to).
     /// Returns what the last region returned (see [`lower::MEM_EXIT`]).
-    fn call(&mut self, m: &mut Machine, t: Target) -> u64 {
+    fn call(&mut self, m: &mut Machine, t: Target) -> (u64, u64) {
         let mp: *mut Machine = m;
         let mut ctx = Ctx { machine: mp, leave: 0, value: 0 };
         // SAFETY: `mp` is a valid exclusive pointer for the duration of the call; no
@@ -748,7 +797,28 @@ impl Jit {
                 self.pending = Some(s as u32);
             }
         }
-        r
+        (r, ctx.value)
+    }
+
+    /// Records `hart.pc` as a target of the `switch`-like jump at `site`; when
+    /// the region holding that jump was compiled knowing fewer of them, drops
+    /// it so that it is compiled again (at most a few times) with them inside.
+    fn note_target(&mut self, m: &Machine, site: u64) {
+        let k = (site, Self::key(m, 0, 0).mode, m.enabled.0);
+        let list = self.targets.entry(k).or_default();
+        let t = m.hart.pc;
+        if list.contains(&t) || list.len() >= 64 {
+            return;
+        }
+        list.push(t);
+        let known = list.len();
+        if let Some(&(idx, at_compile, again)) = self.sites.get(&k) {
+            if known >= at_compile + 2 && again < 3 && self.regions.get(idx).is_some_and(|r| r.is_some()) {
+                self.sites.insert(k, (idx, known, again + 1));
+                self.stats.recompiles += 1;
+                self.drop_region(idx);
+            }
+        }
     }
 
     /// Flushes when what compiled code bakes in about the machine changed
@@ -806,9 +876,31 @@ impl Engine for Jit {
                 Some(t) => {
                     self.stats.hits += 1;
                     self.stats.region_runs += 1;
-                    let r = self.call(m, t);
+                    let (r, value) = self.call(m, t);
+                    if r == lower::IJUMP_MISS && value != 0 {
+                        self.note_target(m, value);
+                    }
                     self.stats.jit_clock += m.hart.clock - clock;
-                    if r == lower::MEM_EXIT {
+                    if r == lower::MAP_EXIT {
+                        // A region (this one or one it chained to) found a page of
+                        // it mapped elsewhere: drop it; the interpreter goes on.
+                        self.stats.map_exits += 1;
+                        if let Ok(pa) = m.fetch_translate(m.hart.pc) {
+                            let k = Self::key(m, m.hart.pc, pa);
+                            if let Some(Slot::Hot(i, _)) = self.map.get(&k) {
+                                let i = *i;
+                                // Its next compile stays on one page: the other
+                                // pages change under it (address spaces that share
+                                // only some pages of code).
+                                self.single_page.insert(k, ());
+                                self.drop_region(i);
+                            }
+                        }
+                        let budget = m.hart.deadline.saturating_sub(m.hart.clock);
+                        if budget > 0 {
+                            self.interp.step_block(m, budget);
+                        }
+                    } else if r == lower::MEM_EXIT {
                         // A load or store that takes the slow path: the interpreter runs it.
                         self.stats.mem_exits += 1;
                         let budget = m.hart.deadline.saturating_sub(m.hart.clock);
@@ -885,6 +977,8 @@ impl Engine for Jit {
             ("jit revalidated".to_string(), s.revalidated),
             ("jit deadline tails".to_string(), s.tails),
             ("jit memory exits".to_string(), s.mem_exits),
+            ("jit mapping exits".to_string(), s.map_exits),
+            ("jit switch recompiles".to_string(), s.recompiles),
             ("jit chain hits".to_string(), c[(counter::CHAIN_HITS / 8) as usize]),
             ("jit chain misses".to_string(), c[(counter::CHAIN_MISSES / 8) as usize]),
             ("jit chain patches".to_string(), s.chain_patches),

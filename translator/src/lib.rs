@@ -1,14 +1,16 @@
 //! Cranelift translator for mkjit: compiles hot regions of RV64 guest code to host code.
 //!
 //! ```text
-//!   engine (Jit: tiers, dispatcher, code cache keyed by pa + mode)
+//!   engine (Jit: dispatcher, code cache keyed by pa + mode, chain slots,
+//!     │     jump cache, switch-target profile)
 //!     │ hot block start
 //!     ▼
-//!   region (discover blocks in one page) ──► lower (Cranelift IR, inline TLB)
-//!                                              │ machine code, no relocations
-//!                                              ▼
-//!                                            arena (W^X code cache)
-//!   helpers: extern "C" slow paths and reference handlers, called by address
+//!   region (discover blocks on up to 4 pages) ──► lower (Cranelift IR: inline TLB
+//!                                                 │ or direct RAM, tail-call chaining)
+//!                                                 │ machine code, no relocations
+//!                                                 ▼
+//!                                               arena (W^X code cache)
+//!   helpers: extern "C" reference handlers for system instructions, called by address
 //! ```
 //!
 //! The interpreter in `mkjit_runtime::interp` is the semantics; the JIT must

@@ -2,18 +2,29 @@
 //!
 //! A region starts at a hot block and takes every block reachable from it by
 //! fall-through and by direct branches and `jal` whose targets lie in the same
-//! 4 KiB page (so the same fetch translation covers all of it), up to a size
-//! cap. Indirect jumps, traps, `mret`/`sret` and targets outside the page
-//! leave the region. Instructions are read from guest *physical* memory: the
-//! page's virtual-to-physical mapping is fixed while the region runs, since
-//! anything that could change it (CSR writes, `sfence.vma`, traps) ends the
-//! region.
+//! 4 KiB page and ran before (straight-line code, jump targets, returns from
+//! calls and resumption after system instructions always join), up to a size
+//! cap. It may span up to [`MAX_PAGES`] pages: code that falls through or
+//! straddles into the next page joins, and so do targets on other pages that
+//! ran often (an eighth of the compile threshold) but have no region of
+//! their own yet, when the page's physical address is known now (untranslated
+//! fetches: the identity; otherwise what the fetch TLB holds, without a page
+//! walk). Instructions are read from guest *physical* memory. The entry
+//! page's mapping is part of the region's key; the others are checked by the
+//! region's code at every entry (free for untranslated fetches). Nothing
+//! inside a region run can change a mapping: every instruction that could
+//! (CSR writes, `sfence.vma`, traps, custom instructions) leaves the region.
+//!
+//! Traps, `mret`/`sret`, returns and indirect calls leave the region (returns
+//! first try the region's return points). A `switch`-like `jr` also tries
+//! the region's blocks through a jump table; the targets the engine saw it
+//! take join the region (see [`discover`]).
 //!
 //! ```text
 //!   hot pc ─► block A ──beq──► block C (same page: inside the region)
-//!               │ fall-through     └─jal─► other page: region exit
-//!               ▼
-//!             block B ──jalr──► region exit (dispatcher)
+//!               │ fall-through     └─jal─► other page: inside if warm and
+//!               ▼                          not compiled, else region exit
+//!             block B ──jalr──► return point / switch target / region exit
 //! ```
 
 use mkjit_runtime::interp::{dispatch, Handler};
@@ -79,26 +90,31 @@ pub struct Region {
     pub blocks: Vec<GuestBlock>,
     /// Number of guest instructions.
     pub insn_count: usize,
-    /// The instruction that straddles the page end, if the region has one:
-    /// its pc and the physical page its upper half was read from.
-    pub straddle: Option<(u64, u64)>,
+    /// Virtual and physical pages the instructions come from, the entry's first.
+    pub pages: Vec<(u64, u64)>,
     /// The region has a computed jump that is not a return: such jumps look
     /// their target up among the region's blocks before leaving it.
     pub has_dispatch: bool,
+    /// `jalr`s whose target is a constant (an `auipc` of their base register
+    /// earlier in the same block: the `call` sequence): pc -> target. They are
+    /// direct jumps.
+    pub known: BTreeMap<u64, u64>,
 }
 
 impl Region {
+    /// Physical address of `va`, for a `va` on one of the region's pages.
+    pub fn pa_of(&self, va: u64) -> Option<u64> {
+        self.pages.iter().find(|p| p.0 == va & !0xfff).map(|p| p.1 | (va & 0xfff))
+    }
+
     /// The guest bytes of instruction `gi` as they are in RAM now.
     pub fn current_raw(&self, m: &Machine, gi: &GuestInsn) -> Option<u32> {
-        let pa = self.entry_pa.wrapping_add(gi.pc.wrapping_sub(self.entry));
-        match self.straddle {
-            Some((pc, np)) if pc == gi.pc => {
-                let lo = m.bus.ram.read(pa, 2)? as u32;
-                let hi = m.bus.ram.read(np, 2)? as u32;
-                Some(lo | hi << 16)
-            }
-            _ => m.bus.ram.read(pa, gi.insn.len).map(|v| v as u32),
+        let lo = m.bus.ram.read(self.pa_of(gi.pc)?, 2)? as u32;
+        if gi.insn.len == 2 {
+            return Some(lo);
         }
+        let hi = m.bus.ram.read(self.pa_of(gi.pc.wrapping_add(2))?, 2)? as u32;
+        Some(lo | hi << 16)
     }
 
     /// Whether a block of this region starts at `pc`.
@@ -122,9 +138,16 @@ impl Region {
                 t.push(b.end());
             }
             Op::Jal => t.push(last.pc.wrapping_add(last.insn.imm as u64)),
+            Op::Jalr if self.known.contains_key(&last.pc) => t.push(self.known[&last.pc]),
             Op::Jalr | Op::Ecall | Op::Ebreak | Op::Mret | Op::Sret => {}
             _ if last.insn.row == dispatch::ILLEGAL_ROW => {}
             _ => t.push(b.end()),
+        }
+        // A call also "flows" to its return point (the callee returns there by
+        // return prediction): so loops around calls are loops here too (for
+        // loop depth; the return point has a check of its own anyway).
+        if matches!(last.insn.op, Op::Jal | Op::Jalr) && last.insn.rd != 0 {
+            t.push(b.end());
         }
         t.iter().filter_map(|pc| index.get(pc).copied()).collect()
     }
@@ -231,6 +254,9 @@ impl Region {
     }
 }
 
+/// Most pages one region spans.
+pub const MAX_PAGES: usize = 4;
+
 /// Whether `jalr` `insn` is a return (`jr ra` / `jr t0`, no link), which
 /// return prediction handles.
 pub fn is_return(insn: &Insn) -> bool {
@@ -250,39 +276,53 @@ pub fn ends_block(insn: &Insn) -> bool {
 /// instructions. Either side of a conditional branch is included only if `hot`
 /// says it has run before; straight-line code, jump targets, returns from calls
 /// and resumption after system instructions are always included.
-/// `next_pa` is the physical page that follows the region's virtual page, if known.
-/// When the region has a computed jump that is not a return (a `switch`
-/// dispatch, an indirect call), `seeds` (block starts in the page that ran
-/// before, hottest first) join it too, so that the jump can reach them inside
-/// the region (see `Region::has_dispatch`).
+/// `page_of` gives the physical page of another virtual page, if it is known
+/// now; `fresh` says whether a block start ran but is not compiled yet.
+/// When the region has a `switch`-like computed jump (no link, not a
+/// return), the targets `targets_of` reports for it (seen before) join it
+/// too, so that the jump can reach them inside the region (see
+/// `Region::has_dispatch`).
 pub fn discover(
     m: &Machine,
     va: u64,
     pa: u64,
     cap: usize,
     hot: &dyn Fn(u64) -> bool,
-    next_pa: Option<u64>,
-    seeds: &[u64],
+    fresh: &dyn Fn(u64) -> bool,
+    page_of: &dyn Fn(u64) -> Option<u64>,
+    targets_of: &dyn Fn(u64) -> Vec<u64>,
 ) -> Region {
-    let page_va = va & !0xfff;
-    let page_pa = pa & !0xfff;
-    let in_page = |t: u64| t & !0xfff == page_va;
+    let mut pages = vec![(va & !0xfff, pa & !0xfff)];
+    // The physical page of `t`'s page, admitting it to the region if `admit` and there is room.
+    let page_pa = |pages: &mut Vec<(u64, u64)>, t: u64, admit: bool| -> Option<u64> {
+        let vp = t & !0xfff;
+        if let Some(p) = pages.iter().find(|p| p.0 == vp) {
+            return Some(p.1);
+        }
+        if !admit || pages.len() >= MAX_PAGES {
+            return None;
+        }
+        let pp = page_of(vp)?;
+        pages.push((vp, pp));
+        Some(pp)
+    };
     let mut decoded: BTreeMap<u64, GuestInsn> = BTreeMap::new();
     let mut leaders: BTreeSet<u64> = BTreeSet::new();
     let mut entries: BTreeSet<u64> = BTreeSet::new();
     let mut returns: BTreeSet<u64> = BTreeSet::new();
-    let mut straddle = None;
     let mut dispatch = false;
+    let mut sites = Vec::new();
     let mut seeded = false;
     let mut work = vec![va];
     leaders.insert(va);
     entries.insert(va);
     loop {
         let Some(start) = work.pop() else {
-            if dispatch && !seeded {
+            if !sites.is_empty() && !seeded {
                 seeded = true;
+                let seeds: Vec<u64> = sites.iter().flat_map(|&j| targets_of(j)).collect();
                 for &t in seeds.iter().rev() {
-                    if in_page(t) && !decoded.contains_key(&t) {
+                    if !decoded.contains_key(&t) && page_pa(&mut pages, t, true).is_some() {
                         leaders.insert(t);
                         work.push(t);
                     }
@@ -292,20 +332,22 @@ pub fn discover(
             break;
         };
         let mut a = start;
+        // The last `auipc` in this straight line: its register and value.
+        let mut auipc: Option<(u8, u64)> = None;
         loop {
-            if decoded.contains_key(&a) || decoded.len() >= cap || !in_page(a) {
+            if decoded.contains_key(&a) || decoded.len() >= cap {
                 break;
             }
-            let p = page_pa + (a - page_va);
-            let lo = m.bus.ram.read(p, 2).unwrap_or(0) as u32;
+            // Falling through into another page admits it.
+            let Some(pp) = page_pa(&mut pages, a, true) else { break };
+            let Some(lo) = m.bus.ram.read(pp | (a & 0xfff), 2) else { break };
+            let lo = lo as u32;
             let len = IsaTable::length(lo as u16) as u64;
-            let raw = if a + len > page_va + 0x1000 {
-                let Some(np) = next_pa else { break };
-                let Some(hi) = m.bus.ram.read(np, 2) else { break };
-                straddle = Some((a, np));
+            let raw = if len == 4 {
+                // The upper half may lie on the next page.
+                let Some(hp) = page_pa(&mut pages, a + 2, true) else { break };
+                let Some(hi) = m.bus.ram.read(hp | ((a + 2) & 0xfff), 2) else { break };
                 lo | (hi as u32) << 16
-            } else if len == 4 {
-                m.bus.ram.read(p, 4).unwrap_or(0) as u32
             } else {
                 lo
             };
@@ -313,11 +355,17 @@ pub fn discover(
             let all_regs = (insn.row as usize) < m.isa.rows().len() && m.isa.row(insn.row).regs == RegEffects::All;
             decoded.insert(a, GuestInsn { pc: a, insn, handler, all_regs });
             let next = a + len;
+            let decoded_len = decoded.len();
             // Targets of conditional branches join the region only if they already
             // ran (on the interpreter); what must follow an instruction that runs
             // (jump targets, call returns, resumption after a system instruction) always does.
-            let follow = |t: u64, must: bool, leaders: &mut BTreeSet<u64>, work: &mut Vec<u64>| {
-                if in_page(t) && (must || hot(t)) {
+            // A target on another page joins only if it ran before but has no
+            // region of its own yet (so that regions do not all copy the same
+            // hot callee) and its page can be admitted.
+            let mut follow = |t: u64, must: bool, leaders: &mut BTreeSet<u64>, work: &mut Vec<u64>| {
+                let same = t & !0xfff == a & !0xfff;
+                let wanted = if same { must || hot(t) } else { fresh(t) && decoded_len < cap / 2 };
+                if wanted && page_pa(&mut pages, t, true).is_some() {
                     leaders.insert(t);
                     work.push(t);
                 }
@@ -338,7 +386,30 @@ pub fn discover(
                 break;
             }
             if insn.op == Op::Jalr {
-                dispatch |= !is_return(&insn);
+                if let Some((r, v)) = auipc.filter(|&(r, _)| r == insn.rs1 && r != 0) {
+                    // `auipc r; jalr rd, imm(r)`: a direct jump (or call) after all.
+                    let _ = r;
+                    follow(v.wrapping_add(insn.imm as u64) & !1, true, &mut leaders, &mut work);
+                    if insn.rd != 0 {
+                        follow(next, true, &mut leaders, &mut work);
+                        entries.insert(next);
+                        returns.insert(next);
+                    }
+                    break;
+                }
+            }
+            auipc = match insn.op {
+                Op::Auipc => Some((insn.rd, a.wrapping_add(insn.imm as u64))),
+                _ if auipc.is_some_and(|(r, _)| r == insn.rd) => None,
+                _ => auipc,
+            };
+            if insn.op == Op::Jalr {
+                // A computed jump that is neither a return nor a call (calls
+                // return here; their callees are other code): a `switch`.
+                if insn.rd == 0 && !is_return(&insn) {
+                    dispatch = true;
+                    sites.push(a);
+                }
             }
             if insn.op == Op::Jalr && insn.rd != 0 {
                 follow(next, true, &mut leaders, &mut work);
@@ -388,8 +459,29 @@ pub fn discover(
     if let Some(i) = blocks.iter().position(|b| b.start == va) {
         blocks.swap(0, i);
     }
+    // Constant `jalr` targets, within each final block (another path may jump
+    // straight to the `jalr`, so the `auipc` must be in its block).
+    let mut known = BTreeMap::new();
+    for b in &blocks {
+        let mut auipc: Option<(u8, u64)> = None;
+        for gi in &b.insns {
+            let i = &gi.insn;
+            if i.op == Op::Jalr {
+                if let Some((_, v)) = auipc.filter(|&(r, _)| r == i.rs1 && r != 0) {
+                    known.insert(gi.pc, v.wrapping_add(i.imm as u64) & !1);
+                }
+            }
+            auipc = match i.op {
+                Op::Auipc => Some((i.rd, gi.pc.wrapping_add(i.imm as u64))),
+                // An instruction that may write any register (see `GuestInsn::all_regs`).
+                _ if gi.all_regs => None,
+                _ if auipc.is_some_and(|(r, _)| r == i.rd) => None,
+                _ => auipc,
+            };
+        }
+    }
     let insn_count = blocks.iter().map(|b| b.insns.len()).sum();
-    let mut r = Region { entry: va, entry_pa: pa, blocks, insn_count, straddle, has_dispatch: dispatch };
+    let mut r = Region { known, entry: va, entry_pa: pa, blocks, insn_count, pages, has_dispatch: dispatch };
     r.plan_checks();
     r
 }

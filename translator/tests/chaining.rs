@@ -1,7 +1,8 @@
-//! Chaining and the jump cache: a loop that calls a function on another
-//! page (direct call: a chain slot; return: the jump cache) and a function
-//! picked from a jump table (indirect call), run in lockstep on the
-//! interpreter and the JIT. Variants overwrite the chained-to function
+//! Chaining and the jump cache: a loop that calls a function spread over
+//! five more pages (more than one region may span, so direct jumps between
+//! them go through chain slots; the return goes through the jump cache) and
+//! a function picked from a jump table (indirect call), run in lockstep on
+//! the interpreter and the JIT. Variants overwrite the chained-to function
 //! halfway (self-modifying code must unchain it), shrink the code cache until
 //! it is flushed while regions are chained, and turn chaining off.
 
@@ -32,32 +33,47 @@ const N: i64 = 3000;
 const F1_OLD: i64 = 3;
 const F1_NEW: i64 = 7;
 
-/// Page offsets of the parts of the program.
+/// Page offsets of the parts of the program: f1 jumps to f2 ... f5, one per
+/// page; f5 adds F1_OLD (or F1_NEW once patched) and returns.
 const F1: u64 = 0x1000;
-const CASES: u64 = 0x2000;
-const TABLE: u64 = 0x3000;
+const F5: u64 = 0x5000;
+const CASES: u64 = 0x6000;
+const TABLE: u64 = 0x7000;
+/// What f1..f4 add.
+const CHAIN_ADD: i64 = 1 + 2 + 4 + 8;
 
 fn case_add(k: i64) -> i64 {
     5 * k + 1
 }
 
-/// The value `a0` must end with.
-fn expected(patch: bool) -> i64 {
+/// The value `a0` must end with when the patch (if any) goes to the `addi`
+/// at page offset `at` (F5, or f2's at F1 + 0x1000, which adds 2 until then).
+fn expected_at(patch: bool, at: u64) -> i64 {
     let mut a = 0i64;
     for i in 0..N {
-        let f1 = if patch && i >= N / 2 { F1_NEW } else { F1_OLD };
-        a = a.wrapping_add(f1);
+        let patched = patch && i >= N / 2;
+        let (f2, f5) = match (patched, at == F5) {
+            (false, _) => (2, F1_OLD),
+            (true, true) => (2, F1_NEW),
+            (true, false) => (F1_NEW, F1_OLD),
+        };
+        a = a.wrapping_add(CHAIN_ADD - 2 + f2 + f5);
         a = a.wrapping_add(case_add(i & 3));
         a ^= i & 0x55;
     }
     a
 }
 
-/// Builds the program. With `patch`, iteration N/2 rewrites f1's `addi`
+/// Builds the program. With `patch`, iteration N/2 rewrites f5's `addi`
 /// (followed by `fence.i` when `fence`).
 fn program(patch: bool, fence: bool) -> Vec<u8> {
+    program_at(patch, fence, F5)
+}
+
+/// As [`program`], patching the `addi` at page offset `at`.
+fn program_at(patch: bool, fence: bool, at: u64) -> Vec<u8> {
     let t = IsaTable::core();
-    let mut img = vec![0u8; 0x4000];
+    let mut img = vec![0u8; 0x8000];
     // Main, page 0. Two passes: the first finds the label offsets.
     let mut labels = [0i64; 3]; // loop, skip, fail
     let mut main = Vec::new();
@@ -83,7 +99,7 @@ fn program(patch: bool, fence: bool) -> Vec<u8> {
             let here = a.here();
             a.emit("bne", 0, S0, S2, labels[1] - here);
             let new_word = t.encode("addi", Fields { rd: A0, rs1: A0, rs2: 0, rs3: 0, imm: F1_NEW }).expect("encodes");
-            a.li(T3, (BASE + F1) as i64);
+            a.li(T3, (BASE + at) as i64);
             a.li(T4, new_word as i32 as i64);
             a.emit("sw", 0, T3, T4, 0);
             if fence {
@@ -92,7 +108,7 @@ fn program(patch: bool, fence: bool) -> Vec<u8> {
         }
         let skip = a.here();
         a.emit("blt", 0, S0, S1, lp - skip);
-        a.li(T4, expected(patch));
+        a.li(T4, expected_at(patch, at));
         let here = a.here();
         a.emit("bne", 0, A0, T4, labels[2] - here);
         a.li(T3, 0x10_0000);
@@ -108,12 +124,20 @@ fn program(patch: bool, fence: bool) -> Vec<u8> {
     }
     assert!(main.len() < F1 as usize);
     img[..main.len()].copy_from_slice(&main);
-    // f1, page 1 (a 4-byte addi, so the patch replaces exactly it).
+    // f1..f4, pages 1-4: add and jump to the next page.
+    for k in 0..4u64 {
+        let mut a = Asm::new(&t);
+        a.emit("addi", A0, A0, 0, 1 << k);
+        a.emit("jal", 0, 0, 0, 0x1000 - a.here());
+        let at = (F1 + 0x1000 * k) as usize;
+        img[at..at + a.code.len()].copy_from_slice(&a.code);
+    }
+    // f5, page 5 (a 4-byte addi, so the patch replaces exactly it).
     let mut a = Asm::new(&t);
     let w = t.encode("addi", Fields { rd: A0, rs1: A0, rs2: 0, rs3: 0, imm: F1_OLD }).expect("encodes");
     a.code.extend_from_slice(&w.to_le_bytes());
     a.emit("jalr", 0, RA, 0, 0);
-    img[F1 as usize..F1 as usize + a.code.len()].copy_from_slice(&a.code);
+    img[F5 as usize..F5 as usize + a.code.len()].copy_from_slice(&a.code);
     // Four cases, page 2, 64 bytes apart.
     for k in 0..4i64 {
         let mut a = Asm::new(&t);
@@ -147,12 +171,16 @@ fn chained_regions_and_the_jump_cache_agree_in_lockstep() {
     let elf = program(false, false);
     for step in [1, 13, 500, 100_000] {
         let mut j = jit(2);
-        let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, step, 11).unwrap_or_else(|e| panic!("{e}"));
+        let r =
+            lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, step, 11).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.outcome, Outcome::Exit(0));
-        let s = j.jit_stats();
-        assert!(s.chain_hits > 0, "direct exits were chained (step {step}): {s:?}");
-        assert!(s.jc_hits > 0, "indirect exits hit the jump cache (step {step}): {s:?}");
-        assert!(s.chain_patches > 0);
+        if step > 1 {
+            // (Stops after every instruction leave no room for a transfer.)
+            let s = j.jit_stats();
+            assert!(s.chain_hits > 0, "direct exits were chained (step {step}): {s:?}");
+            assert!(s.jc_hits > 0, "indirect exits hit the jump cache (step {step}): {s:?}");
+            assert!(s.chain_patches > 0);
+        }
     }
     // Left alone (long deadlines), almost every transfer is chained.
     let mut j = jit(2);
@@ -226,4 +254,161 @@ fn a_region_reused_by_another_machine_is_recompiled() {
     assert_eq!(o, Outcome::Exit(0));
     assert!(j.jit_stats().flushes >= 1);
     drop(first);
+}
+
+/// A `switch`: a jump table read by `jr` in a loop, with cases on the same
+/// page as the jump and one on the next page; each case jumps back. The
+/// dispatcher records the jump's targets and recompiles its region with them
+/// inside (a jump table over the region's blocks).
+fn switch_program() -> (Vec<u8>, i64) {
+    let t = IsaTable::core();
+    let mut img = vec![0u8; 0x3000];
+    const SW_TABLE: u64 = 0x2800;
+    let case_at = [0x400u64, 0x480, 0x500, 0x1100];
+    let mut main = Vec::new();
+    let mut join_at = 0i64;
+    let mut fail_at = 0i64;
+    let n = 5000i64;
+    let mut want = 0i64;
+    for i in 0..n {
+        want = want.wrapping_add(3 * (i % 4) + 1);
+    }
+    for _ in 0..3 {
+        let mut a = Asm::new(&t);
+        a.li(S0, 0);
+        a.li(S1, n);
+        a.li(A0, 0);
+        a.li(T0, (BASE + SW_TABLE) as i64);
+        let lp = a.here();
+        a.emit("andi", T1, S0, 0, 3);
+        a.emit("slli", T1, T1, 0, 3);
+        a.emit("add", T1, T1, T0, 0);
+        a.emit("ld", T2, T1, 0, 0);
+        a.emit("jalr", 0, T2, 0, 0);
+        let join = a.here();
+        a.emit("addi", S0, S0, 0, 1);
+        let here = a.here();
+        a.emit("blt", 0, S0, S1, lp - here);
+        a.li(T4, want);
+        let here = a.here();
+        a.emit("bne", 0, A0, T4, fail_at - here);
+        a.li(T3, 0x10_0000);
+        a.li(T4, 0x5555);
+        a.emit("sw", 0, T3, T4, 0);
+        let fail = a.here();
+        a.li(T3, 0x10_0000);
+        a.li(T4, (1 << 16) | 0x3333);
+        a.emit("sw", 0, T3, T4, 0);
+        a.emit("jal", 0, 0, 0, 0);
+        join_at = join;
+        fail_at = fail;
+        main = a.code;
+    }
+    img[..main.len()].copy_from_slice(&main);
+    for (k, &at) in case_at.iter().enumerate() {
+        let mut a = Asm::new(&t);
+        a.emit("addi", A0, A0, 0, 3 * k as i64 + 1);
+        let here = at as i64 + a.here();
+        a.emit("jal", 0, 0, 0, join_at - here);
+        img[at as usize..at as usize + a.code.len()].copy_from_slice(&a.code);
+        let ta = SW_TABLE as usize + 8 * k;
+        img[ta..ta + 8].copy_from_slice(&(BASE + at).to_le_bytes());
+    }
+    (ElfBuilder::new(BASE, img).build(), want)
+}
+
+#[test]
+fn switch_jumps_stay_inside_the_region_and_agree() {
+    let (elf, _) = switch_program();
+    let (o, _) = run_to_end(&elf, &mut mkjit_runtime::interp::Interp::new(), 1_000_000);
+    assert_eq!(o, Outcome::Exit(0), "the program itself is right");
+    for step in [5, 300, 100_000] {
+        let mut j = jit_with(|c| c.threshold = 20);
+        let r =
+            lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, step, 17).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.outcome, Outcome::Exit(0));
+        let s = j.jit_stats();
+        if step == 100_000 {
+            assert!(s.recompiles > 0, "the switch's region was compiled again with its targets: {s:?}");
+            assert!(s.jc_hits < 5000 / 2, "most switch jumps stayed inside the region: {s:?}");
+        }
+    }
+}
+
+#[test]
+fn overwriting_a_later_page_of_a_multi_page_region_drops_it() {
+    // f2 (page 2) is part of the main loop's region, which spans pages 0-3.
+    let at = F1 + 0x1000;
+    let elf = program_at(true, false, at);
+    let (o, _) = run_to_end(&elf, &mut mkjit_runtime::interp::Interp::new(), 1_000_000);
+    assert_eq!(o, Outcome::Exit(0), "the program itself is right");
+    for step in [11, 100_000] {
+        let mut j = jit_with(|c| c.threshold = 20);
+        let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, step, 8).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.outcome, Outcome::Exit(0));
+        let s = j.jit_stats();
+        assert!(s.invalidated > 0, "{s:?}");
+    }
+}
+
+/// An `ecall` in a loop, handled in M-mode (`mepc += 4; mret`): the trap
+/// leaves its region through a helper and goes on through the jump cache in
+/// the new mode, without the dispatcher. (`mret` sets `hart.exit`, since it
+/// may enable interrupts, and so does every CSR write, so they return to the
+/// machine loop, as on the interpreter.)
+#[test]
+fn traps_and_mret_chain_through_the_jump_cache() {
+    let t = IsaTable::core();
+    let n = 2000i64;
+    let mut code = Vec::new();
+    let mut labels = [0i64; 2]; // handler, fail
+    for _ in 0..3 {
+        let mut a = Asm::new(&t);
+        a.li(T0, BASE as i64 + labels[0]);
+        a.emit("csrrw", 0, T0, 0, 0x305); // mtvec
+        a.li(S0, 0);
+        a.li(S1, n);
+        let lp = a.here();
+        a.emit("ecall", 0, 0, 0, 0);
+        a.emit("addi", S0, S0, 0, 1);
+        let here = a.here();
+        a.emit("blt", 0, S0, S1, lp - here);
+        a.li(T4, 3 * n);
+        let here = a.here();
+        a.emit("bne", 0, A0, T4, labels[1] - here);
+        a.li(T3, 0x10_0000);
+        a.li(T4, 0x5555);
+        a.emit("sw", 0, T3, T4, 0);
+        let fail = a.here();
+        a.li(T3, 0x10_0000);
+        a.li(T4, (1 << 16) | 0x3333);
+        a.emit("sw", 0, T3, T4, 0);
+        a.emit("jal", 0, 0, 0, 0);
+        let handler = (a.here() + 3) / 4 * 4;
+        while a.here() < handler {
+            a.emit("c.nop", 0, 0, 0, 0);
+        }
+        a.emit("addi", A0, A0, 0, 3);
+        a.emit("csrrs", T0, 0, 0, 0x341);
+        a.emit("addi", T0, T0, 0, 4);
+        a.emit("csrrw", 0, T0, 0, 0x341);
+        a.emit("mret", 0, 0, 0, 0);
+        labels = [handler, fail];
+        code = a.code;
+    }
+    let elf = ElfBuilder::new(BASE, code).build();
+    let (o, _) = run_to_end(&elf, &mut mkjit_runtime::interp::Interp::new(), 1_000_000);
+    assert_eq!(o, Outcome::Exit(0), "the program itself is right");
+    for step in [7, 100_000] {
+        let mut j = jit(2);
+        let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, step, 2).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.outcome, Outcome::Exit(0));
+        let s = j.jit_stats();
+        if step == 100_000 {
+            assert!(s.jc_hits >= n as u64 - 10, "traps went on through the jump cache: {s:?}");
+            // Every CSR write (the handler's `csrw mepc`) and every `mret` sets
+            // `hart.exit`; the `ecall`s do not go back to the dispatcher.
+            assert!(s.region_runs <= 2 * n as u64 + 10, "{s:?}");
+        }
+    }
 }

@@ -70,11 +70,8 @@ fn operands(t: &IsaTable, d: &InsnDef, rng: &mut Rng, k: Kind) -> Option<(u32, F
             _ => (rng.next() as i32 as i64) & !0xfff,
         };
         if k == Kind::Mem {
-            f.rs1 = if matches!(d.format, Format::CLwsp | Format::CLdsp | Format::CSwsp | Format::CSdsp) {
-                SP
-            } else {
-                S0
-            };
+            f.rs1 =
+                if matches!(d.format, Format::CLwsp | Format::CLdsp | Format::CSwsp | Format::CSdsp) { SP } else { S0 };
             if matches!(d.format, Format::I | Format::S) {
                 f.imm = rng.below(4096) as i64 - 2048;
             }

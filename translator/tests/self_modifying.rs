@@ -90,7 +90,8 @@ fn self_modifying_loop_agrees_in_lockstep() {
         let elf = program(fence);
         for step in [1, 7, 100] {
             let mut j = jit(2);
-            let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 100_000, step, 3).unwrap_or_else(|e| panic!("{e}"));
+            let r =
+                lockstep_machines(boot(&elf), boot(&elf), &mut j, 100_000, step, 3).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(r.outcome, Outcome::Exit(0));
         }
     }

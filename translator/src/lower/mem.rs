@@ -17,6 +17,15 @@
 //!                page, trap — exactly the reference path)
 //! ```
 //!
+//! In loops, a translated load or store whose address depends on an earlier
+//! load of its block (up to 16 per region: there the probe is on the loop's
+//! critical path) also keeps a memo of the last page it hit, in the region's
+//! stack frame: `page | 0xfff` (zero, which matches nothing, at every entry
+//! and after every helper call) and the entry's addend. An access wholly in
+//! that page uses the addend without the probe: the entry that hit is still
+//! there, nothing having changed the TLB since. The address then does not
+//! wait for the index computation and the entry's loads.
+//!
 //! Within a block, an access through the same base register value as an
 //! earlier access of the same kind (read or write) that hit the TLB only
 //! checks that it lies wholly in that access's page (nothing can have
@@ -108,27 +117,11 @@ fn miss_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64) {
 /// leaving the region unless the access may go straight to host memory.
 fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: bool, pc: u64) -> Value {
     match lx.env.direct {
+        Some(d) if write => direct_store_check(lx, d, va, size, pc),
         Some(d) => {
             let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
             let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (d.ram_size - size) as i64);
             miss_unless(lx, ok, pc);
-            if write {
-                // Neither page the store touches holds code or is watched.
-                let map = lx.iconst(d.slow_map as i64);
-                let f = MemFlagsData::trusted();
-                let p1 = lx.ins().ushr_imm_s(off, 12);
-                let a1 = lx.ins().iadd(map, p1);
-                let mut slow = lx.ins().uload8(I64, f, a1, 0);
-                if size > 1 {
-                    let last = lx.ins().iadd_imm_s(off, size as i64 - 1);
-                    let p2 = lx.ins().ushr_imm_s(last, 12);
-                    let a2 = lx.ins().iadd(map, p2);
-                    let s2 = lx.ins().uload8(I64, f, a2, 0);
-                    slow = lx.ins().bor(slow, s2);
-                }
-                let fast = lx.ins().icmp_imm_s(IntCC::Equal, slow, 0);
-                miss_unless(lx, fast, pc);
-            }
             let base = lx.iconst(d.host_offset.wrapping_add(RAM_BASE) as i64);
             lx.ins().iadd(base, off)
         }
@@ -167,6 +160,48 @@ fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: b
                 lx.b.switch_to_block(join);
                 return lx.b.block_params(join)[0];
             }
+            if let (Some(slot), Some(&off)) = (lx.site_slot, lx.site_memo.get(&pc)) {
+                // This instruction's own memo of the last page it hit: `page | 0xfff`
+                // (0, which no access matches, until the first hit) and the addend.
+                let last = if size > 1 { lx.ins().iadd_imm_s(va, size as i64 - 1) } else { va };
+                let t = lx.ins().bor_imm_s(last, 0xfff);
+                let m = lx.ins().stack_load(I64, I64, slot, off);
+                let join = lx.b.create_block();
+                lx.b.append_block_param(join, I64);
+                let probe = lx.b.create_block();
+                lx.b.set_cold_block(probe);
+                let hit_b = lx.b.create_block();
+                let same = lx.ins().icmp(IntCC::Equal, t, m);
+                if size > 1 {
+                    // The first byte on the same page too (no crossing).
+                    let first = lx.b.create_block();
+                    lx.ins().brif(same, first, &[], probe, &[]);
+                    lx.b.switch_to_block(first);
+                    let t0 = lx.ins().bor_imm_s(va, 0xfff);
+                    let same0 = lx.ins().icmp(IntCC::Equal, t0, m);
+                    lx.ins().brif(same0, hit_b, &[], probe, &[]);
+                } else {
+                    lx.ins().brif(same, hit_b, &[], probe, &[]);
+                }
+                lx.b.switch_to_block(hit_b);
+                let addend0 = lx.ins().stack_load(I64, I64, slot, off + 8);
+                let h = lx.ins().iadd(addend0, va);
+                lx.ins().jump(join, &[h.into()]);
+                lx.b.switch_to_block(probe);
+                let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
+                miss_unless(lx, hit, pc);
+                let hf = lx.hart_flags();
+                let at = lx.tlb_off + ADDEND;
+                let addend = lx.ins().load(I64, hf, ent, at);
+                // A hit never crosses a page: `last` is on va's page.
+                let t = lx.ins().bor_imm_s(last, 0xfff);
+                lx.ins().stack_store(I64, t, slot, off);
+                lx.ins().stack_store(I64, addend, slot, off + 8);
+                let h = lx.ins().iadd(addend, va);
+                lx.ins().jump(join, &[h.into()]);
+                lx.b.switch_to_block(join);
+                return lx.b.block_params(join)[0];
+            }
             let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
             miss_unless(lx, hit, pc);
             let hf = lx.hart_flags();
@@ -176,6 +211,30 @@ fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: b
             lx.ins().iadd(addend, va)
         }
     }
+}
+
+/// Host address of an untranslated store after checking that it lies in RAM
+/// and that neither page it touches holds code or is watched (else leaves).
+fn direct_store_check(lx: &mut Lx<'_, '_>, d: super::DirectMem, va: Value, size: u64, pc: u64) -> Value {
+    let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
+    let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (d.ram_size - size) as i64);
+    miss_unless(lx, ok, pc);
+    let map = lx.iconst(d.slow_map as i64);
+    let f = MemFlagsData::trusted();
+    let p1 = lx.ins().ushr_imm_s(off, 12);
+    let a1 = lx.ins().iadd(map, p1);
+    let mut slow = lx.ins().uload8(I64, f, a1, 0);
+    if size > 1 {
+        let last = lx.ins().iadd_imm_s(off, size as i64 - 1);
+        let p2 = lx.ins().ushr_imm_s(last, 12);
+        let a2 = lx.ins().iadd(map, p2);
+        let s2 = lx.ins().uload8(I64, f, a2, 0);
+        slow = lx.ins().bor(slow, s2);
+    }
+    let fast = lx.ins().icmp_imm_s(IntCC::Equal, slow, 0);
+    miss_unless(lx, fast, pc);
+    let base = lx.iconst(d.host_offset.wrapping_add(RAM_BASE) as i64);
+    lx.ins().iadd(base, off)
 }
 
 fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> Flow {

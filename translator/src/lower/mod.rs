@@ -3,25 +3,34 @@
 //! ```text
 //!   fn region(hart: *mut Hart, ctx: *mut Ctx, entry: u64) -> u64     (CallConv::Tail)
 //!
-//!   entry:  load used guest registers, clock, cycles, deadline, TLB key/salt
-//!           jump block[entry]              (every block is an entry point)
-//!   block:  [entries, loop headers: if clock + reach > deadline
-//!                                    -> exit(pc = block start, clock)]
+//!   entry:  [region on several pages, translated fetches: each page still
+//!            mapped as compiled? (fetch TLB) else return MAP_EXIT]
+//!           load used guest registers, clock, cycles, deadline, TLB key/salt
+//!           jump entry[entry]              (every block is an entry point)
+//!   entry[b]: if clock + entry_reach(b) > deadline -> exit(pc = b, clock)
+//!   block b:  [loop headers, return points: if clock + reach > deadline -> exit]
 //!           clock += len
 //!           insn; insn; ...                (inline; helpers out of line)
 //!           branch -> block[target] | chain(target) | ijump(target) | exit(target)
+//!           jr (switch) -> [target in the region's span: jump table -> entry[target]]
+//!                          | ijump(target)
 //!           (unpromoted registers written in a block are stored to hart.x on
 //!            every way out of it)
 //!   exit(pc, clock, cycles):  write back (promoted registers, pc, clock, cycles); return 0
 //!   chain(pc, clock, cycles, slot):   (direct jump out of the region)
 //!           write back; if slot.code: tail-call slot.code(hart, ctx, slot.entry)
 //!                       else: return slot address (the dispatcher patches the slot)
-//!   ijump(pc, clock, cycles):         (jalr, or a direct jump to another page)
+//!   ijump(pc, clock, cycles, site):   (jalr, or a direct jump to another page)
 //!           write back; look pc up in the jump cache, check the fetch TLB
-//!           (unless fetches are untranslated): hit -> tail-call, miss -> return 0
+//!           (unless fetches are untranslated): hit -> tail-call,
+//!           miss -> ctx.value = site; return IJUMP_MISS (site: the pc of a
+//!           `switch`-like jalr, whose targets the dispatcher records, or 0)
 //!   mexit(pc, clock, cycles):         (a load or store that misses, see `mem`)
 //!           write back; return MEM_EXIT (the dispatcher interprets from pc)
-//!   trap:   (a helper left the region) exit(hart.pc, hart.clock)
+//!   trap:   (a helper left the region) if hart.exit: exit(hart.pc, hart.clock)
+//!           else (when chaining) write back and go on through the jump cache in
+//!           the hart's current mode (ecall and other traps chain too; `xret`
+//!           and CSR writes set hart.exit, for the machine loop's interrupt check)
 //! ```
 //!
 //! **Chaining.** Regions are `tail`-convention functions, so one region
@@ -30,8 +39,8 @@
 //! region's entry block starts with its deadline check, so chained code stops
 //! at exactly the same clock as unchained code. A direct exit is *chainable*
 //! when the physical address of its target follows from the region's own:
-//! the target lies in the region's virtual page (same translation), or
-//! fetches are untranslated (identity). Such an exit owns a slot, patched by
+//! the target lies on one of the region's virtual pages (whose mappings its
+//! entry checked), or fetches are untranslated (identity). Such an exit owns a slot, patched by
 //! the dispatcher once the target is compiled and reset when the target is
 //! dropped; other exits and `jalr` go through the jump cache, whose entries
 //! name the host address of the target instruction and the region's mode, so
@@ -39,13 +48,19 @@
 //! lookup would. Chaining never crosses a helper that left the region (traps,
 //! `hart.exit`, mode changes): those return to the dispatcher.
 //!
-//! Guest registers are Cranelift variables, so a guest loop inside the page
-//! becomes a host loop with registers in host registers. Exactness: code
-//! past a check only runs if everything up to the next check fits before the
-//! deadline (otherwise the dispatcher runs the interpreter up to the deadline,
-//! see `Region::plan_checks`); before any helper call the clock is
-//! stored as the interpreter would have it (retired instructions only); after
-//! a helper that sets `hart.exit` the region ends after that instruction.
+//! Guest registers are Cranelift variables, so a guest loop inside the region
+//! becomes a host loop with registers in host registers (the 8 registers
+//! whose values flow between blocks most are promoted for the whole region).
+//! The deadline is loaded once; a check is one add and one compare.
+//! Exactness: code past a check only runs if everything up to the next
+//! check fits before the deadline (otherwise the dispatcher runs the
+//! interpreter up to the deadline, see `Region::plan_checks`); jumps inside
+//! the region check only at loop headers and return points, entries from
+//! outside check for the longest run to the next check; before any helper
+//! call the clock is stored as the interpreter would have it (retired
+//! instructions only); after a helper that sets `hart.exit` the region ends
+//! after that instruction; a load or store that cannot take the inline path
+//! leaves the region before it (state as before the instruction).
 //!
 //! Per-instruction translation lives in one file per instruction set
 //! ([`rv64i`], [`rv64m`], [`mem`], [`system`]).
@@ -61,14 +76,14 @@ use crate::helpers::ctx_offsets;
 use crate::region::{GuestBlock, GuestInsn, Region};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, AbiParam, AliasRegionData, Block, Function, JumpTableData, InstBuilder, MemFlagsData, SigRef, Signature,
-    UserFuncName, Value,
+    types, AbiParam, AliasRegionData, Block, Function, InstBuilder, JumpTableData, MemFlagsData, SigRef, Signature,
+    StackSlot, StackSlotData, StackSlotKind, UserFuncName, Value,
 };
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use mkjit_runtime::hart::offsets;
+use mkjit_runtime::hart::{offsets, Hart};
 use mkjit_runtime::isa::Op;
 use mkjit_runtime::mmu::tlb;
 use std::collections::HashMap;
@@ -78,17 +93,38 @@ const I64: types::Type = types::I64;
 /// Return points a `jalr` compares its target with, at most.
 const MAX_RETURNS: usize = 12;
 
-/// Guest registers kept in host registers across a whole region, at most.
+/// Guest registers kept in host registers across a whole region, at most
+/// (4 to 10 measured about the same on the CPU benchmarks).
 const PROMOTED: usize = 8;
 
-fn promoted_max() -> usize {
-    static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *N.get_or_init(|| std::env::var("MKJIT_JIT_PROMOTE").ok().and_then(|v| v.parse().ok()).unwrap_or(PROMOTED))
-}
+/// What a region returns when an indirect exit missed the jump cache;
+/// `ctx.value` then holds the pc of the jump if it is `switch`-like, else 0.
+pub const IJUMP_MISS: u64 = 3;
+
+/// What a region returns, without having run anything, when one of its
+/// pages is no longer mapped as it was compiled (the dispatcher drops it).
+pub const MAP_EXIT: u64 = 2;
 
 /// What a region returns when it left before a load or store that must take
 /// the slow path (the dispatcher runs the interpreter from `hart.pc`).
 pub const MEM_EXIT: u64 = 1;
+
+/// Loads and stores per region that keep a memo of the last page they hit.
+const MAX_SITE_MEMOS: usize = 16;
+
+fn is_load(op: Op) -> bool {
+    use Op::*;
+    matches!(op, Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu)
+}
+
+fn is_store(op: Op) -> bool {
+    use Op::*;
+    matches!(op, Sb | Sh | Sw | Sd)
+}
+
+fn is_mem(op: Op) -> bool {
+    is_load(op) || is_store(op)
+}
 
 /// Entries of the jump cache (a power of two).
 pub const JC_ENTRIES: usize = 4096;
@@ -105,7 +141,7 @@ pub fn jc_index(va: u64) -> usize {
     ((va >> 1) ^ (va >> 13)) as usize & (JC_ENTRIES - 1)
 }
 
-/// Offsets of the counters generated code increments (see [`Env::counters`]).
+/// Offsets of the counters generated code increments (see [`ChainEnv::counters`]).
 pub mod counter {
     /// Chained exits whose slot was patched.
     pub const CHAIN_HITS: i32 = 0;
@@ -230,9 +266,8 @@ impl Compiler {
     pub fn new() -> Result<Compiler, LowerError> {
         let make = |regalloc: &str| -> Result<OwnedTargetIsa, LowerError> {
             let mut flags = settings::builder();
-            let set = |f: &mut settings::Builder, k: &str, v: &str| {
-                f.set(k, v).map_err(|e| LowerError::Host(e.to_string()))
-            };
+            let set =
+                |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| LowerError::Host(e.to_string()));
             set(&mut flags, "opt_level", "speed")?;
             set(&mut flags, "unwind_info", "false")?;
             set(&mut flags, "regalloc_algorithm", regalloc)?;
@@ -298,11 +333,16 @@ impl Compiler {
         let ir = want.ir.then(|| self.ctx.func.display().to_string());
         if self.timing {
             let f = &self.ctx.func;
-            eprintln!("region: {} guest insns, {} blocks, {} insts, {} values", region.insn_count, f.dfg.num_blocks(), f.dfg.num_insts(), f.dfg.num_values());
+            eprintln!(
+                "region: {} guest insns, {} blocks, {} insts, {} values",
+                region.insn_count,
+                f.dfg.num_blocks(),
+                f.dfg.num_insts(),
+                f.dfg.num_values()
+            );
         }
         let mut ctrl = Default::default();
-        let compiled =
-            self.ctx.compile(isa, &mut ctrl).map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
+        let compiled = self.ctx.compile(isa, &mut ctrl).map_err(|e| LowerError::Codegen(format!("{:?}", e.inner)))?;
         let relocs = compiled.buffer.relocs().len();
         if relocs != 0 {
             return Err(LowerError::Relocs(relocs));
@@ -367,6 +407,11 @@ pub(crate) struct Lx<'a, 'f> {
     /// TLB hits proven in the current block: base register value, write
     /// access, the access's address and the entry's addend (see `mem`).
     pub tlb_memo: Vec<(Value, bool, Value, Value)>,
+    /// Loads and stores in loops with a memo of the last page they hit
+    /// (translated banks): pc -> byte offset of `(tag, addend)` in `site_slot`.
+    pub site_memo: HashMap<u64, i32>,
+    /// The stack slot holding those memos.
+    pub site_slot: Option<StackSlot>,
     /// `hart.deadline`, loaded once (it only changes outside engine runs).
     deadline: Value,
     /// What the region bakes in.
@@ -379,11 +424,8 @@ pub(crate) struct Lx<'a, 'f> {
     chain: Option<Block>,
     /// `ijump(pc, clock, cycles)`, when chaining.
     ijump: Option<Block>,
-    /// Virtual and physical page of the region.
-    page_va: u64,
-    page_pa: u64,
-    /// The instruction straddling into the next page, and that page (see `Region::straddle`).
-    straddle: Option<(u64, u64)>,
+    /// Virtual and physical pages of the region.
+    pages: Vec<(u64, u64)>,
     /// Chain slots used: target pc -> slot index (from `first_slot`), and their targets.
     slot_of: HashMap<u64, u32>,
     slots: Vec<(u64, u64)>,
@@ -397,6 +439,8 @@ pub(crate) struct Lx<'a, 'f> {
     entries: HashMap<u64, Block>,
     /// Return points tried by `jalr` before leaving the region.
     pub returns: Vec<u64>,
+    /// `jalr`s with a constant target (see `Region::known`).
+    known: std::collections::BTreeMap<u64, u64>,
     /// In-region dispatch of computed jumps: lowest block start, and for every
     /// halfword from it the block starting there (see [`Lx::dispatch_in_region`]).
     dispatch: Option<(u64, Vec<Option<u64>>)>,
@@ -474,7 +518,7 @@ fn build(
     weight[0] = 0;
     let mut order: Vec<usize> = (1..32).filter(|&r| weight[r] > 0).collect();
     order.sort_by_key(|&r| std::cmp::Reverse(weight[r]));
-    order.truncate(promoted_max());
+    order.truncate(PROMOTED);
     let hart_flags = MemFlagsData::trusted().with_alias_region(Some(vmctx));
     let mut regs = [None; 32];
     order.sort_unstable();
@@ -505,6 +549,47 @@ fn build(
         )
     };
 
+    // Memos of the last page hit, for up to MAX_SITE_MEMOS loads and stores in
+    // the deepest loops, when data accesses are translated (see `mem`).
+    let mut site_memo = HashMap::new();
+    let mut site_slot = None;
+    if env.direct.is_none() {
+        // Only accesses whose address depends on an earlier load of the block
+        // (table lookups, pointer chasing): there the probe's latency is on the
+        // loop's critical path; elsewhere the memo check costs as much as the
+        // probe. (A memo for untranslated stores, skipping the slow-store map,
+        // measured slower than the map check itself.)
+        let mut sites: Vec<(u32, u64)> = Vec::new();
+        for blk in region.blocks.iter().filter(|blk| blk.depth > 0) {
+            let mut from_load = [false; 32];
+            for gi in &blk.insns {
+                let i = &gi.insn;
+                if is_mem(i.op) && from_load[i.rs1 as usize & 31] {
+                    sites.push((blk.depth, gi.pc));
+                }
+                let rd = i.rd as usize & 31;
+                if is_load(i.op) {
+                    from_load[rd] = true;
+                } else if !is_store(i.op) && !i.op.is_branch() {
+                    from_load[rd] = from_load[i.rs1 as usize & 31] || from_load[i.rs2 as usize & 31];
+                }
+                from_load[0] = false;
+            }
+        }
+        sites.sort_by_key(|&(d, pc)| (std::cmp::Reverse(d), pc));
+        sites.truncate(MAX_SITE_MEMOS);
+        if !sites.is_empty() {
+            let size = (16 * sites.len()) as u32;
+            let slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, 3));
+            let zero = b.ins().iconst(I64, 0);
+            for (n, &(_, pc)) in sites.iter().enumerate() {
+                b.ins().stack_store(I64, zero, slot, 16 * n as i32);
+                site_memo.insert(pc, 16 * n as i32);
+            }
+            site_slot = Some(slot);
+        }
+    }
+
     let sigs = Sigs {
         exec: b.import_signature(trampoline::signature(trampoline::ARGS_EXEC)),
         region: b.import_signature(region_signature()),
@@ -528,7 +613,7 @@ fn build(
             b.append_block_param(chain, I64);
         }
         let ijump = b.create_block();
-        for _ in 0..3 {
+        for _ in 0..4 {
             b.append_block_param(ijump, I64);
         }
         (Some(chain), Some(ijump))
@@ -544,6 +629,29 @@ fn build(
         let body = b.create_block();
         blocks.insert(blk.start, body);
         entries.insert(blk.start, if blk.check.is_some() { body } else { b.create_block() });
+    }
+    // A region on several pages depends on their current mappings: check them
+    // at every entry (nothing inside a region run can change them: every
+    // instruction that could leaves the region).
+    let hart_flags0 = MemFlagsData::trusted().with_alias_region(Some(vmctx));
+    if !env.fetch_identity && region.pages.len() > 1 {
+        let bad = b.create_block();
+        b.set_cold_block(bad);
+        for &(vp, pp) in &region.pages {
+            let t = b.ins().iconst(I64, vp as i64);
+            let host = fetch_host(b, hart, hart_flags0, env.fetch_bank, t, bad);
+            let want = env.host_offset.wrapping_add(pp);
+            let same = b.ins().icmp_imm_s(IntCC::Equal, host, want as i64);
+            let ok = b.create_block();
+            b.ins().brif(same, ok, &[], bad, &[]);
+            b.switch_to_block(ok);
+        }
+        let cont = b.create_block();
+        b.ins().jump(cont, &[]);
+        b.switch_to_block(bad);
+        let code = b.ins().iconst(I64, MAP_EXIT as i64);
+        b.ins().return_(&[code]);
+        b.switch_to_block(cont);
     }
     // The third argument selects the entry block.
     let calls: Vec<_> = region.entries().map(|blk| b.func.dfg.block_call(entries[&blk.start], &[])).collect();
@@ -567,6 +675,8 @@ fn build(
         tlb_key,
         tlb_salt5,
         tlb_memo: Vec::new(),
+        site_memo,
+        site_slot,
         deadline,
         env: *env,
         exit,
@@ -574,9 +684,7 @@ fn build(
         trap,
         chain,
         ijump,
-        page_va: region.entry & !0xfff,
-        page_pa: region.entry_pa & !0xfff,
-        straddle: region.straddle,
+        pages: region.pages.clone(),
         slot_of: HashMap::new(),
         slots: Vec::new(),
         dirty: [false; 32],
@@ -585,6 +693,7 @@ fn build(
         entries,
         returns: region.blocks.iter().filter(|b| b.return_point).map(|b| b.start).take(MAX_RETURNS).collect(),
         dispatch: dispatch_table(region),
+        known: region.known.clone(),
         sigs,
         tramps,
         hart_flags,
@@ -602,7 +711,12 @@ fn build(
     let pc = lx.b.ins().load(I64, hart_flags, hart, offsets::PC as i32);
     let clk = lx.b.ins().load(I64, hart_flags, hart, offsets::CLOCK as i32);
     let cyc = lx.b.ins().load(I64, hart_flags, hart, offsets::CYCLES as i32);
-    lx.b.ins().jump(exit, &[pc.into(), clk.into(), cyc.into()]);
+    match env.chain {
+        Some(ce) => lx.build_trap_chain(pc, clk, cyc, &ce),
+        None => {
+            lx.b.ins().jump(exit, &[pc.into(), clk.into(), cyc.into()]);
+        }
+    }
 
     // Exit: write back.
     lx.b.switch_to_block(exit);
@@ -623,6 +737,30 @@ fn build(
     }
     lx.b.seal_all_blocks();
     lx.slots
+}
+
+/// Host address of the instruction at `t` through fetch TLB bank `fb`, as
+/// `Machine::fetch_translate` finds it on a hit; branches to `miss` on a TLB miss.
+fn fetch_host(b: &mut FunctionBuilder<'_>, hart: Value, hf: MemFlagsData, fb: u8, t: Value, miss: Block) -> Value {
+    let fb = fb as usize;
+    let key = b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb) as i32);
+    let salt = b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb) as i32);
+    let vpn = b.ins().ushr_imm_s(t, 12);
+    let i = b.ins().bxor(vpn, salt);
+    let i = b.ins().band_imm_s(i, tlb::ENTRIES as i64 - 1);
+    let i = b.ins().ishl_imm_s(i, 5);
+    let ent = b.ins().iadd(hart, i);
+    let base = (offsets::TLB + fb * tlb::ENTRIES * tlb::ENTRY_SIZE) as i32;
+    let tag = b.ins().load(I64, hf, ent, base + mem::TAG_X);
+    let last = b.ins().iadd_imm_s(t, 1);
+    let page = b.ins().band_imm_s(last, !0xfff);
+    let want = b.ins().bor(page, key);
+    let hit = b.ins().icmp(IntCC::Equal, tag, want);
+    let ok = b.create_block();
+    b.ins().brif(hit, ok, &[], miss, &[]);
+    b.switch_to_block(ok);
+    let addend = b.ins().load(I64, hf, ent, base + mem::ADDEND);
+    b.ins().iadd(addend, t)
 }
 
 /// The in-region dispatch table of `region`, if it has computed jumps and more than one block.
@@ -692,68 +830,96 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// Host address of the instruction at `t` through the fetch TLB (as the
     /// dispatcher's `fetch_translate` finds it on a hit); branches to `miss` on a TLB miss.
     fn fetch_host(&mut self, t: Value, miss: Block) -> Value {
-        let fb = self.env.fetch_bank as usize;
-        let hf = self.hart_flags;
-        let hart = self.hart;
-        let key = self.b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb) as i32);
-        let salt = self.b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb) as i32);
-        let vpn = self.b.ins().ushr_imm_s(t, 12);
+        fetch_host(self.b, self.hart, self.hart_flags, self.env.fetch_bank, t, miss)
+    }
+
+    /// After a helper left the region (`ecall`, a trap, a custom instruction):
+    /// unless it set `hart.exit` (`xret`, CSR writes do), goes on through the jump cache
+    /// in the mode the hart is in *now* (the dispatcher would do just that:
+    /// look up `hart.pc` in the current mode, with no interrupt check since
+    /// nothing set `hart.exit`). The mode tag and the fetch TLB bank come
+    /// from the hart.
+    fn build_trap_chain(&mut self, pc: Value, clk: Value, cyc: Value, ce: &ChainEnv) {
+        let (hf, hart) = (self.hart_flags, self.hart);
+        let f = MemFlagsData::trusted();
+        let ex = self.b.ins().uload32(hf, hart, offsets::EXIT as i32);
+        let go_on = self.b.create_block();
+        self.b.ins().brif(ex, self.exit, &[pc.into(), clk.into(), cyc.into()], go_on, &[]);
+        self.b.switch_to_block(go_on);
+        self.write_back(pc, clk, cyc);
+        let miss = self.b.create_block();
+        let e = self.jc_entry(pc, ce);
+        let va = self.b.ins().load(I64, f, e, 0);
+        let same = self.b.ins().icmp(IntCC::Equal, va, pc);
+        let probe = self.b.create_block();
+        self.b.ins().brif(same, probe, &[], miss, &[]);
+        self.b.switch_to_block(probe);
+        let prv = self.b.ins().uload8(I64, hf, hart, std::mem::offset_of!(Hart, prv) as i32);
+        let db = self.b.ins().uload8(I64, hf, hart, std::mem::offset_of!(Hart, data_bank) as i32);
+        let fb = self.b.ins().uload8(I64, hf, hart, std::mem::offset_of!(Hart, fetch_bank) as i32);
+        // The fetch TLB probe in bank `fb` (see `fetch_host`).
+        let fb8 = self.b.ins().ishl_imm_s(fb, 3);
+        let kp = self.b.ins().iadd(hart, fb8);
+        let key = self.b.ins().load(I64, hf, kp, offsets::TLB_KEY as i32);
+        let salt = self.b.ins().load(I64, hf, kp, offsets::TLB_SALT as i32);
+        let vpn = self.b.ins().ushr_imm_s(pc, 12);
         let i = self.b.ins().bxor(vpn, salt);
         let i = self.b.ins().band_imm_s(i, tlb::ENTRIES as i64 - 1);
         let i = self.b.ins().ishl_imm_s(i, 5);
+        let bank = self.b.ins().ishl_imm_s(fb, (tlb::ENTRIES * tlb::ENTRY_SIZE).trailing_zeros() as i64);
         let ent = self.b.ins().iadd(hart, i);
-        let base = (offsets::TLB + fb * tlb::ENTRIES * tlb::ENTRY_SIZE) as i32;
-        let tag = self.b.ins().load(I64, hf, ent, base + mem::TAG_X);
-        let last = self.b.ins().iadd_imm_s(t, 1);
+        let ent = self.b.ins().iadd(ent, bank);
+        let tag = self.b.ins().load(I64, hf, ent, offsets::TLB as i32 + mem::TAG_X);
+        let last = self.b.ins().iadd_imm_s(pc, 1);
         let page = self.b.ins().band_imm_s(last, !0xfff);
         let want = self.b.ins().bor(page, key);
         let hit = self.b.ins().icmp(IntCC::Equal, tag, want);
         let ok = self.b.create_block();
         self.b.ins().brif(hit, ok, &[], miss, &[]);
         self.b.switch_to_block(ok);
-        let addend = self.b.ins().load(I64, hf, ent, base + mem::ADDEND);
-        self.b.ins().iadd(addend, t)
-    }
-
-    /// Before the instruction that straddles into the next page (translated
-    /// fetches): leaves the region, before it, unless the fetch TLB still maps
-    /// that page where its upper half was read from.
-    fn guard_straddle(&mut self, next_va: u64, next_pa: u64, pc: u64) {
-        let miss = self.b.create_block();
-        self.b.set_cold_block(miss);
-        let t = self.iconst(next_va as i64);
-        let host = self.fetch_host(t, miss);
-        let want = self.env.host_offset.wrapping_add(next_pa);
-        let same = self.b.ins().icmp_imm_s(IntCC::Equal, host, want as i64);
-        let cont = self.b.create_block();
-        self.b.ins().brif(same, cont, &[], miss, &[]);
+        let addend = self.b.ins().load(I64, hf, ent, offsets::TLB as i32 + mem::ADDEND);
+        let host = self.b.ins().iadd(addend, pc);
+        // Mode tag as `Jit::mode_tag` computes it: prv | data bank << 2 | fetch bank << 5, at bit 48.
+        let d = self.b.ins().ishl_imm_s(db, 2);
+        let m = self.b.ins().bor(prv, d);
+        let fsh = self.b.ins().ishl_imm_s(fb, 5);
+        let m = self.b.ins().bor(m, fsh);
+        let m = self.b.ins().ishl_imm_s(m, 48);
+        let want = self.b.ins().bor(host, m);
+        let tag = self.b.ins().load(I64, f, e, 8);
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, want);
+        let go = self.b.create_block();
+        self.b.ins().brif(hit, go, &[], miss, &[]);
+        self.b.switch_to_block(go);
+        self.count(ce, counter::JC_HITS);
+        let code = self.b.ins().load(I64, f, e, 16);
+        let entry = self.b.ins().load(I64, f, e, 24);
+        self.tail_call(code, entry);
         self.b.switch_to_block(miss);
-        let saved = self.fork();
-        self.sync_dirty();
-        let c = self.clock_before();
-        let base = self.b.use_var(self.cbase);
-        let y = self.b.ins().iadd_imm_s(base, self.pre[self.idx as usize] as i64);
-        let p = self.iconst(pc as i64);
-        self.b.ins().jump(self.exit, &[p.into(), c.into(), y.into()]);
-        self.rejoin(saved);
-        self.b.switch_to_block(cont);
+        self.count(ce, counter::JC_MISSES);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().return_(&[zero]);
     }
 
-    /// `ijump(pc, clock, cycles)`: leave through the jump cache.
-    fn build_ijump(&mut self, ijump: Block, ce: &ChainEnv) {
-        self.b.switch_to_block(ijump);
-        let [t, clk, cyc] = [0, 1, 2].map(|i| self.b.block_params(ijump)[i]);
-        self.write_back(t, clk, cyc);
-        let f = MemFlagsData::trusted();
-        let miss = self.b.create_block();
-        self.b.set_cold_block(miss);
-        // Entry: jc + jc_index(t) * 32.
+    /// Address of the jump-cache entry for `t`: `jc + jc_index(t) * 32`.
+    fn jc_entry(&mut self, t: Value, ce: &ChainEnv) -> Value {
         let a = self.b.ins().ushr_imm_s(t, 1);
         let c = self.b.ins().ushr_imm_s(t, 13);
         let h = self.b.ins().bxor(a, c);
         let h = self.b.ins().band_imm_s(h, JC_ENTRIES as i64 - 1);
         let off = self.b.ins().ishl_imm_s(h, 5);
-        let e = self.b.ins().iadd_imm_s(off, ce.jc as i64);
+        self.b.ins().iadd_imm_s(off, ce.jc as i64)
+    }
+
+    /// `ijump(pc, clock, cycles)`: leave through the jump cache.
+    fn build_ijump(&mut self, ijump: Block, ce: &ChainEnv) {
+        self.b.switch_to_block(ijump);
+        let [t, clk, cyc, site] = [0, 1, 2, 3].map(|i| self.b.block_params(ijump)[i]);
+        self.write_back(t, clk, cyc);
+        let f = MemFlagsData::trusted();
+        let miss = self.b.create_block();
+        self.b.set_cold_block(miss);
+        let e = self.jc_entry(t, ce);
         let va = self.b.ins().load(I64, f, e, 0);
         let same = self.b.ins().icmp(IntCC::Equal, va, t);
         let probe = self.b.create_block();
@@ -777,8 +943,10 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.tail_call(code, entry);
         self.b.switch_to_block(miss);
         self.count(ce, counter::JC_MISSES);
-        let zero = self.b.ins().iconst(I64, 0);
-        self.b.ins().return_(&[zero]);
+        let (hf, ctx) = (self.hart_flags, self.ctx);
+        self.b.ins().store(hf, site, ctx, ctx_offsets::VALUE);
+        let code = self.b.ins().iconst(I64, IJUMP_MISS as i64);
+        self.b.ins().return_(&[code]);
     }
 
     fn lower_block(&mut self, blk: &GuestBlock) {
@@ -837,11 +1005,6 @@ impl<'a, 'f> Lx<'a, 'f> {
     fn lower_insn(&mut self, gi: &GuestInsn) -> Flow {
         use Op::*;
         let op = gi.insn.op;
-        if let Some((pc, np)) = self.straddle {
-            if pc == gi.pc && !self.env.fetch_identity {
-                self.guard_straddle((pc & !0xfff).wrapping_add(0x1000), np, pc);
-            }
-        }
         if gi.insn.row == mkjit_runtime::interp::dispatch::ILLEGAL_ROW {
             return system::exec(self, gi);
         }
@@ -1011,8 +1174,8 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// How a direct jump to `pc`, outside the region, leaves it.
     fn way_out(&mut self, pc: u64) -> Way {
         let Some(ce) = self.env.chain else { return Way::Plain };
-        let pa = if pc & !0xfff == self.page_va {
-            self.page_pa | (pc & 0xfff)
+        let pa = if let Some(p) = self.pages.iter().find(|p| p.0 == pc & !0xfff) {
+            p.1 | (pc & 0xfff)
         } else if self.env.fetch_identity {
             pc
         } else {
@@ -1049,7 +1212,8 @@ impl<'a, 'f> Lx<'a, 'f> {
                     self.b.ins().jump(chain, &[p.into(), clock.into(), cycles.into(), slot.into()]);
                 }
                 (Way::Indirect, _, Some(ijump), _) => {
-                    self.b.ins().jump(ijump, &[p.into(), clock.into(), cycles.into()]);
+                    let site = self.iconst(0);
+                    self.b.ins().jump(ijump, &[p.into(), clock.into(), cycles.into(), site.into()]);
                 }
                 _ => {
                     self.b.ins().jump(self.exit, &[p.into(), clock.into(), cycles.into()]);
@@ -1101,11 +1265,24 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.switch_to_block(out);
     }
 
+    /// The constant target of the `jalr` at `pc`, if it has one.
+    pub fn known_target(&self, pc: u64) -> Option<u64> {
+        self.known.get(&pc).copied()
+    }
+
     /// Leaves the region for the computed target `t` (a `jalr`) after the
     /// whole block retired: through the jump cache when chaining.
-    pub fn leave_indirect(&mut self, t: Value, clock: Value, cycles: Value) {
-        let to = self.ijump.unwrap_or(self.exit);
-        self.b.ins().jump(to, &[t.into(), clock.into(), cycles.into()]);
+    /// `site` is the pc of a `switch`-like jump (its targets are recorded on a miss), or 0.
+    pub fn leave_indirect(&mut self, t: Value, clock: Value, cycles: Value, site: u64) {
+        match self.ijump {
+            Some(ij) => {
+                let s = self.iconst(site as i64);
+                self.b.ins().jump(ij, &[t.into(), clock.into(), cycles.into(), s.into()]);
+            }
+            None => {
+                self.b.ins().jump(self.exit, &[t.into(), clock.into(), cycles.into()]);
+            }
+        }
     }
 
     /// Leaves the region (with the pc and clock a helper made final) if `cond` is non-zero.
@@ -1134,6 +1311,12 @@ impl<'a, 'f> Lx<'a, 'f> {
     pub fn call_exec(&mut self, gi: &GuestInsn) -> Value {
         // The helper may change the TLB.
         self.tlb_memo.clear();
+        if let Some(slot) = self.site_slot {
+            let zero = self.iconst(0);
+            for &off in self.site_memo.values() {
+                self.b.ins().stack_store(I64, zero, slot, off);
+            }
+        }
         let insn = self.iconst(&gi.insn as *const _ as i64);
         let h = self.iconst(gi.handler as usize as i64);
         let p = self.iconst(gi.pc as i64);

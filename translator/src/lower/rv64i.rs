@@ -138,6 +138,13 @@ fn trans_jal(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
 
 fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     let i = gi.insn;
+    if let Some(target) = lx.known_target(gi.pc) {
+        // `auipc r; jalr rd, imm(r)` in one block: a direct jump (or call).
+        let link = lx.iconst(gi.pc.wrapping_add(i.len as u64) as i64);
+        lx.set_x(i.rd, link);
+        lx.goto(target);
+        return Flow::Ended;
+    }
     let base = lx.x(i.rs1);
     let t = lx.b.ins().iadd_imm_s(base, i.imm);
     let t = lx.b.ins().band_imm_s(t, !1);
@@ -156,10 +163,11 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     }
     // Block-end clock: the whole block has retired.
     let c = lx.b.use_var(lx.clock);
-    if !crate::region::is_return(&i) {
+    let switch = i.rd == 0 && !crate::region::is_return(&i);
+    if switch {
         lx.dispatch_in_region(t);
     }
-    lx.leave_indirect(t, c, y);
+    lx.leave_indirect(t, c, y, if switch { gi.pc } else { 0 });
     Flow::Ended
 }
 

@@ -167,7 +167,10 @@ pub fn lockstep_machines(
                 }
                 let st = jit.jit_stats();
                 if st.compile_failures != 0 {
-                    return Err(format!("{} regions failed to compile, last: {:?}", st.compile_failures, st.last_error));
+                    return Err(format!(
+                        "{} regions failed to compile, last: {:?}",
+                        st.compile_failures, st.last_error
+                    ));
                 }
                 return Ok(Lockstep { outcome: o, stops, insns: a.hart.clock, jit_clock: st.jit_clock });
             }
