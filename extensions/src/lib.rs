@@ -128,27 +128,72 @@ impl std::fmt::Debug for dyn Extension {
     }
 }
 
-/// One co-design extension: everything the registry needs to enable it on a machine.
-pub trait Extension: Sync {
+/// The static description of an extension: names, encodings, knobs, CSRs,
+/// causes, cost events. One `static` per extension, declared next to its rows.
+#[derive(Debug)]
+pub struct ExtensionSpec {
     /// `--ext` name (lower case, e.g. `xgate`).
-    fn name(&self) -> &'static str;
+    pub name: &'static str,
     /// ISA-string name (e.g. `Xgate`).
-    fn isa_name(&self) -> &'static str;
+    pub isa_name: &'static str,
     /// Custom set number (`IsaSet::Custom(n)`, `Op::Custom(n, _)`); never 0 (see [`common::SHARED`]).
-    fn set(&self) -> u16;
+    pub set: u16,
     /// Encoding rows.
-    fn rows(&self) -> &'static [InsnDef];
+    pub rows: &'static [InsnDef],
     /// Operand roles of every row.
-    fn docs(&self) -> &'static [InsnDoc];
+    pub docs: &'static [InsnDoc],
     /// Extensions that must be enabled with this one (enabled automatically).
-    fn requires(&self) -> &'static [&'static str] {
-        &[]
-    }
+    pub requires: &'static [&'static str],
     /// Reference semantics of every row (dispatches on `Op::Custom(_, op)`).
-    fn handler(&self) -> Handler;
+    pub handler: Handler,
+    /// Configuration knobs.
+    pub params: &'static [Param],
+    /// CSRs.
+    pub csrs: &'static [CsrDef],
+    /// Exception causes `(code, name)`.
+    pub causes: &'static [(u64, &'static str)],
+    /// Cost events (index = event id used by the helpers).
+    pub events: &'static [CostEvent],
+    /// Named constants for the C header (`MKJIT_<NAME>`), besides CSRs and causes.
+    pub constants: &'static [(&'static str, u64)],
+}
+
+/// One co-design extension: its static description plus the behaviour the
+/// registry needs to enable it on a machine.
+pub trait Extension: Sync {
+    /// The static description.
+    fn spec(&self) -> &'static ExtensionSpec;
+    /// `--ext` name (lower case, e.g. `xgate`).
+    fn name(&self) -> &'static str {
+        self.spec().name
+    }
+    /// ISA-string name (e.g. `Xgate`).
+    fn isa_name(&self) -> &'static str {
+        self.spec().isa_name
+    }
+    /// Custom set number.
+    fn set(&self) -> u16 {
+        self.spec().set
+    }
+    /// Encoding rows.
+    fn rows(&self) -> &'static [InsnDef] {
+        self.spec().rows
+    }
+    /// Operand roles of every row.
+    fn docs(&self) -> &'static [InsnDoc] {
+        self.spec().docs
+    }
+    /// Extensions that must be enabled with this one.
+    fn requires(&self) -> &'static [&'static str] {
+        self.spec().requires
+    }
+    /// Reference semantics of every row.
+    fn handler(&self) -> Handler {
+        self.spec().handler
+    }
     /// Configuration knobs.
     fn params(&self) -> &'static [Param] {
-        &[]
+        self.spec().params
     }
     /// Fresh (reset) hardware state for `cfg`; declares the cost events in `m`'s
     /// cost model (see [`common::Counters::new`]).
@@ -157,7 +202,7 @@ pub trait Extension: Sync {
     fn config(&self, m: &Machine) -> Config;
     /// CSRs.
     fn csrs(&self) -> &'static [CsrDef] {
-        &[]
+        self.spec().csrs
     }
     /// Reads one of [`Self::csrs`] (privilege already checked by the core); `None` if not ours.
     fn csr_read(&self, _m: &mut Machine, _n: u16) -> Option<Result<u64, CsrDenied>> {
@@ -169,10 +214,12 @@ pub trait Extension: Sync {
     }
     /// Exception causes `(code, name)`.
     fn causes(&self) -> &'static [(u64, &'static str)] {
-        &[]
+        self.spec().causes
     }
     /// Cost events (index = event id used by the helpers).
-    fn events(&self) -> &'static [CostEvent];
+    fn events(&self) -> &'static [CostEvent] {
+        self.spec().events
+    }
     /// `--stats` lines beyond the event counts (gauges like maximum depths).
     fn gauges(&self, _m: &Machine) -> Vec<(String, u64)> {
         Vec::new()
@@ -189,6 +236,6 @@ pub trait Extension: Sync {
     }
     /// Named constants for the C header (`MKJIT_<NAME>`), besides CSRs and causes.
     fn constants(&self) -> &'static [(&'static str, u64)] {
-        &[]
+        self.spec().constants
     }
 }

@@ -7,7 +7,7 @@ mod common;
 
 use common::{ins, reg::*, EngineKind, Sys};
 use mkjit_extensions::common::{charge, set_x, with_state, x, Counters, ExtState, R};
-use mkjit_extensions::{registry, Config, CostEvent, Extension, InsnDoc, Param};
+use mkjit_extensions::{registry, Config, CostEvent, Extension, ExtensionSpec, InsnDoc, Param};
 use mkjit_runtime::hart::Priv;
 use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::{Format, Insn, InsnDef, IsaSet, Op};
@@ -55,36 +55,31 @@ fn handler(m: &mut Machine, i: &Insn, pc: u64) -> R {
 
 struct Xtoy;
 
+/// The extension's static description.
+static SPEC: ExtensionSpec = ExtensionSpec {
+    name: "xtoy",
+    isa_name: "Xtoy",
+    set: SET,
+    rows: ROWS,
+    docs: DOCS,
+    requires: &[],
+    handler: handler,
+    params: &[],
+    csrs: &[],
+    causes: &[],
+    events: EVENTS,
+    constants: &[],
+};
+
 impl Extension for Xtoy {
-    fn name(&self) -> &'static str {
-        "xtoy"
-    }
-    fn isa_name(&self) -> &'static str {
-        "Xtoy"
-    }
-    fn set(&self) -> u16 {
-        SET
-    }
-    fn rows(&self) -> &'static [InsnDef] {
-        ROWS
-    }
-    fn docs(&self) -> &'static [InsnDoc] {
-        DOCS
-    }
-    fn handler(&self) -> Handler {
-        handler
-    }
-    fn params(&self) -> &'static [Param] {
-        &[]
+    fn spec(&self) -> &'static ExtensionSpec {
+        &SPEC
     }
     fn new_state(&self, m: &mut Machine, cfg: &Config) -> Box<dyn Any + Send> {
         Box::new(ToyState { cfg: cfg.clone(), ctr: Counters::new(m, EVENTS) })
     }
     fn config(&self, m: &Machine) -> Config {
         m.ext.state::<ToyState>(SET).expect("enabled").cfg.clone()
-    }
-    fn events(&self) -> &'static [CostEvent] {
-        EVENTS
     }
     fn counts<'m>(&self, m: &'m Machine) -> &'m [u64] {
         &m.ext.state::<ToyState>(SET).expect("enabled").ctr.counts

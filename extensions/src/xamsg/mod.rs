@@ -16,9 +16,8 @@ pub mod queue;
 pub use queue::{Msg, Queue, Reply};
 
 use crate::common::{causes, regs, regs_mut, Counters, ExtState};
-use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, InsnDoc, Param};
+use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, ExtensionSpec, InsnDoc, Param};
 use mkjit_runtime::csr::CsrDenied;
-use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::{Format, InsnDef, IsaSet, Op};
 use mkjit_runtime::machine::Machine;
 use std::any::Any;
@@ -210,30 +209,25 @@ impl ExtState for XamsgState {
 /// The extension.
 pub struct Xamsg;
 
+/// The extension's static description.
+static SPEC: ExtensionSpec = ExtensionSpec {
+    name: "xamsg",
+    isa_name: "Xamsg",
+    set: SET,
+    rows: ROWS,
+    docs: DOCS,
+    requires: &["xgate"],
+    handler: insns::handler,
+    params: PARAMS,
+    csrs: CSRS,
+    causes: &[],
+    events: EVENTS,
+    constants: CONSTANTS,
+};
+
 impl Extension for Xamsg {
-    fn name(&self) -> &'static str {
-        "xamsg"
-    }
-    fn isa_name(&self) -> &'static str {
-        "Xamsg"
-    }
-    fn set(&self) -> u16 {
-        SET
-    }
-    fn rows(&self) -> &'static [InsnDef] {
-        ROWS
-    }
-    fn docs(&self) -> &'static [InsnDoc] {
-        DOCS
-    }
-    fn requires(&self) -> &'static [&'static str] {
-        &["xgate"]
-    }
-    fn handler(&self) -> Handler {
-        insns::handler
-    }
-    fn params(&self) -> &'static [Param] {
-        PARAMS
+    fn spec(&self) -> &'static ExtensionSpec {
+        &SPEC
     }
     fn new_state(&self, m: &mut Machine, cfg: &Config) -> Box<dyn Any + Send> {
         Box::new(XamsgState {
@@ -249,9 +243,6 @@ impl Extension for Xamsg {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
-    }
-    fn csrs(&self) -> &'static [CsrDef] {
-        CSRS
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         Some(Ok(match n {
@@ -272,12 +263,6 @@ impl Extension for Xamsg {
         }
         Some(Ok(()))
     }
-    fn causes(&self) -> &'static [(u64, &'static str)] {
-        &[]
-    }
-    fn events(&self) -> &'static [CostEvent] {
-        EVENTS
-    }
     fn counts<'m>(&self, m: &'m Machine) -> &'m [u64] {
         &state(m).ctr.counts
     }
@@ -285,9 +270,6 @@ impl Extension for Xamsg {
         let st = state(m);
         let queued: u64 = st.queues.iter().map(|q| q.len() as u64).sum();
         vec![("xamsg.queued".to_string(), queued), ("xamsg.cache_used".to_string(), st.cache_used as u64)]
-    }
-    fn constants(&self) -> &'static [(&'static str, u64)] {
-        CONSTANTS
     }
 }
 

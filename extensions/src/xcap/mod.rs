@@ -15,9 +15,8 @@ mod insns;
 pub use ccc::{CapEntry, Ccc};
 
 use crate::common::{causes, regs, regs_mut, Counters, ExtState};
-use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, InsnDoc, Param};
+use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, ExtensionSpec, InsnDoc, Param};
 use mkjit_runtime::csr::CsrDenied;
-use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::{Format, InsnDef, IsaSet, Op};
 use mkjit_runtime::machine::Machine;
 use std::any::Any;
@@ -278,27 +277,25 @@ impl ExtState for XcapState {
 /// The extension.
 pub struct Xcap;
 
+/// The extension's static description.
+static SPEC: ExtensionSpec = ExtensionSpec {
+    name: "xcap",
+    isa_name: "Xcap",
+    set: SET,
+    rows: ROWS,
+    docs: DOCS,
+    requires: &[],
+    handler: insns::handler,
+    params: PARAMS,
+    csrs: CSRS,
+    causes: CAUSES,
+    events: EVENTS,
+    constants: CONSTANTS,
+};
+
 impl Extension for Xcap {
-    fn name(&self) -> &'static str {
-        "xcap"
-    }
-    fn isa_name(&self) -> &'static str {
-        "Xcap"
-    }
-    fn set(&self) -> u16 {
-        SET
-    }
-    fn rows(&self) -> &'static [InsnDef] {
-        ROWS
-    }
-    fn docs(&self) -> &'static [InsnDoc] {
-        DOCS
-    }
-    fn handler(&self) -> Handler {
-        insns::handler
-    }
-    fn params(&self) -> &'static [Param] {
-        PARAMS
+    fn spec(&self) -> &'static ExtensionSpec {
+        &SPEC
     }
     fn new_state(&self, m: &mut Machine, cfg: &Config) -> Box<dyn Any + Send> {
         Box::new(XcapState {
@@ -312,9 +309,6 @@ impl Extension for Xcap {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
-    }
-    fn csrs(&self) -> &'static [CsrDef] {
-        CSRS
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         let st = state(m);
@@ -342,17 +336,8 @@ impl Extension for Xcap {
         }
         Some(Ok(()))
     }
-    fn causes(&self) -> &'static [(u64, &'static str)] {
-        CAUSES
-    }
-    fn events(&self) -> &'static [CostEvent] {
-        EVENTS
-    }
     fn counts<'m>(&self, m: &'m Machine) -> &'m [u64] {
         &state(m).ctr.counts
-    }
-    fn constants(&self) -> &'static [(&'static str, u64)] {
-        CONSTANTS
     }
 }
 

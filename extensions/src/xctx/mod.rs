@@ -17,9 +17,8 @@ pub mod slot;
 pub use slot::{restore, save_running, Slot, IMAGE_WORDS};
 
 use crate::common::{self, Counters, ExtState, NONE};
-use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, InsnDoc, Param};
+use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, ExtensionSpec, InsnDoc, Param};
 use mkjit_runtime::csr::CsrDenied;
-use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::{Format, InsnDef, IsaSet, Op, RegEffects};
 use mkjit_runtime::machine::Machine;
 use std::any::Any;
@@ -195,27 +194,25 @@ impl ExtState for XctxState {
 /// The extension.
 pub struct Xctx;
 
+/// The extension's static description.
+static SPEC: ExtensionSpec = ExtensionSpec {
+    name: "xctx",
+    isa_name: "Xctx",
+    set: SET,
+    rows: ROWS,
+    docs: DOCS,
+    requires: &[],
+    handler: insns::handler,
+    params: PARAMS,
+    csrs: CSRS,
+    causes: CAUSES,
+    events: EVENTS,
+    constants: CONSTANTS,
+};
+
 impl Extension for Xctx {
-    fn name(&self) -> &'static str {
-        "xctx"
-    }
-    fn isa_name(&self) -> &'static str {
-        "Xctx"
-    }
-    fn set(&self) -> u16 {
-        SET
-    }
-    fn rows(&self) -> &'static [InsnDef] {
-        ROWS
-    }
-    fn docs(&self) -> &'static [InsnDoc] {
-        DOCS
-    }
-    fn handler(&self) -> Handler {
-        insns::handler
-    }
-    fn params(&self) -> &'static [Param] {
-        PARAMS
+    fn spec(&self) -> &'static ExtensionSpec {
+        &SPEC
     }
     fn new_state(&self, m: &mut Machine, cfg: &Config) -> Box<dyn Any + Send> {
         Box::new(XctxState {
@@ -227,9 +224,6 @@ impl Extension for Xctx {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
-    }
-    fn csrs(&self) -> &'static [CsrDef] {
-        CSRS
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         let st = state(m);
@@ -247,21 +241,12 @@ impl Extension for Xctx {
         }
         Some(Ok(()))
     }
-    fn causes(&self) -> &'static [(u64, &'static str)] {
-        CAUSES
-    }
-    fn events(&self) -> &'static [CostEvent] {
-        EVENTS
-    }
     fn counts<'m>(&self, m: &'m Machine) -> &'m [u64] {
         &state(m).ctr.counts
     }
     fn gauges(&self, m: &Machine) -> Vec<(String, u64)> {
         let present = state(m).slots.iter().filter(|s| s.present).count() as u64;
         vec![("xctx.slots_present".to_string(), present)]
-    }
-    fn constants(&self) -> &'static [(&'static str, u64)] {
-        CONSTANTS
     }
 }
 

@@ -17,9 +17,8 @@ mod insns;
 pub use clb::{lookup, Gate, GateKind};
 
 use crate::common::{self, regs, regs_mut, Counters, ExtState};
-use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, InsnDoc, Param};
+use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, ExtensionSpec, InsnDoc, Param};
 use mkjit_runtime::csr::CsrDenied;
-use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::{Format, InsnDef, IsaSet, Op, RegEffects};
 use mkjit_runtime::machine::Machine;
 use std::any::Any;
@@ -202,27 +201,25 @@ impl ExtState for XgateState {
 /// The extension.
 pub struct Xgate;
 
+/// The extension's static description.
+static SPEC: ExtensionSpec = ExtensionSpec {
+    name: "xgate",
+    isa_name: "Xgate",
+    set: SET,
+    rows: ROWS,
+    docs: DOCS,
+    requires: &[],
+    handler: insns::handler,
+    params: PARAMS,
+    csrs: CSRS,
+    causes: CAUSES,
+    events: EVENTS,
+    constants: CONSTANTS,
+};
+
 impl Extension for Xgate {
-    fn name(&self) -> &'static str {
-        "xgate"
-    }
-    fn isa_name(&self) -> &'static str {
-        "Xgate"
-    }
-    fn set(&self) -> u16 {
-        SET
-    }
-    fn rows(&self) -> &'static [InsnDef] {
-        ROWS
-    }
-    fn docs(&self) -> &'static [InsnDoc] {
-        DOCS
-    }
-    fn handler(&self) -> Handler {
-        insns::handler
-    }
-    fn params(&self) -> &'static [Param] {
-        PARAMS
+    fn spec(&self) -> &'static ExtensionSpec {
+        &SPEC
     }
     fn new_state(&self, m: &mut Machine, cfg: &Config) -> Box<dyn Any + Send> {
         Box::new(XgateState {
@@ -235,9 +232,6 @@ impl Extension for Xgate {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
-    }
-    fn csrs(&self) -> &'static [CsrDef] {
-        CSRS
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         let r = regs(m);
@@ -267,20 +261,11 @@ impl Extension for Xgate {
         }
         Some(Ok(()))
     }
-    fn causes(&self) -> &'static [(u64, &'static str)] {
-        CAUSES
-    }
-    fn events(&self) -> &'static [CostEvent] {
-        EVENTS
-    }
     fn counts<'m>(&self, m: &'m Machine) -> &'m [u64] {
         &state(m).ctr.counts
     }
     fn gauges(&self, m: &Machine) -> Vec<(String, u64)> {
         vec![("xgate.link_max_depth".to_string(), state(m).max_depth)]
-    }
-    fn constants(&self) -> &'static [(&'static str, u64)] {
-        CONSTANTS
     }
 }
 

@@ -11,10 +11,9 @@ use crate::common::{
     self, causes, charge_set, cur_asid, load_words, regs, regs_mut, require_super, require_user, x, Counters, ExtState,
     R,
 };
-use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, InsnDoc, Param};
+use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, ExtensionSpec, InsnDoc, Param};
 use mkjit_runtime::csr::CsrDenied;
 use mkjit_runtime::ext::{PreTranslate, TranslateHook};
-use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::{Format, Insn, InsnDef, IsaSet, Op};
 use mkjit_runtime::machine::Machine;
 use mkjit_runtime::mmu::tlb::{BANK_U, BANK_UX};
@@ -161,27 +160,25 @@ impl ExtState for XlineState {
 /// The extension.
 pub struct Xline;
 
+/// The extension's static description.
+static SPEC: ExtensionSpec = ExtensionSpec {
+    name: "xline",
+    isa_name: "Xline",
+    set: SET,
+    rows: ROWS,
+    docs: DOCS,
+    requires: &[],
+    handler: handler,
+    params: PARAMS,
+    csrs: CSRS,
+    causes: CAUSES,
+    events: EVENTS,
+    constants: CONSTANTS,
+};
+
 impl Extension for Xline {
-    fn name(&self) -> &'static str {
-        "xline"
-    }
-    fn isa_name(&self) -> &'static str {
-        "Xline"
-    }
-    fn set(&self) -> u16 {
-        SET
-    }
-    fn rows(&self) -> &'static [InsnDef] {
-        ROWS
-    }
-    fn docs(&self) -> &'static [InsnDoc] {
-        DOCS
-    }
-    fn handler(&self) -> Handler {
-        handler
-    }
-    fn params(&self) -> &'static [Param] {
-        PARAMS
+    fn spec(&self) -> &'static ExtensionSpec {
+        &SPEC
     }
     fn new_state(&self, m: &mut Machine, cfg: &Config) -> Box<dyn Any + Send> {
         Box::new(XlineState {
@@ -192,9 +189,6 @@ impl Extension for Xline {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
-    }
-    fn csrs(&self) -> &'static [CsrDef] {
-        CSRS
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         Some(Ok(match n {
@@ -213,20 +207,11 @@ impl Extension for Xline {
         }
         Some(Ok(()))
     }
-    fn causes(&self) -> &'static [(u64, &'static str)] {
-        CAUSES
-    }
-    fn events(&self) -> &'static [CostEvent] {
-        EVENTS
-    }
     fn counts<'m>(&self, m: &'m Machine) -> &'m [u64] {
         &state(m).ctr.counts
     }
     fn translate_hook(&self) -> Option<TranslateHook> {
         Some(translate_hook)
-    }
-    fn constants(&self) -> &'static [(&'static str, u64)] {
-        CONSTANTS
     }
 }
 

@@ -18,11 +18,10 @@ use crate::common::{
     status, x, Counters, ExtState, NONE, R,
 };
 use crate::xctx::{self, restore, save_running};
-use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, InsnDoc, Param};
+use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, ExtensionSpec, InsnDoc, Param};
 use mkjit_runtime::csr::CsrDenied;
 use mkjit_runtime::ext::InterruptHooks;
 use mkjit_runtime::hart::Priv;
-use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::{Format, Insn, InsnDef, IsaSet, Op, RegEffects};
 use mkjit_runtime::machine::Machine;
 use mkjit_runtime::trap::Exception;
@@ -226,30 +225,25 @@ pub struct Xuirq;
 /// The run-loop hooks.
 pub const HOOKS: InterruptHooks = InterruptHooks { deliver, wakes, deadline };
 
+/// The extension's static description.
+static SPEC: ExtensionSpec = ExtensionSpec {
+    name: "xuirq",
+    isa_name: "Xuirq",
+    set: SET,
+    rows: ROWS,
+    docs: DOCS,
+    requires: &["xctx"],
+    handler: handler,
+    params: PARAMS,
+    csrs: CSRS,
+    causes: CAUSES,
+    events: EVENTS,
+    constants: CONSTANTS,
+};
+
 impl Extension for Xuirq {
-    fn name(&self) -> &'static str {
-        "xuirq"
-    }
-    fn isa_name(&self) -> &'static str {
-        "Xuirq"
-    }
-    fn set(&self) -> u16 {
-        SET
-    }
-    fn rows(&self) -> &'static [InsnDef] {
-        ROWS
-    }
-    fn docs(&self) -> &'static [InsnDoc] {
-        DOCS
-    }
-    fn requires(&self) -> &'static [&'static str] {
-        &["xctx"]
-    }
-    fn handler(&self) -> Handler {
-        handler
-    }
-    fn params(&self) -> &'static [Param] {
-        PARAMS
+    fn spec(&self) -> &'static ExtensionSpec {
+        &SPEC
     }
     fn new_state(&self, m: &mut Machine, cfg: &Config) -> Box<dyn Any + Send> {
         Box::new(XuirqState {
@@ -260,9 +254,6 @@ impl Extension for Xuirq {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
-    }
-    fn csrs(&self) -> &'static [CsrDef] {
-        CSRS
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         let r = regs(m);
@@ -287,20 +278,11 @@ impl Extension for Xuirq {
         }
         Some(Ok(()))
     }
-    fn causes(&self) -> &'static [(u64, &'static str)] {
-        CAUSES
-    }
-    fn events(&self) -> &'static [CostEvent] {
-        EVENTS
-    }
     fn counts<'m>(&self, m: &'m Machine) -> &'m [u64] {
         &state(m).ctr.counts
     }
     fn interrupt_hooks(&self) -> Option<InterruptHooks> {
         Some(HOOKS)
-    }
-    fn constants(&self) -> &'static [(&'static str, u64)] {
-        CONSTANTS
     }
 }
 
