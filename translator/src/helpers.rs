@@ -24,9 +24,11 @@
 //! trampoline stores in [`Ctx::leave`]).
 
 use mkjit_runtime::cost::Class;
+use mkjit_runtime::hart::exit;
 use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::Insn;
 use mkjit_runtime::machine::Machine;
+use mkjit_runtime::trap;
 
 /// What generated code gets besides the hart: the machine and a leave flag.
 #[repr(C)]
@@ -45,6 +47,31 @@ pub mod ctx_offsets {
     pub const LEAVE: i32 = std::mem::offset_of!(super::Ctx, leave) as i32;
     /// `value`.
     pub const VALUE: i32 = std::mem::offset_of!(super::Ctx, value) as i32;
+}
+
+/// What compiled code assumes about translation and privilege.
+#[derive(PartialEq, Eq)]
+struct TranslationState {
+    prv: mkjit_runtime::hart::Priv,
+    data_bank: u8,
+    fetch_bank: u8,
+    tlb_key: [u64; mkjit_runtime::mmu::tlb::BANKS],
+    tlb_salt: [u64; mkjit_runtime::mmu::tlb::BANKS],
+    enabled: mkjit_runtime::isa::decode::SetMask,
+}
+
+impl TranslationState {
+    fn of(m: &Machine) -> Self {
+        let h = &m.hart;
+        TranslationState {
+            prv: h.prv,
+            data_bank: h.data_bank,
+            fetch_bank: h.fetch_bank,
+            tlb_key: h.tlb_key,
+            tlb_salt: h.tlb_salt,
+            enabled: m.enabled,
+        }
+    }
 }
 
 /// Finishes an instruction of `class` that retired with next pc `next`: when
@@ -76,8 +103,18 @@ pub unsafe extern "C" fn exec(ctx: *mut Ctx, insn: *const Insn, handler: usize, 
     let h: Handler = unsafe { std::mem::transmute::<usize, Handler>(handler) };
     // SAFETY: the region owning the instruction outlives its code.
     let insn = unsafe { &*insn };
+    let before = TranslationState::of(m);
     match h(m, insn, pc) {
         Ok(next) => {
+            // The machine loop would only re-check interrupts here: when none is
+            // pending and nothing the region was compiled for changed, go on.
+            if m.hart.exit == exit::IRQ_CHECK
+                && m.ext.interrupt.is_none()
+                && TranslationState::of(m) == before
+                && trap::pending_interrupt(&m.hart).is_none()
+            {
+                m.hart.exit = 0;
+            }
             let jumped = next != pc.wrapping_add(insn.len as u64);
             // A custom instruction may change privilege, translation or any register
             // without jumping (context restores, gate calls): always leave after it.
