@@ -2,7 +2,8 @@
 //! branch, jump, load and store rows (standard and compressed) with random
 //! operands over a small data area that straddles a page boundary, wrapped in
 //! a loop so the JIT compiles them into host loops. Each program runs in
-//! lockstep on the interpreter and the JIT.
+//! lockstep on the interpreter and the JIT. The test command runs 60 seeds;
+//! `MKJIT_RANDOM_SEEDS=N` (and `MKJIT_RANDOM_FIRST_SEED=S`) run a longer campaign.
 
 mod common;
 
@@ -169,7 +170,10 @@ fn random_streams_agree_with_the_interpreter() {
     let t = IsaTable::core();
     let mut failures = Vec::new();
     let (mut total, mut jitted) = (0u64, 0u64);
-    for seed in 1..=60u64 {
+    // A longer campaign: MKJIT_RANDOM_SEEDS=5000 cargo test --release -p mkjit-translator --test random_streams
+    let seeds: u64 = std::env::var("MKJIT_RANDOM_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    let first: u64 = std::env::var("MKJIT_RANDOM_FIRST_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    for seed in first..first + seeds {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let n = 20 + rng.below(120) as usize;
         let iterations = 1 + rng.below(40) as i64;
