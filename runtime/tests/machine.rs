@@ -226,3 +226,82 @@ fn encoder_li_loads_every_constant_exactly() {
         assert_eq!(m.hart.x[A0 as usize], v as u64, "li {v:#x}");
     }
 }
+
+/// Sv48: a four-level walk to a 1 GiB page reached through the top-level
+/// index (`VA bit 39` set, non-canonical under Sv39), from S-mode, on both the
+/// load path and the `ecall` back to M-mode.
+#[test]
+fn sv48_four_level_walk_translates_from_s_mode() {
+    const ROOT: u64 = BASE + 0x10_0000;
+    const L2A: u64 = BASE + 0x10_1000;
+    const L2B: u64 = BASE + 0x10_2000;
+    const DATA: u64 = BASE + 0x10_3000;
+    const MAGIC: i64 = 0x1234_5678_9abc_def0;
+    const LEAF: i64 = (((BASE >> 12) << 10) | 0xcf) as i64; // V R W X A D, 1 GiB at BASE
+    let ptr = |table: u64| (((table >> 12) << 10) | 1) as i64; // V: next level
+    let t = IsaTable::core();
+    let mut a = Asm::new(&t);
+    let store = |a: &mut Asm, addr: u64, v: i64| {
+        a.li(T0, addr as i64);
+        a.li(T1, v);
+        a.emit("sd", 0, T0, T1, 0);
+    };
+    store(&mut a, ROOT, ptr(L2A)); // VA 0..512 GiB
+    store(&mut a, ROOT + 8, ptr(L2B)); // VA 512 GiB.. (bit 39)
+    store(&mut a, L2A + 2 * 8, LEAF); // identity gigapage at 0x8000_0000
+    store(&mut a, L2B, LEAF); // alias at VA 0x80_0000_0000
+    store(&mut a, DATA, MAGIC);
+    a.li(T0, ((9u64 << 60) | (ROOT >> 12)) as i64);
+    a.emit("csrrw", 0, T0, 0, 0x180); // satp: Sv48
+    a.li(T0, 1 << 11);
+    a.emit("csrrs", 0, T0, 0, 0x300); // mstatus.MPP = S
+                                      // mepc = S entry, mtvec = M trap handler: both PC-relative, patched below.
+    let auipc_at = a.here();
+    a.emit("auipc", T0, 0, 0, 0);
+    let mepc_fix = a.here();
+    a.emit("addi", T1, T0, 0, 0);
+    a.emit("csrrw", 0, T1, 0, 0x341);
+    let mtvec_fix = a.here();
+    a.emit("addi", T1, T0, 0, 0);
+    a.emit("csrrw", 0, T1, 0, 0x305);
+    a.emit("mret", 0, 0, 0, 0);
+    let s_entry = a.here();
+    a.li(T0, ((1u64 << 39) + (DATA - BASE)) as i64);
+    a.emit("ld", A0, T0, 0, 0);
+    a.emit("ecall", 0, 0, 0, 0);
+    a.emit("jal", 0, 0, 0, 0);
+    while a.here() % 4 != 0 {
+        a.emit("c.nop", 0, 0, 0, 0);
+    }
+    let m_trap = a.here();
+    // exit 0 when mcause = 9 and a0 = MAGIC; 1 for a wrong cause, 2 for a wrong value
+    a.emit("csrrs", T1, 0, 0, 0x342);
+    a.li(28, 9);
+    a.li(29, ((1 << 16) | 0x3333) as i64);
+    a.emit("bne", 0, T1, 28, 28);
+    a.li(28, MAGIC);
+    a.li(29, ((2 << 16) | 0x3333) as i64);
+    a.emit("bne", 0, A0, 28, 8);
+    a.li(29, 0x5555);
+    a.li(T0, 0x10_0000);
+    a.emit("sw", 0, T0, 29, 0);
+    let mut code = a.code.clone();
+    let patch = |code: &mut Vec<u8>, at: i64, target: i64| {
+        let w = t
+            .encode("addi", mkjit_runtime::isa::Fields { rd: T1, rs1: T0, rs2: 0, rs3: 0, imm: target - auipc_at })
+            .unwrap();
+        code[at as usize..at as usize + 4].copy_from_slice(&w.to_le_bytes());
+    };
+    patch(&mut code, mepc_fix, s_entry);
+    patch(&mut code, mtvec_fix, m_trap);
+    let elf = ElfBuilder::new(BASE, code).build();
+    let (o, m, _) = run(&elf, 100_000);
+    assert_eq!(
+        o,
+        Outcome::Exit(0),
+        "mcause {:#x} mtval {:#x} a0 {:#x}",
+        m.hart.csr.mcause,
+        m.hart.csr.mtval,
+        m.hart.x[A0 as usize]
+    );
+}
