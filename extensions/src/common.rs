@@ -115,6 +115,26 @@ impl Default for ThreadRegs {
 }
 
 impl ThreadRegs {
+    /// Byte offsets of the fields in [`Self::to_words`] order (for inline fast paths).
+    pub const WORD_OFFSETS: [usize; 13] = {
+        use std::mem::offset_of;
+        [
+            offset_of!(ThreadRegs, lsp),
+            offset_of!(ThreadRegs, lsbase),
+            offset_of!(ThreadRegs, lslimit),
+            offset_of!(ThreadRegs, gtp),
+            offset_of!(ThreadRegs, gbadge),
+            offset_of!(ThreadRegs, xlgive),
+            offset_of!(ThreadRegs, abadge),
+            offset_of!(ThreadRegs, atoken),
+            offset_of!(ThreadRegs, capspare),
+            offset_of!(ThreadRegs, uitimecmp),
+            offset_of!(ThreadRegs, uistatus),
+            offset_of!(ThreadRegs, uiprev),
+            offset_of!(ThreadRegs, uicause),
+        ]
+    };
+
     /// As the 13 words 35..=47 of a context image (SPEC §5.2).
     pub fn to_words(&self) -> [u64; 13] {
         [

@@ -1,8 +1,9 @@
 //! mkjit's co-design ISA extensions: Xgate, Xamsg, Xline, Xctx, Xuirq and Xcap.
 //!
 //! `SPEC.md` in this crate is the authority; this crate is the reference
-//! semantics of that specification, run by the interpreter and (later) used as
-//! the JIT's slow path.
+//! semantics of that specification, run by the interpreter and used as the
+//! JIT's slow path; extensions whose common case pays for it also give the JIT
+//! inline fast paths (`fastpath.rs` in their folder).
 //!
 //! ```text
 //!   registry::all()  ──►  one &dyn Extension per folder (xgate/, xctx/, ...)
@@ -13,6 +14,7 @@
 //!        ├─ IsaTable::register(rows)       (decoder, disassembler, encoder, overlap check)
 //!        ├─ Machine::set_custom_handler    (Op::Custom(set, op) → handler)
 //!        ├─ machine.ext state + hooks      (CSRs, translate, interrupts, stats, medeleg)
+//!        ├─ fastpath::register             (inline JIT fast paths, if the extension has them)
 //!        └─ machine.enabled |= set         (disabled sets do not decode: illegal)
 //!   header::generate()  ──►  include/mkjit_ext.h (guest intrinsics from the same rows)
 //! ```
@@ -35,6 +37,7 @@ use mkjit_runtime::ext::{InterruptHooks, TranslateHook};
 use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::InsnDef;
 use mkjit_runtime::machine::Machine;
+use mkjit_translator::fastpath::InlineFastPath;
 use std::any::Any;
 
 /// A configuration knob of an extension's simulated hardware (`--ext name:key=value`).
@@ -228,6 +231,11 @@ pub trait Extension: Sync {
     fn counts<'m>(&self, m: &'m Machine) -> &'m [u64];
     /// Translate hook (consulted before the page walk), if the extension has one.
     fn translate_hook(&self) -> Option<TranslateHook> {
+        None
+    }
+    /// Inline JIT fast paths of its instructions (the handler stays the
+    /// semantics and the fallback; see `mkjit_translator::fastpath`).
+    fn fast_path(&self) -> Option<&'static dyn InlineFastPath> {
         None
     }
     /// Interrupt-delivery hooks, if the extension has them.

@@ -156,6 +156,9 @@ pub fn enable_one(m: &mut Machine, ext: &'static dyn Extension, cfg: &Config) ->
     if let Some(h) = ext.interrupt_hooks() {
         m.ext.interrupt = Some(h);
     }
+    if let Some(fp) = ext.fast_path() {
+        mkjit_translator::fastpath::register(m, set, fp);
+    }
     Ok(())
 }
 

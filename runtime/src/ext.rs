@@ -12,6 +12,8 @@
 //!   interrupt  consulted by the run loop at interrupt delivery       (user interrupts)
 //!   stats      extra `--stats` lines
 //!   medeleg    extra delegable exception causes (custom cause codes)
+//!   fast paths engine-specific inline code for a set's instructions (opaque here:
+//!              an engine stores and finds its own type, see `mkjit_translator::fastpath`)
 //! ```
 //!
 //! Every hook is an `Option` of a plain function pointer, consulted only on a
@@ -84,6 +86,11 @@ pub struct ExtHooks {
     /// Whether engines may use inline fast paths of extension instructions
     /// (`--no-fastpath` clears it; the reference helpers are used either way when false).
     pub fastpath: bool,
+    /// Inline fast paths per custom set, in a type only the engine using them knows.
+    fast_paths: Vec<(u16, Box<dyn Any + Send + Sync>)>,
+    /// Bumped whenever a state is installed or replaced: code that embeds the
+    /// address of a state (inline fast paths) is stale when it changes.
+    generation: u64,
 }
 
 impl std::fmt::Debug for ExtHooks {
@@ -101,6 +108,11 @@ impl ExtHooks {
 
     /// Installs (or replaces) the state of custom set `set`.
     pub fn set_state(&mut self, set: u16, state: Box<dyn Any + Send>) {
+        self.generation += 1;
+        self.put(set, state);
+    }
+
+    fn put(&mut self, set: u16, state: Box<dyn Any + Send>) {
         let i = set as usize;
         if self.state.len() <= i {
             self.state.resize_with(i + 1, || None);
@@ -124,9 +136,27 @@ impl ExtHooks {
         self.state.get_mut(set as usize)?.take()
     }
 
-    /// Puts back a state taken with [`Self::take_state`].
+    /// Puts back a state taken with [`Self::take_state`] (the same box: its
+    /// contents keep their address).
     pub fn put_state(&mut self, set: u16, state: Box<dyn Any + Send>) {
-        self.set_state(set, state);
+        self.put(set, state);
+    }
+
+    /// How many times a state was installed or replaced (see the field).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Registers an engine's inline fast paths for set `set` (replacing earlier ones of the same type).
+    pub fn set_fast_path<T: Any + Send + Sync>(&mut self, set: u16, f: T) {
+        self.fast_paths.retain(|(s, b)| *s != set || !b.is::<T>());
+        self.fast_paths.push((set, Box::new(f)));
+        self.generation += 1;
+    }
+
+    /// The fast paths of type `T` registered for set `set`.
+    pub fn fast_path<T: Any>(&self, set: u16) -> Option<&T> {
+        self.fast_paths.iter().find(|(s, b)| *s == set && b.is::<T>()).and_then(|(_, b)| b.downcast_ref())
     }
 
     /// Name of an extension-defined cause.
@@ -152,6 +182,15 @@ mod tests {
         assert!(h.state::<u32>(3).is_none(), "taken");
         h.put_state(3, b);
         assert_eq!(h.state::<u32>(3), Some(&8));
+        let g = h.generation();
+        h.put_state(3, Box::new(1u8));
+        assert_eq!(h.generation(), g, "putting back keeps the generation");
+        h.set_state(4, Box::new(1u8));
+        assert_eq!(h.generation(), g + 1, "a new state bumps it");
+        h.set_fast_path(3, 5u16);
+        assert_eq!(h.fast_path::<u16>(3), Some(&5));
+        assert_eq!(h.fast_path::<u32>(3), None, "another engine's type");
+        assert_eq!(h.fast_path::<u16>(4), None);
         h.cause_names.push((24, "x"));
         assert_eq!(h.cause_name(24), Some("x"));
         assert_eq!(h.cause_name(25), None);

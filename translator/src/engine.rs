@@ -283,6 +283,11 @@ pub struct JitStats {
     pub mem_exits: u64,
     /// Region entries refused because a page of the region is mapped elsewhere now.
     pub map_exits: u64,
+    /// Extension instructions compiled with an inline fast path.
+    pub fast_paths: u64,
+    /// Extension instructions run through their reference helper from compiled
+    /// code (fast path guard failed, or no fast path).
+    pub ext_helper_calls: u64,
     /// Regions dropped to be compiled again with newly seen targets of their `switch` jumps.
     pub recompiles: u64,
     /// Direct exits that went straight to the next region (patched chain slot).
@@ -340,7 +345,7 @@ pub struct Jit {
     /// Keys whose region found one of its other pages remapped: compiled on one page from then on.
     single_page: FastMap<Key, ()>,
     /// Hart, RAM, slow-store map, hooks and chaining the cached code was compiled for.
-    machine_id: Option<(u64, u64, u64, u64, bool, bool)>,
+    machine_id: Option<(u64, u64, u64, u64, bool, bool, bool, u64)>,
 }
 
 fn fast_index(k: &Key) -> usize {
@@ -593,7 +598,7 @@ impl Jit {
         let mut guest = region::discover(m, key.va, key.pa, cap, &hot, &fresh, &page_of, &targets_of);
         loop {
             let env = self.env(m, &key);
-            let out = match self.compiler.compile(&guest, &env, self.cfg.tier, &cost, want) {
+            let out = match self.compiler.compile(&guest, &env, self.cfg.tier, &cost, want, m) {
                 Ok(c) => c,
                 Err(LowerError::Empty) => {
                     // The entry instruction straddles the page end: the interpreter runs it.
@@ -645,6 +650,7 @@ impl Jit {
         };
         self.stats.compiles += 1;
         self.stats.insns_compiled += guest.insn_count as u64;
+        self.stats.fast_paths += out.fast_paths as u64;
         self.stats.code_bytes += out.code.len() as u64;
         self.stats.compile_us += t0.elapsed().as_micros() as u64;
         if m.trace.in_asm {
@@ -780,7 +786,7 @@ impl Jit {
     /// Returns what the last region returned (see [`lower::MEM_EXIT`]).
     fn call(&mut self, m: &mut Machine, t: Target) -> (u64, u64) {
         let mp: *mut Machine = m;
-        let mut ctx = Ctx { machine: mp, leave: 0, value: 0 };
+        let mut ctx = Ctx { machine: mp, leave: 0, value: 0, ext_calls: 0 };
         // SAFETY: `mp` is a valid exclusive pointer for the duration of the call; no
         // Rust reference to the machine is used until it returns. The hart is boxed,
         // so its address is stable. `t.code` is live region code (the cache is not
@@ -790,6 +796,7 @@ impl Jit {
             let hart: *mut Hart = &mut *(*mp).hart;
             (self.enter)(hart, &mut ctx, t.entry, t.code)
         };
+        self.stats.ext_helper_calls += ctx.ext_calls;
         let base = self.slots.as_ptr() as u64;
         if r >= base {
             let s = (r - base) / lower::SLOT_SIZE as u64;
@@ -833,6 +840,9 @@ impl Jit {
             m.bus.slow_store_map() as u64,
             m.ext.translate.is_some(),
             self.cfg.chain && !m.trace.nochain,
+            // Inline fast paths embed extension state addresses.
+            m.ext.fastpath,
+            m.ext.generation(),
         );
         if self.machine_id != Some(id) {
             if self.machine_id.is_some() {
@@ -978,6 +988,8 @@ impl Engine for Jit {
             ("jit deadline tails".to_string(), s.tails),
             ("jit memory exits".to_string(), s.mem_exits),
             ("jit mapping exits".to_string(), s.map_exits),
+            ("jit ext fast paths".to_string(), s.fast_paths),
+            ("jit ext helper calls".to_string(), s.ext_helper_calls),
             ("jit switch recompiles".to_string(), s.recompiles),
             ("jit chain hits".to_string(), c[(counter::CHAIN_HITS / 8) as usize]),
             ("jit chain misses".to_string(), c[(counter::CHAIN_MISSES / 8) as usize]),

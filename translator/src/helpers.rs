@@ -39,6 +39,8 @@ pub struct Ctx {
     pub leave: u64,
     /// Unused scratch word (kept so the layout stays stable).
     pub value: u64,
+    /// Extension (custom) instructions run by [`exec`] during this call.
+    pub ext_calls: u64,
 }
 
 /// Byte offsets of [`Ctx`] fields used by generated code.
@@ -104,6 +106,8 @@ pub unsafe extern "C" fn exec(ctx: *mut Ctx, insn: *const Insn, handler: usize, 
     // SAFETY: the region owning the instruction outlives its code.
     let insn = unsafe { &*insn };
     let before = TranslationState::of(m);
+    let custom = matches!(insn.op, mkjit_runtime::isa::Op::Custom(..));
+    ctx.ext_calls += custom as u64;
     match h(m, insn, pc) {
         Ok(next) => {
             // The machine loop would only re-check interrupts here: when none is
@@ -116,10 +120,11 @@ pub unsafe extern "C" fn exec(ctx: *mut Ctx, insn: *const Insn, handler: usize, 
                 m.hart.exit = 0;
             }
             let jumped = next != pc.wrapping_add(insn.len as u64);
-            // A custom instruction may change privilege, translation or any register
-            // without jumping (context restores, gate calls): always leave after it.
-            let custom = matches!(insn.op, mkjit_runtime::isa::Op::Custom(..));
-            retire_and_check(m, next, Class::of(insn.op), jumped || custom || insn.op.is_control()) as u64
+            // A custom instruction may change privilege or translation without
+            // jumping (context restores, gate calls): leave after it if it did.
+            // (Registers are taken back from hart.x; see `lower::system`.)
+            let changed = custom && TranslationState::of(m) != before;
+            retire_and_check(m, next, Class::of(insn.op), jumped || changed || insn.op.is_control()) as u64
         }
         Err(e) => {
             m.raise(e, pc);

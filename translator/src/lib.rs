@@ -11,6 +11,7 @@
 //!                                                 ▼
 //!                                               arena (W^X code cache)
 //!   helpers: extern "C" reference handlers for system instructions, called by address
+//!   fastpath: extensions' inline fast paths, registered per custom set (helper as fallback)
 //! ```
 //!
 //! The interpreter in `mkjit_runtime::interp` is the semantics; the JIT must
@@ -23,3 +24,4 @@ pub mod lower;
 pub mod region;
 
 pub use engine::{Jit, JitConfig, JitError, JitStats};
+pub use lower::custom as fastpath;

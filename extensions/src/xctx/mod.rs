@@ -11,6 +11,7 @@
 //! contexts between the hart and slots (also used by Xuirq), `insns.rs` holds
 //! the instructions.
 
+mod fastpath;
 mod insns;
 pub mod slot;
 
@@ -224,6 +225,9 @@ impl Extension for Xctx {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
+    }
+    fn fast_path(&self) -> Option<&'static dyn mkjit_translator::fastpath::InlineFastPath> {
+        Some(&fastpath::FAST_PATH)
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         let st = state(m);

@@ -54,7 +54,7 @@ impl Slot {
 }
 
 /// Mask of [`ThreadRegs`] words (35..=47) owned by enabled extensions.
-fn ext_word_enabled(m: &Machine) -> [bool; 13] {
+pub(crate) fn ext_word_enabled(m: &Machine) -> [bool; 13] {
     use crate::{xamsg, xcap, xgate, xline, xuirq};
     let on = |set| common::enabled(m, set);
     let (g, l, a, c, u) = (on(xgate::SET), on(xline::SET), on(xamsg::SET), on(xcap::SET), on(xuirq::SET));

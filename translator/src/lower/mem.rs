@@ -42,7 +42,12 @@
 //! Leaving instead of calling a helper keeps hot code free of calls and of
 //! join points, which is what lets the register allocator keep guest
 //! registers in host registers; misses are rare (the interpreter's access
-//! fills the TLB).
+//! fills the TLB). Sites that miss on every run (device registers, pages an
+//! extension's translate hook keeps out of the TLB) were measured with a
+//! per-site helper miss path, compiled in after a site's eighth (or 1024th)
+//! exit: on the codesign guest OS it removed 416,000 of 451,000 memory exits
+//! and saved about 1 ms of a 0.32 s run, while recompiling the regions cost
+//! 35–80 ms. An exit costs about as much as the access it leaves for.
 
 use super::{Flow, Lx, I64};
 use crate::region::GuestInsn;

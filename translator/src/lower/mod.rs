@@ -65,6 +65,7 @@
 //! Per-instruction translation lives in one file per instruction set
 //! ([`rv64i`], [`rv64m`], [`mem`], [`system`]).
 
+pub mod custom;
 mod mem;
 mod rv64i;
 mod rv64m;
@@ -85,6 +86,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use mkjit_runtime::hart::{offsets, Hart};
 use mkjit_runtime::isa::Op;
+use mkjit_runtime::machine::Machine;
 use mkjit_runtime::mmu::tlb;
 use std::collections::HashMap;
 
@@ -236,6 +238,8 @@ pub struct Compiled {
     pub asm: Option<String>,
     /// Targets `(va, pa)` of the chain slots used, from [`ChainEnv::first_slot`] on.
     pub slots: Vec<(u64, u64)>,
+    /// Extension instructions compiled with an inline fast path.
+    pub fast_paths: u32,
 }
 
 /// Register allocator tier.
@@ -303,7 +307,8 @@ impl Compiler {
         self.tramps.enter
     }
 
-    /// Compiles `region` for `env` with the register allocator of `tier`.
+    /// Compiles `region` for `env` with the register allocator of `tier`, to
+    /// run on `machine` as it is now (extension fast paths consult it).
     pub fn compile(
         &mut self,
         region: &Region,
@@ -311,6 +316,7 @@ impl Compiler {
         tier: Tier,
         cost: &dyn Fn(Op) -> u64,
         want: Want,
+        machine: &Machine,
     ) -> Result<Compiled, LowerError> {
         if region.blocks.is_empty() {
             return Err(LowerError::Empty);
@@ -320,10 +326,10 @@ impl Compiler {
         self.ctx.clear();
         self.ctx.func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
         self.ctx.set_disasm(want.asm);
-        let slots;
+        let (slots, fast_paths);
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            slots = build(&mut b, region, env, cost, cc, self.tramps);
+            (slots, fast_paths) = build(&mut b, region, env, cost, cc, self.tramps, machine);
             b.finalize(self.isa.frontend_config());
         }
         let isa = match tier {
@@ -359,7 +365,7 @@ impl Compiler {
         } else {
             None
         };
-        Ok(Compiled { code, ir, asm, slots })
+        Ok(Compiled { code, ir, asm, slots, fast_paths })
     }
 }
 
@@ -412,6 +418,10 @@ pub(crate) struct Lx<'a, 'f> {
     pub site_memo: HashMap<u64, i32>,
     /// The stack slot holding those memos.
     pub site_slot: Option<StackSlot>,
+    /// The machine the code is compiled for (extension fast paths consult it).
+    machine: &'a Machine,
+    /// Extension instructions given an inline fast path so far.
+    fast_paths: u32,
     /// `hart.deadline`, loaded once (it only changes outside engine runs).
     deadline: Value,
     /// What the region bakes in.
@@ -476,6 +486,7 @@ pub(crate) enum Flow {
     Ended,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build(
     b: &mut FunctionBuilder<'_>,
     region: &Region,
@@ -483,7 +494,8 @@ fn build(
     cost: &dyn Fn(Op) -> u64,
     cc: cranelift_codegen::isa::CallConv,
     tramps: trampoline::Trampolines,
-) -> Vec<(u64, u64)> {
+    machine: &Machine,
+) -> (Vec<(u64, u64)>, u32) {
     let bank = env.bank;
     let vmctx = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 1, description: "hart".into() });
     let heap = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 2, description: "guest".into() });
@@ -677,6 +689,8 @@ fn build(
         tlb_memo: Vec::new(),
         site_memo,
         site_slot,
+        machine,
+        fast_paths: 0,
         deadline,
         env: *env,
         exit,
@@ -736,7 +750,7 @@ fn build(
         lx.build_ijump(ijump, &ce);
     }
     lx.b.seal_all_blocks();
-    lx.slots
+    (lx.slots, lx.fast_paths)
 }
 
 /// Host address of the instruction at `t` through fetch TLB bank `fb`, as
@@ -1016,6 +1030,13 @@ impl<'a, 'f> Lx<'a, 'f> {
                 rv64m::lower(self, gi)
             }
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd => mem::lower(self, gi),
+            Custom(set, _) => {
+                let m = self.machine;
+                match custom::lookup(m, set) {
+                    Some(fp) => custom::lower(self, gi, m, fp),
+                    None => system::exec(self, gi),
+                }
+            }
             _ => system::exec(self, gi),
         }
     }

@@ -1,0 +1,203 @@
+//! Inline fast paths of extension (custom) instructions.
+//!
+//! The translator knows no extension. An extension that wants its common case
+//! compiled inline implements [`InlineFastPath`] and registers it for its
+//! instruction set with [`register`]; the lowering asks it, per instruction,
+//! to emit Cranelift IR through a [`FastPathCx`]. The reference helper stays
+//! the semantics and the fallback:
+//!
+//! ```text
+//!   unpromoted registers -> hart.x (both paths start from the same state)
+//!   fast:  guards ──fail──► slow: the reference handler through `exec`
+//!          │                      (traps, leaves the region if it must)
+//!          effects (registers, extension state, counters, modeled cycles)
+//!          ▼                       │
+//!   join ◄─────────────────────────┘   registers written on either path are
+//!                                      re-read from hart.x / their variables
+//! ```
+//!
+//! The contract an emitter keeps: every guard comes before any side effect
+//! (a failed guard leaves nothing changed, so the helper starts afresh); a
+//! fast path never traps, never changes privilege, translation or the TLB,
+//! and never transfers control; it counts the same events and charges the
+//! same modeled cycles as the helper would for that case. The differential
+//! tests run every extension test on the interpreter, the JIT and the JIT
+//! with fast paths off (`--no-fastpath`), which must agree exactly.
+//!
+//! Code may embed addresses of extension state (`ExtHooks::generation`
+//! changes, and the engine flushes, when a state is replaced).
+
+use super::{system, Flow, Lx, I64};
+use crate::region::GuestInsn;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
+use cranelift_frontend::{FuncInstBuilder, FunctionBuilder};
+use mkjit_runtime::isa::Insn;
+use mkjit_runtime::machine::Machine;
+
+/// An extension's inline fast paths (one per instruction set).
+pub trait InlineFastPath: Send + Sync {
+    /// Emits the fast path of `insn` for code that will run on `m` as it is
+    /// now (privilege, enabled sets and state addresses are fixed for the
+    /// code), or returns false, having emitted nothing, to use the helper alone.
+    fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool;
+}
+
+/// The registered fast paths of a set, as stored in the machine's extension hooks.
+#[derive(Clone, Copy)]
+struct Registered(&'static dyn InlineFastPath);
+
+/// Registers `fp` as the inline fast paths of custom set `set` on `m`.
+pub fn register(m: &mut Machine, set: u16, fp: &'static dyn InlineFastPath) {
+    m.ext.set_fast_path(set, Registered(fp));
+}
+
+/// The fast paths registered for `set`, if any and if `m` allows fast paths.
+pub fn lookup(m: &Machine, set: u16) -> Option<&'static dyn InlineFastPath> {
+    if !m.ext.fastpath {
+        return None;
+    }
+    m.ext.fast_path::<Registered>(set).map(|r| r.0)
+}
+
+/// What an emitter builds its fast path with.
+pub struct FastPathCx<'x, 'a, 'f> {
+    lx: &'x mut Lx<'a, 'f>,
+    slow: Block,
+    written: Vec<u8>,
+}
+
+impl<'f> FastPathCx<'_, '_, 'f> {
+    /// The function builder (blocks, variables).
+    pub fn builder(&mut self) -> &mut FunctionBuilder<'f> {
+        self.lx.b
+    }
+
+    /// The instruction builder.
+    pub fn ins(&mut self) -> FuncInstBuilder<'_, 'f> {
+        self.lx.b.ins()
+    }
+
+    /// A 64-bit constant.
+    pub fn iconst(&mut self, v: i64) -> Value {
+        self.lx.iconst(v)
+    }
+
+    /// Value of guest register `r`.
+    pub fn x(&mut self, r: u8) -> Value {
+        self.lx.x(r)
+    }
+
+    /// Sets guest register `r` (x0 is dropped).
+    pub fn set_x(&mut self, r: u8, v: Value) {
+        if r != 0 {
+            self.lx.set_x(r, v);
+            self.written.push(r);
+        }
+    }
+
+    /// The hart (`*mut Hart`), for fields at `mkjit_runtime::hart::offsets` or `offset_of!`.
+    pub fn hart(&self) -> Value {
+        self.lx.hart
+    }
+
+    /// Flags for loads and stores of hart fields.
+    pub fn hart_flags(&self) -> MemFlagsData {
+        self.lx.hart_flags()
+    }
+
+    /// Flags for extension state (host memory that never traps).
+    pub fn state_flags(&self) -> MemFlagsData {
+        MemFlagsData::trusted()
+    }
+
+    /// Flags for guest RAM through a host address.
+    pub fn guest_flags(&self) -> MemFlagsData {
+        self.lx.guest_flags()
+    }
+
+    /// Host address of guest physical address 0 (add a RAM physical address to it).
+    pub fn host_offset(&self) -> u64 {
+        self.lx.env.host_offset
+    }
+
+    /// Continues on the fast path if `ok` is non-zero, else falls back to the helper.
+    pub fn guard(&mut self, ok: Value) {
+        let cont = self.lx.b.create_block();
+        self.lx.b.ins().brif(ok, cont, &[], self.slow, &[]);
+        self.lx.b.switch_to_block(cont);
+    }
+
+    /// Continues on the fast path if `a == b`, else falls back to the helper.
+    pub fn guard_eq(&mut self, a: Value, b: Value) {
+        let ok = self.lx.b.ins().icmp(IntCC::Equal, a, b);
+        self.guard(ok);
+    }
+
+    /// Adds `by` to the `u64` at host address `addr` (an event counter).
+    pub fn bump(&mut self, addr: u64, by: i64) {
+        let f = MemFlagsData::trusted();
+        let a = self.lx.iconst(addr as i64);
+        let v = self.lx.b.ins().load(I64, f, a, 0);
+        let v = self.lx.b.ins().iadd_imm_s(v, by);
+        self.lx.b.ins().store(f, v, a, 0);
+    }
+
+    /// Charges `cycles` modeled cycles (events the helper would charge).
+    pub fn charge(&mut self, cycles: u64) {
+        if cycles != 0 {
+            let base = self.lx.b.use_var(self.lx.cbase);
+            let y = self.lx.b.ins().iadd_imm_s(base, cycles as i64);
+            self.lx.b.def_var(self.lx.cbase, y);
+        }
+    }
+
+    /// Charges a computed number of modeled cycles.
+    pub fn charge_value(&mut self, cycles: Value) {
+        let base = self.lx.b.use_var(self.lx.cbase);
+        let y = self.lx.b.ins().iadd(base, cycles);
+        self.lx.b.def_var(self.lx.cbase, y);
+    }
+}
+
+/// Lowers custom instruction `gi` with `fp`'s fast path and the helper as its fallback.
+pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, m: &Machine, fp: &dyn InlineFastPath) -> Flow {
+    // Both paths start with every unpromoted register in hart.x.
+    lx.sync_dirty();
+    lx.dirty = [false; 32];
+    let saved = lx.fork();
+    let slow = lx.b.create_block();
+    lx.b.set_cold_block(slow);
+    let join = lx.b.create_block();
+    let mut cx = FastPathCx { lx: &mut *lx, slow, written: Vec::new() };
+    if !fp.emit(m, &gi.insn, &mut cx) {
+        return system::exec(lx, gi);
+    }
+    let mut written = cx.written;
+    lx.fast_paths += 1;
+    // Written unpromoted registers go to hart.x, where the slow path leaves its results too.
+    for &r in &written {
+        if lx.regs[r as usize].is_none() {
+            lx.spill(r);
+        }
+    }
+    lx.b.ins().jump(join, &[]);
+    lx.b.switch_to_block(slow);
+    lx.rejoin(saved);
+    system::exec(lx, gi);
+    lx.b.ins().jump(join, &[]);
+    lx.b.switch_to_block(join);
+    // What either path may have written is re-read from hart.x (promoted
+    // registers are variables: the join merges them).
+    if gi.all_regs {
+        written.extend(1..32);
+    }
+    written.push(gi.insn.rd);
+    let mut local = saved;
+    for r in written {
+        local[r as usize & 31] = None;
+    }
+    lx.rejoin(local);
+    lx.dirty = [false; 32];
+    Flow::Next
+}
