@@ -1,6 +1,6 @@
 //! Xcap instructions and the capability check (SPEC §7.3, §7.4).
 
-use super::ccc::{CapEntry, CccLine};
+use super::ccc::{CapEntry, CccLine, FastCap};
 use super::{
     op, perm, reason, state, state_code, state_mut, XcapState, E_ACCESS, E_CCC_FILL, E_CCC_HIT, E_CCC_MISS, E_DERIVE,
     E_FLUSH, E_QUERY, E_REVOKE, E_WALK, SET,
@@ -12,6 +12,7 @@ use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
 use mkjit_runtime::mmu::tlb::BANK_U;
 use mkjit_runtime::mmu::Access;
+use mkjit_runtime::ram::RAM_BASE;
 use mkjit_runtime::trap::Exception;
 
 /// The set's handler.
@@ -59,7 +60,7 @@ fn read_entry(m: &mut Machine, pa: u64) -> Result<CapEntry, Exception> {
 /// Entry `idx` through the CCC (tagged with the current ASID), filled on a miss.
 fn cached_entry(m: &mut Machine, idx: u64, pa: u64) -> Result<CapEntry, Exception> {
     let asid = cur_asid(m);
-    if let Some(line) = state_mut(m).ccc.find(asid, idx) {
+    if let Some(line) = state(m).ccc.find(asid, idx) {
         let e = line.entry;
         charge_set::<XcapState>(m, SET, E_CCC_HIT);
         return Ok(e);
@@ -127,7 +128,7 @@ fn target_pa(m: &mut Machine, r: u64, idx: u64, e: &CapEntry, va: u64, write: bo
     }
     let asid = cur_asid(m);
     let vpage = va & !0xfff;
-    if let Some(line) = state_mut(m).ccc.find(asid, idx) {
+    if let Some(line) = state(m).ccc.find(asid, idx) {
         if let Some((vp, pp, w)) = line.page {
             if vp == vpage && (w || !write) {
                 return Ok(pp | (va & 0xfff));
@@ -141,9 +142,7 @@ fn target_pa(m: &mut Machine, r: u64, idx: u64, e: &CapEntry, va: u64, write: bo
     };
     charge_set::<XcapState>(m, SET, E_WALK);
     let writable = t.flags & 4 != 0 && t.flags & 128 != 0;
-    if let Some(line) = state_mut(m).ccc.find(asid, idx) {
-        line.page = Some((vpage, t.paddr & !0xfff, writable));
-    }
+    state_mut(m).ccc.set_page(asid, idx, (vpage, t.paddr & !0xfff, writable));
     Ok(t.paddr)
 }
 
@@ -166,6 +165,7 @@ fn load(m: &mut Machine, i: &Insn, pc: u64, width: u16) -> R {
         _ => v,
     };
     charge_set::<XcapState>(m, SET, E_ACCESS);
+    note_fast(m, idx, &e);
     set_x(m, i.rd, v);
     Ok(pc + 4)
 }
@@ -183,7 +183,46 @@ fn store(m: &mut Machine, i: &Insn, pc: u64, width: u16) -> R {
         return Err(Exception::new(causes::XCAP_PAGE, r));
     }
     charge_set::<XcapState>(m, SET, E_ACCESS);
+    note_fast(m, idx, &e);
     Ok(pc + 4)
+}
+
+/// After an access through entry `idx` succeeded: records its shadow entry
+/// if the entry, its root and its page are all in the CCC now (the next
+/// access through it then hits all three, see `ccc`).
+fn note_fast(m: &mut Machine, idx: u64, e: &CapEntry) {
+    if e.satp >> 60 == 0 {
+        return;
+    }
+    let asid = cur_asid(m);
+    let st = state(m);
+    let Some(line) = st.ccc.find(asid, idx) else { return };
+    let Some((vpage, ppage, writable)) = line.page else { return };
+    let separate_root = e.root_index != idx;
+    if line.entry != *e || (separate_root && st.ccc.find(asid, e.root_index).is_none()) {
+        return;
+    }
+    if !m.bus.ram.contains(ppage, 4096) {
+        return;
+    }
+    let hits = 1 + separate_root as u64;
+    let cycles = hits * st.ctr.costs[E_CCC_HIT] + st.ctr.costs[E_ACCESS];
+    let off = ppage - RAM_BASE;
+    let host_page = m.bus.ram.host_base() as u64 + off;
+    let slow_store = if writable { m.bus.slow_store_map() as u64 + (off >> 12) } else { 0 };
+    let f = FastCap {
+        tag: asid << 32 | idx,
+        generation: e.generation,
+        perms: e.perms,
+        length: e.length,
+        base: e.base,
+        vpage,
+        host_page,
+        slow_store,
+        hits,
+        cycles,
+    };
+    state_mut(m).ccc.set_fast(idx, f);
 }
 
 /// `cap.len` / `cap.perm`.

@@ -10,9 +10,10 @@
 //! ```
 
 mod ccc;
+mod fastpath;
 mod insns;
 
-pub use ccc::{CapEntry, Ccc};
+pub use ccc::{CapEntry, Ccc, FastCap};
 
 use crate::common::{causes, regs, regs_mut, Counters, ExtState};
 use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, ExtensionSpec, InsnDoc, Param};
@@ -310,6 +311,9 @@ impl Extension for Xcap {
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
     }
+    fn fast_path(&self) -> Option<&'static dyn mkjit_translator::fastpath::InlineFastPath> {
+        Some(&fastpath::FAST_PATH)
+    }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         let st = state(m);
         Some(Ok(match n {
@@ -327,7 +331,11 @@ impl Extension for Xcap {
             _ => {
                 let st = state_mut(m);
                 match n {
-                    csr::CAPTBL => st.captbl = v & ((1 << 56) - 1),
+                    csr::CAPTBL => {
+                        st.captbl = v & ((1 << 56) - 1);
+                        // Shadow outcomes assumed the old table's bounds.
+                        st.ccc.invalidate_fast();
+                    }
                     csr::CAPCAUSE => st.capcause = v,
                     csr::CAPVA => st.capva = v,
                     _ => return None,
