@@ -2,7 +2,10 @@
  * Syscall entry and the IPC fastpath (seL4 style): Call and ReplyRecv with a
  * register-only message take a straight-line path guarded by a chain of
  * unlikely() checks; any check that fails falls through to the slow path,
- * which handles every case in full generality.
+ * which handles every case in full generality. What differs per variant
+ * (how the saved context is completed at entry, how the message is
+ * delivered, how the partner is switched to) is behind ctx_switch.h and
+ * ipc_transport.h; restore_user() is the variant's kernel exit.
  */
 #include "kernel.h"
 #include "ipc_transport.h"
@@ -18,7 +21,7 @@ void c_handle_syscall(word_t a0, word_t a1, word_t a2, word_t a3, word_t a4, wor
 void c_handle_syscall(word_t a0, word_t a1, word_t a2, word_t a3, word_t a4, word_t a5,
                       struct tcb *cur, word_t nr)
 {
-    cur->regs[REG_PC] += 4;
+    ctx_syscall_entry(cur);
 
     if (likely(nr == MK_SYS_CALL)) {
         if (unlikely((a1 & FAST_INFO_MASK) > MK_MSG_REG_WORDS)) goto slow;

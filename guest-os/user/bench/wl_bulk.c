@@ -2,11 +2,14 @@
  * Bulk transfer, 64 B .. 64 KiB (x4 steps), two ways:
  *  copy - the data goes through IPC buffers in chunks of up to ~3.7 KiB
  *         (MRs 2..479 of a message), the sink checksums it;
- *  map  - the data sits in shared frames (granted once); per transfer the
- *         sink maps the pages it needs, checksums, and unmaps them.
+ *  map  - the data sits in a buffer at SHM_VA that the sink can reach; per
+ *         transfer the sink checksums the part of it in use. How it reaches
+ *         it is the variant's transport (bulk_transport.h): stock grants
+ *         shared frames once and the sink maps and unmaps the pages it needs.
  * The sink's checksum (word-wise FNV-style) must match the runner's.
  */
 #include "bench.h"
+#include "bulk_transport.h"
 
 #define MAX_BULK (64 * 1024)
 #define CHUNK (MSG_BYTES_MAX - 16)
@@ -27,17 +30,9 @@ void wl_bulk(void)
     mk_cptr_t ep = 0;
     u64 max = P.bulk_max > MAX_BULK ? MAX_BULK : P.bulk_max;
     unsigned npages_max = (unsigned)((max + MK_PAGE_SIZE - 1) / MK_PAGE_SIZE);
-    mk_cptr_t frames = shm_alloc(npages_max);
-    bool ok = frames && !spawn_task("bclient", MK_PRIO_RUNNER, MK_ROLE_SINK, 0, 0, MK_SPAWNF_EP, 0, &ep, NULL);
-    /* grant the shared frames to the sink, map them here */
-    for (unsigned i = 0; ok && i < npages_max; i++) {
-        struct mk_msg m;
-        m.info = MK_MSGINFO_MAKE(1, 1, MK_BENCH_GRANT);
-        m.mr[0] = i;
-        set_cap_send(frames + i);
-        ok = !mk_sys_call(ep, &m) && MK_MSGINFO_LABEL(m.info) == 0;
-        ok = ok && !mk_vspace_map(MK_SLOT_VSPACE, frames + i, MK_SHM_VA + i * MK_PAGE_SIZE, MK_RIGHT_READ | MK_RIGHT_WRITE);
-    }
+    mk_word_t buf = bulk_buf_alloc(npages_max);
+    bool ok = buf && !spawn_task("bclient", MK_PRIO_RUNNER, MK_ROLE_SINK, 0, 0, MK_SPAWNF_EP, 0, &ep, NULL);
+    ok = ok && bulk_buf_share(buf, ep, npages_max);
     check("bulk.setup", ok);
     if (!ok) return;
     char name[48];
@@ -68,7 +63,7 @@ void wl_bulk(void)
         check(name, errors == 0);
         series_report(sc, "bulk", counter_unit());
 
-        /* page mapping */
+        /* through the shared buffer (stock: pages mapped per transfer) */
         snprintf(name, sizeof(name), "bulk_map_%lu", size);
         int sm = series_open(name);
         errors = 0;
@@ -78,7 +73,7 @@ void wl_bulk(void)
             memcpy((void *)MK_SHM_VA, data, size);
             u64 expect = checksum64(data, size, FNV_INIT), got = 0;
             u64 t0 = counter();
-            mk_word_t e = mk_bench_sink_map(ep, size, np, &got);
+            mk_word_t e = bulk_sink_map(ep, buf, size, np, &got);
             u64 t1 = counter();
             if (e || got != expect) errors++;
             if (it > 0) series_add(sm, sub_ovh(t1, t0));
@@ -87,5 +82,5 @@ void wl_bulk(void)
         check(name, errors == 0);
         series_report(sm, "bulk", counter_unit());
     }
-    for (unsigned i = 0; i < npages_max; i++) mk_vspace_unmap(MK_SLOT_VSPACE, MK_SHM_VA + i * MK_PAGE_SIZE);
+    bulk_buf_release(npages_max);
 }

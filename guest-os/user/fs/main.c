@@ -3,13 +3,16 @@
  * Layout (4 KiB blocks = 8 sectors): block 0 superblock, block 1 directory
  * (64 entries), file i owns the fixed extent of PER_FILE blocks starting at
  * 2 + i * PER_FILE. No caching: every operation goes to the block driver,
- * through a page shared with it.
- * If the driver is restarted while a request is in flight the kernel fails
- * that request with ERR_RESTARTED; the FS then reconnects (re-grants the
- * shared page) and replays the request. Requests queued on the driver's
- * endpoint are not lost: the endpoint outlives the driver restart.
+ * through a block buffer at SHM_VA that the driver also sees.
+ * If the driver is restarted while a request is in flight, that request
+ * fails; the FS then reconnects (hands the buffer over again) and replays
+ * the request. Requests queued on the driver's endpoint are not lost: the
+ * endpoint outlives the driver restart.
+ * How the buffer is shared and how requests travel (to the driver and from
+ * clients) is the variant's transport, see transport.h.
  */
 #include "ulib.h"
+#include "transport.h"
 
 #define BS 4096
 #define SPB (BS / 512)
@@ -22,16 +25,16 @@ struct super { u64 magic, nblocks, per_file, nfiles; };
 
 static struct dirent dir[MAX_FILES];
 static u64 nblocks, nfiles, retries, reconnects;
-static mk_cptr_t blk_ep, shm;
+static mk_cptr_t blk_ep;
+static struct blk_buf blk_buf;        /* the block buffer, see transport.h */
 static bool connected;
 static u8 *const buf = (u8 *)MK_SHM_VA;
 
 static mk_word_t connect(void)
 {
     struct mk_msg m;
-    m.info = MK_MSGINFO_MAKE(0, 1, MK_BLK_CONNECT);
-    set_cap_send(shm);
-    mk_word_t e = mk_sys_call(blk_ep, &m);
+    blk_connect_msg(&m, &blk_buf);
+    mk_word_t e = blk_call(blk_ep, &m, &blk_buf);
     if (!e) e = MK_MSGINFO_LABEL(m.info);
     if (!e) { connected = true; nblocks = m.mr[0] / SPB; reconnects++; }
     return e;
@@ -47,10 +50,10 @@ static mk_word_t blk_io(mk_word_t label, u64 block)
             m.mr[0] = block * SPB;
             m.mr[1] = SPB;
             m.mr[2] = 0;
-            e = mk_sys_call(blk_ep, &m);
+            e = blk_call(blk_ep, &m, &blk_buf);
             if (!e) e = MK_MSGINFO_LABEL(m.info);
         }
-        if (e != MK_ERR_RESTARTED && e != MK_ERR_ILLEGAL_OP) return e;
+        if (!blk_call_lost(e)) return e;
         retries++;            /* the driver restarted under us: replay */
         connected = false;
     }
@@ -122,88 +125,94 @@ static mk_word_t file_io(u64 h, u64 off, u64 len, bool wr)
     return MK_ERR_OK;
 }
 
+/* one client request in m, answered in place */
+static mk_word_t fs_handle(struct mk_msg *m)
+{
+    mk_word_t label = MK_MSGINFO_LABEL(m->info), nout = 0;
+    u64 max = PER_FILE * BS;
+    mk_word_t e = MK_ERR_OK;
+    switch (label) {
+    case MK_FS_OPEN: {
+        int i = find(m->mr[0], m->mr[1]);
+        if (i < 0 && m->mr[2]) {
+            for (u64 k = 0; k < nfiles; k++) if (!dir[k].used) { i = (int)k; break; }
+            if (i < 0) { e = MK_ERR_NO_SPACE; break; }
+            memset(&dir[i], 0, sizeof(dir[i]));
+            memcpy(dir[i].name, m->mr, 16);
+            dir[i].used = 1;
+            e = write_dir();
+        } else if (i < 0) {
+            e = MK_ERR_NOT_FOUND;
+        }
+        if (!e) { m->mr[0] = (mk_word_t)i; m->mr[1] = dir[i].size; nout = 2; }
+        break;
+    }
+    case MK_FS_READ: {
+        u64 h = m->mr[0], off = m->mr[1], len = m->mr[2];
+        if (h >= nfiles || !dir[h].used) { e = MK_ERR_INVALID_ARG; break; }
+        if (off > dir[h].size) off = dir[h].size;
+        if (len > dir[h].size - off) len = dir[h].size - off;
+        if (len > sizeof(data) - 8) len = sizeof(data) - 8;
+        e = file_io(h, off, len, false);
+        if (!e) { m->mr[0] = len; msg_put_bytes(m, 1, data, len); nout = 1 + (len + 7) / 8; }
+        break;
+    }
+    case MK_FS_WRITE: {
+        u64 h = m->mr[0], off = m->mr[1], len = m->mr[2];
+        if (h >= nfiles || !dir[h].used || len > sizeof(data) - 24 || 3 + (len + 7) / 8 > MK_MSGINFO_LEN(m->info)) {
+            e = MK_ERR_INVALID_ARG;
+            break;
+        }
+        if (off + len > max) { e = MK_ERR_NO_SPACE; break; }
+        msg_get_bytes(m, 3, data, len);
+        e = file_io(h, off, len, true);
+        if (!e && off + len > dir[h].size) { dir[h].size = off + len; e = write_dir(); }
+        if (!e) { m->mr[0] = len; nout = 1; }
+        break;
+    }
+    case MK_FS_DELETE: {
+        int i = find(m->mr[0], m->mr[1]);
+        if (i < 0) e = MK_ERR_NOT_FOUND;
+        else { dir[i].used = 0; dir[i].size = 0; e = write_dir(); }
+        break;
+    }
+    case MK_FS_STATS: {
+        u64 n = 0;
+        for (u64 i = 0; i < nfiles; i++) n += dir[i].used ? 1 : 0;
+        m->mr[0] = n;
+        m->mr[1] = retries;
+        m->mr[2] = reconnects;
+        nout = 3;
+        break;
+    }
+    case MK_FS_FORMAT:
+        e = format();
+        break;
+    default:
+        e = MK_ERR_ILLEGAL_OP;
+    }
+    m->info = MK_MSGINFO_MAKE(nout, 0, e);
+    return MK_ERR_OK;
+}
+
 int main(struct mk_startup *su)
 {
     (void)su;
     blk_ep = slot_alloc();
-    shm = slot_alloc_range(1);
     mk_word_t e = ns_lookup("blk", blk_ep);
-    if (!e) e = mk_root_alloc_shm(MK_SLOT_ROOT, 1, shm);
-    if (!e) e = mk_vspace_map(MK_SLOT_VSPACE, shm, MK_SHM_VA, MK_RIGHT_READ | MK_RIGHT_WRITE);
+    if (!e) e = blk_buf_init(&blk_buf);
     if (!e) e = connect();
     if (!e) e = mount();
     if (e) { printf("fs: cannot start: %s\n", err_name(e)); return 1; }
     reconnects = 0;
+    serve_init(fs_handle);
     ns_register("fs", MK_SLOT_ENDPOINT);
     task_ready();
 
     struct mk_msg m = { 0 };
     mk_sys_recv(MK_SLOT_ENDPOINT, &m);
     for (;;) {
-        mk_word_t label = MK_MSGINFO_LABEL(m.info), nout = 0;
-        u64 max = PER_FILE * BS;
-        e = MK_ERR_OK;
-        switch (label) {
-        case MK_FS_OPEN: {
-            int i = find(m.mr[0], m.mr[1]);
-            if (i < 0 && m.mr[2]) {
-                for (u64 k = 0; k < nfiles; k++) if (!dir[k].used) { i = (int)k; break; }
-                if (i < 0) { e = MK_ERR_NO_SPACE; break; }
-                memset(&dir[i], 0, sizeof(dir[i]));
-                memcpy(dir[i].name, m.mr, 16);
-                dir[i].used = 1;
-                e = write_dir();
-            } else if (i < 0) {
-                e = MK_ERR_NOT_FOUND;
-            }
-            if (!e) { m.mr[0] = (mk_word_t)i; m.mr[1] = dir[i].size; nout = 2; }
-            break;
-        }
-        case MK_FS_READ: {
-            u64 h = m.mr[0], off = m.mr[1], len = m.mr[2];
-            if (h >= nfiles || !dir[h].used) { e = MK_ERR_INVALID_ARG; break; }
-            if (off > dir[h].size) off = dir[h].size;
-            if (len > dir[h].size - off) len = dir[h].size - off;
-            if (len > sizeof(data) - 8) len = sizeof(data) - 8;
-            e = file_io(h, off, len, false);
-            if (!e) { m.mr[0] = len; msg_put_bytes(&m, 1, data, len); nout = 1 + (len + 7) / 8; }
-            break;
-        }
-        case MK_FS_WRITE: {
-            u64 h = m.mr[0], off = m.mr[1], len = m.mr[2];
-            if (h >= nfiles || !dir[h].used || len > sizeof(data) - 24 || 3 + (len + 7) / 8 > MK_MSGINFO_LEN(m.info)) {
-                e = MK_ERR_INVALID_ARG;
-                break;
-            }
-            if (off + len > max) { e = MK_ERR_NO_SPACE; break; }
-            msg_get_bytes(&m, 3, data, len);
-            e = file_io(h, off, len, true);
-            if (!e && off + len > dir[h].size) { dir[h].size = off + len; e = write_dir(); }
-            if (!e) { m.mr[0] = len; nout = 1; }
-            break;
-        }
-        case MK_FS_DELETE: {
-            int i = find(m.mr[0], m.mr[1]);
-            if (i < 0) e = MK_ERR_NOT_FOUND;
-            else { dir[i].used = 0; dir[i].size = 0; e = write_dir(); }
-            break;
-        }
-        case MK_FS_STATS: {
-            u64 n = 0;
-            for (u64 i = 0; i < nfiles; i++) n += dir[i].used ? 1 : 0;
-            m.mr[0] = n;
-            m.mr[1] = retries;
-            m.mr[2] = reconnects;
-            nout = 3;
-            break;
-        }
-        case MK_FS_FORMAT:
-            e = format();
-            break;
-        default:
-            e = MK_ERR_ILLEGAL_OP;
-        }
-        m.info = MK_MSGINFO_MAKE(nout, 0, e);
+        serve_received(fs_handle, &m);
         mk_sys_reply_recv(MK_SLOT_ENDPOINT, &m);
     }
 }
