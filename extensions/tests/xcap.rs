@@ -332,7 +332,72 @@ fn privilege_and_table(kind: EngineKind) {
     assert_eq!(w.s.x(A0), 16);
 }
 
+/// The program of [`fast_path_loop`] on a fresh world of `kind`: 300 times,
+/// increment a counter in B's object through capability 1 (one page), and
+/// read through capability 6 (two pages) at an offset whose page changes
+/// every 8 iterations (the CCC line's page changes, which empties the
+/// shadow: the helper runs again and refills it); then one access out of
+/// bounds.
+fn fast_path_run(kind: EngineKind) -> (World, Stop) {
+    let mut w = world(kind);
+    let b = w.b;
+    w.s.map_new(b, OBJ + 0x1000, 0x1000, pte::URW);
+    w.put(6, entry(OBJ, 0x2000, b, 1, R | W, 1, 1, (6, 1)));
+    let stop = w.run(|a, t| {
+        a.li(S1, cref(1, 7));
+        a.li(S2, cref(6, 1));
+        a.li(T2, 300);
+        a.li(A0, 0);
+        let top = a.here();
+        a.li(T0, 8);
+        ins(a, "cap.ld", A1, S1, T0);
+        a.emit("addi", A1, A1, 0, 1);
+        ins4(a, t, "cap.sd", 0, S1, T0, A1);
+        a.emit("andi", T3, T2, 0, 8);
+        a.emit("slli", T3, T3, 0, 9);
+        a.emit("addi", T3, T3, 0, 16);
+        ins(a, "cap.lwu", A2, S2, T3);
+        a.emit("add", A0, A0, A2, 0);
+        a.emit("addi", T2, T2, 0, -1);
+        let back = top - a.here();
+        a.emit("bne", 0, T2, 0, back);
+        a.li(T0, 256);
+        ins(a, "cap.ld", A3, S1, T0);
+    });
+    (w, stop)
+}
+
+/// Inline fast paths of capability loads and stores: the same results,
+/// counts, modeled cycles and final fault as the interpreter, with most
+/// accesses served without a helper call on the JIT (and all through the
+/// helper with fast paths off).
+fn fast_path_loop(kind: EngineKind) {
+    let (w, stop) = fast_path_run(kind);
+    assert_eq!(stop.cause(), causes::XCAP_FAULT, "{stop:?}");
+    assert_eq!(xcap::state(&w.s.m).capcause, reason::BOUNDS);
+    assert_eq!(w.s.read_u64(w.obj + 8), 300, "300 increments through the capability");
+    let c = &xcap::state(&w.s.m).ctr.counts;
+    assert_eq!(c[xcap::E_ACCESS], 900, "three accesses per iteration");
+    assert_eq!(c[xcap::E_WALK], 1 + 38, "cap 1 walks once; cap 6 at each of its page changes");
+    let (reference, _) = fast_path_run(EngineKind::Interp);
+    assert_eq!(w.s.snapshot(), reference.s.snapshot(), "state as on the interpreter");
+    let fast = w.s.engine_stat("jit ext fast paths");
+    let calls = w.s.engine_stat("jit ext helper calls");
+    match kind {
+        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
+        EngineKind::Jit => {
+            assert!(fast.unwrap() >= 3, "all three accesses compiled inline: {fast:?}");
+            assert!(calls.unwrap() < 200, "most of the 901 accesses inline: {calls:?} helper calls");
+        }
+        EngineKind::JitNoFastpath => {
+            assert_eq!(fast, Some(0));
+            assert!(calls.unwrap() >= 850, "accesses through the helper: {calls:?}");
+        }
+    }
+}
+
 engine_tests! {
+    fast_path_loop_t => fast_path_loop;
     access_other_space_t => access_other_space;
     checks_t => checks;
     target_page_fault_t => target_page_fault;

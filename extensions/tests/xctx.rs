@@ -327,7 +327,74 @@ fn disabled(kind: EngineKind) {
     assert_eq!(s.run(), Stop::Trap { cause: cause::ILLEGAL, epc: pc, tval: word as u64, from: Priv::S });
 }
 
+/// [`fast_path_save`]'s program on a fresh system of `kind`: 200 system calls,
+/// each entering the kernel with `ctx.save` and leaving with `ctx.switch` to
+/// the same slot; then, with `ctxcur` none, one more (`ctx.save` misses).
+fn fast_path_run(kind: EngineKind) -> (Sys, Stop, Stop) {
+    let mut s = Sys::new("xctx", kind);
+    let a = s.new_space(1);
+    let user = s.asm(|x| {
+        x.li(T2, 200);
+        let top = x.here();
+        x.emit("ecall", 0, 0, 0, 0);
+        x.emit("addi", A0, A0, 0, 1);
+        x.emit("addi", T2, T2, 0, -1);
+        let back = top - x.here();
+        x.emit("bne", 0, T2, 0, back);
+        x.emit("ebreak", 0, 0, 0, 0);
+    });
+    s.user_code(a, T1_PC, &user);
+    let handler = s.asm(|x| {
+        ins(x, "ctx.save", 0, 0, 0);
+        csrr(x, T0, csr::CTXCUR);
+        ins(x, "ctx.switch", 0, T0, 0);
+    });
+    let h = s.kernel_code(&handler);
+    s.delegate(&[cause::ECALL_U], h);
+    s.csrw(csr::CTXCUR, 0);
+    s.enter(Priv::U, T1_PC, a);
+    let first = s.run();
+    s.csrw(csr::CTXCUR, NONE);
+    s.enter(Priv::U, T1_PC, a);
+    let second = s.run();
+    (s, first, second)
+}
+
+/// The inline fast path of `ctx.save`: the same slot images, counts, cycles
+/// and final miss as the interpreter; on the JIT only `ctx.switch` (and the
+/// miss) needs the helper.
+fn fast_path_save(kind: EngineKind) {
+    let (s, first, second) = fast_path_run(kind);
+    assert_eq!(first.cause(), cause::BREAKPOINT, "{first:?}");
+    assert!(
+        matches!(second, Stop::Trap { cause, tval, from: Priv::S, .. } if cause == causes::CTX_SLOT_MISS && tval == NONE),
+        "{second:?}"
+    );
+    let st = xctx::state(&s.m);
+    assert_eq!(st.ctr.counts[xctx::E_SAVE], 200);
+    assert_eq!(st.ctr.counts[xctx::E_SLOT_MISS], 1);
+    assert_eq!(st.slots[0].image[10], 199, "a0 as saved at the last system call");
+    assert_eq!(st.slots[0].image[0], T1_PC + 8, "resumes after the ecall (after `li t2, 200`)");
+    let (reference, ..) = fast_path_run(EngineKind::Interp);
+    assert_eq!(s.snapshot(), reference.snapshot(), "state as on the interpreter");
+    assert_eq!(st.slots[0].image, xctx::state(&reference.m).slots[0].image, "slot image as on the interpreter");
+    let fast = s.engine_stat("jit ext fast paths");
+    let calls = s.engine_stat("jit ext helper calls");
+    match kind {
+        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
+        EngineKind::Jit => {
+            assert_eq!(fast, Some(1), "ctx.save compiled inline");
+            assert!(calls.unwrap() <= 200 + 10, "ctx.switch only: {calls:?} helper calls");
+        }
+        EngineKind::JitNoFastpath => {
+            assert_eq!(fast, Some(0));
+            assert!(calls.unwrap() >= 399, "save and switch through the helper: {calls:?}");
+        }
+    }
+}
+
 engine_tests! {
+    fast_path_save_t => fast_path_save, all_regs;
     kernel_switch_t => kernel_switch, all_regs;
     store_load_t => store_load, all_regs;
     slot_misses_t => slot_misses;

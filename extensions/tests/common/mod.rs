@@ -325,6 +325,19 @@ impl Sys {
         }
     }
 
+    /// An engine `--stats` counter (`None` if the engine has no such line).
+    pub fn engine_stat(&self, name: &str) -> Option<u64> {
+        self.engine.stats().into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Guest-visible state to compare between engines: registers, pc,
+    /// privilege, clock, modeled cycles and every extension counter (`--stats`).
+    pub fn snapshot(&self) -> (Vec<u64>, u64, Priv, u64, u64, Vec<(String, u64)>) {
+        let h = &self.m.hart;
+        let ext = mkjit_extensions::registry::stats(&self.m);
+        (h.x.to_vec(), h.pc, h.prv, h.clock, h.cycles, ext)
+    }
+
     /// Register `r`.
     pub fn x(&self, r: u8) -> u64 {
         self.m.hart.x[r as usize]
