@@ -6,6 +6,7 @@
 mod common;
 
 use common::{ins, reg::*, EngineKind, Sys};
+use cranelift_codegen::ir::InstBuilder;
 use mkjit_extensions::common::{charge, set_x, with_state, x, Counters, ExtState, R};
 use mkjit_extensions::{registry, Config, CostEvent, Extension, ExtensionSpec, InsnDoc, Param};
 use mkjit_runtime::hart::Priv;
@@ -13,6 +14,7 @@ use mkjit_runtime::interp::Handler;
 use mkjit_runtime::isa::{Format, Insn, InsnDef, IsaSet, Op};
 use mkjit_runtime::machine::Machine;
 use mkjit_runtime::trap::{cause, Exception};
+use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
 use std::any::Any;
 
 // --- README example begins ---
@@ -84,12 +86,31 @@ impl Extension for Xtoy {
     fn counts<'m>(&self, m: &'m Machine) -> &'m [u64] {
         &m.ext.state::<ToyState>(SET).expect("enabled").ctr.counts
     }
+    fn fast_path(&self) -> Option<&'static dyn InlineFastPath> {
+        Some(&TOY_FAST_PATH)
+    }
+}
+
+/// Optional: the JIT compiles `xtoy.popc` inline (no guard needed: it cannot fail).
+struct ToyFastPath;
+static TOY_FAST_PATH: ToyFastPath = ToyFastPath;
+
+impl InlineFastPath for ToyFastPath {
+    fn emit(&self, m: &Machine, i: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
+        let Some(st) = m.ext.state::<ToyState>(SET) else { return false };
+        let v = fx.x(i.rs1);
+        let n = fx.ins().popcnt(v);
+        fx.set_x(i.rd, n);
+        fx.bump(&st.ctr.counts[0] as *const u64 as u64, 1); // the event the helper counts
+        fx.charge(st.ctr.costs[0]); // and its modeled cycles
+        true
+    }
 }
 // --- README example ends ---
 
 static XTOY: Xtoy = Xtoy;
 
-fn toy(kind: EngineKind) {
+fn toy_run(kind: EngineKind) -> Sys {
     let mut s = Sys::new("xgate", kind);
     let a = s.new_space(1);
     // Before enabling: illegal, like on a stock core.
@@ -109,6 +130,23 @@ fn toy(kind: EngineKind) {
     assert_eq!(s.x(A1), 8);
     assert_eq!(XTOY.counts(&s.m), &[1]);
     assert_eq!(s.m.cfg.cost_model.event("xtoy.popc"), 1);
+    // The same again through the fast path where there is one: same result, count and cycles.
+    s.enter(Priv::U, 0x2_0000, a);
+    assert_eq!(s.run().cause(), cause::BREAKPOINT);
+    assert_eq!(s.x(A1), 8);
+    assert_eq!(XTOY.counts(&s.m), &[2]);
+    s
+}
+
+fn toy(kind: EngineKind) {
+    let s = toy_run(kind);
+    assert_eq!(s.snapshot(), toy_run(EngineKind::Interp).snapshot(), "as on the interpreter, cycles included");
+    let fast = s.engine_stat("jit ext fast paths");
+    match kind {
+        EngineKind::Interp => assert_eq!(fast, None),
+        EngineKind::Jit => assert!(fast.unwrap() >= 1, "compiled inline"),
+        EngineKind::JitNoFastpath => assert_eq!(fast, Some(0)),
+    }
 }
 
 engine_tests! {
