@@ -41,6 +41,8 @@ pub struct Ctx {
     pub value: u64,
     /// Extension (custom) instructions run by [`exec`] during this call.
     pub ext_calls: u64,
+    /// The engine's number of the region that returned (see `lower::Env::region_id`).
+    pub region: u64,
 }
 
 /// Byte offsets of [`Ctx`] fields used by generated code.
@@ -49,6 +51,8 @@ pub mod ctx_offsets {
     pub const LEAVE: i32 = std::mem::offset_of!(super::Ctx, leave) as i32;
     /// `value`.
     pub const VALUE: i32 = std::mem::offset_of!(super::Ctx, value) as i32;
+    /// `region`.
+    pub const REGION: i32 = std::mem::offset_of!(super::Ctx, region) as i32;
 }
 
 /// What compiled code assumes about translation and privilege.
