@@ -221,6 +221,29 @@ fn flushing_while_chained_agrees() {
 }
 
 #[test]
+fn regions_compiled_again_optimised_agree_in_lockstep() {
+    for patch in [false, true] {
+        let elf = program(patch, false);
+        for step in [37, 1000] {
+            // Every deadline a sample: regions tier up at once, while chained.
+            let mut j = jit_with(|c| c.tier_up_samples = 1);
+            let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, step, 13)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.outcome, Outcome::Exit(0));
+            let s = j.jit_stats();
+            assert!(s.tier_ups > 0, "regions were compiled again (patch {patch}, step {step}): {s:?}");
+            assert!(s.chain_hits > 0 && s.jc_hits > 0, "{s:?}");
+        }
+    }
+    // Never, when turned off.
+    let elf = program(false, false);
+    let mut j = jit_with(|c| c.tier_up_samples = 0);
+    let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 1_000_000, 100, 2).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.outcome, Outcome::Exit(0));
+    assert_eq!(j.jit_stats().tier_ups, 0);
+}
+
+#[test]
 fn no_chaining_when_turned_off() {
     let elf = program(true, false);
     // By configuration.
