@@ -230,6 +230,12 @@ fn bench_host() -> mkjit_bench::Host {
                 mkjit_translator::Jit::new().map(|j| Box::new(j) as Box<dyn Engine>).map_err(|e| e.to_string())
             }),
         )
+        .with_events(
+            mkjit_extensions::registry::all()
+                .iter()
+                .flat_map(|e| e.events().iter().map(|ev| ev.name.to_string()))
+                .collect(),
+        )
         .with_extensions(Box::new(|m, names| {
             let all: Vec<&str> = mkjit_extensions::registry::all().iter().map(|e| e.name()).collect();
             let spec = if names.iter().any(|n| n == "all") { all.join(",") } else { names.join(",") };

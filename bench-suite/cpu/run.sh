@@ -341,7 +341,7 @@ if (( ${#engine_list[@]} )); then
       for m in "${mode_list[@]}"; do
         f="${STATS[$e/$p-$m]:-}"
         [[ -n "$f" && -f "$f" ]] || continue
-        line=$(grep -Ei 'compil|region|hit|miss|flush|chain|translat|invalidat|revalid|suspect|deadline|code bytes' "$f" |
+        line=$(grep -Ei 'compil|region|hit|miss|flush|chain|translat|invalidat|revalid|suspect|deadline|code bytes|tier' "$f" |
           grep -Evi '^(code invalidations|instructions retired|host seconds|guest MIPS)' |
           awk '{ v = $NF; $NF = ""; sub(/[ \t]+$/, ""); gsub(/ /, "_"); printf "%s%s=%s", sep, $0, v; sep = " " }')
         [[ -n "$line" ]] || continue

@@ -184,6 +184,8 @@ pub fn run_bench(args: &BenchArgs, host: &Host) -> Result<BenchOutcome, BenchErr
     }
     let sets: Vec<(String, u64)> = args.set.iter().map(|s| suite::parse_set(s)).collect::<Result<_, _>>()?;
     let sweeps: Vec<(String, Vec<u64>)> = args.sweep.iter().map(|s| suite::parse_sweep(s)).collect::<Result<_, _>>()?;
+    let params = sets.iter().map(|(k, _)| k).chain(sweeps.iter().map(|(k, _)| k));
+    suite::check_params(&args.cost_model, params, host.event_names())?;
     let costs = suite::cost_variants(&args.cost_model, &sets, &sweeps)?;
     let known = host.engine_names();
     let engines = dedup(args.engine.iter().cloned());

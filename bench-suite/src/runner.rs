@@ -44,6 +44,7 @@ pub const GUEST_MAX_STORED: u64 = 8192;
 pub struct Host {
     engines: Vec<(String, EngineFactory)>,
     extensions: Option<ExtensionSetup>,
+    events: Vec<String>,
 }
 
 impl Default for Host {
@@ -56,7 +57,7 @@ impl Host {
     /// The reference interpreter only.
     pub fn new() -> Host {
         let interp: EngineFactory = Box::new(|| Ok(Box::new(Interp::new()) as Box<dyn Engine>));
-        Host { engines: vec![("interp".to_string(), interp)], extensions: None }
+        Host { engines: vec![("interp".to_string(), interp)], extensions: None, events: Vec::new() }
     }
 
     /// Adds (or replaces) an engine.
@@ -70,6 +71,18 @@ impl Host {
     pub fn with_extensions(mut self, f: ExtensionSetup) -> Host {
         self.extensions = Some(f);
         self
+    }
+
+    /// Declares the cost events extensions may add (so that `--set`/`--sweep`
+    /// can tell a misspelt one from an extension's).
+    pub fn with_events(mut self, names: Vec<String>) -> Host {
+        self.events = names;
+        self
+    }
+
+    /// Cost events extensions may declare.
+    pub fn event_names(&self) -> &[String] {
+        &self.events
     }
 
     /// Names of the engines.

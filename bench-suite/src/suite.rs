@@ -318,6 +318,29 @@ pub fn set_param(m: &mut CostModel, param: &str, value: u64) -> Result<(), Bench
     Ok(m.set(param, value)?)
 }
 
+/// Checks that every `--set`/`--sweep` parameter names an instruction class
+/// or an event of the cost model `name_or_path` or of an extension
+/// (`extension_events`): a misspelt one is an error, not a new event.
+pub fn check_params<'a>(
+    name_or_path: &str,
+    params: impl IntoIterator<Item = &'a String>,
+    extension_events: &[String],
+) -> Result<(), BenchError> {
+    let model = CostModel::load(name_or_path)?;
+    for p in params {
+        let c = canonical_param(p);
+        if let Some(e) = c.strip_prefix("event.") {
+            if !model.events.contains_key(e) && !extension_events.iter().any(|x| x == e) {
+                return Err(BenchError::Usage(format!(
+                    "unknown cost parameter `{p}`: not an event of cost model `{}` nor of an extension",
+                    model.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `satp_write` -> `event.satp_write`; `class.*` and `event.*` unchanged.
 pub fn canonical_param(p: &str) -> String {
     if p.starts_with("class.") || p.starts_with("event.") {
@@ -417,6 +440,17 @@ mod tests {
         );
         assert!(parse_sweep("class.div=").is_err());
         assert_eq!(parse_sweep("class.div=1,2").unwrap().1, vec![1, 2]);
+    }
+
+    #[test]
+    fn misspelt_parameters_are_refused() {
+        let ext = vec!["xgate.gcall".to_string()];
+        let ok = ["class.div", "satp_write", "event.dtlb_miss", "xgate.gcall", "event.xgate.gcall"].map(String::from);
+        check_params("default", ok.iter(), &ext).unwrap();
+        for bad in ["xgate.gcal", "event.satp_wrte", "dtlbmiss"] {
+            let e = check_params("default", [bad.to_string()].iter(), &ext).unwrap_err();
+            assert!(e.to_string().contains(bad), "{e}");
+        }
     }
 
     #[test]
