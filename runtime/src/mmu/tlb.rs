@@ -73,6 +73,7 @@ pub struct TlbMeta {
 }
 
 /// The TLB.
+#[derive(Clone)]
 #[repr(C)]
 pub struct Tlb {
     /// Entries, `[bank][index]`.
@@ -137,19 +138,32 @@ impl Tlb {
     pub fn flush(&mut self, va: Option<u64>, asid: Option<u16>) {
         let page = va.map(|v| v & !0xfff);
         for b in (0..BANKS).filter(|&b| b != BANK_M as usize) {
-            for i in 0..ENTRIES {
-                let e = &mut self.entries[b][i];
-                if e.tag_r == INVALID && e.tag_w == INVALID && e.tag_x == INVALID {
-                    continue;
-                }
-                let m = &self.meta[b][i];
-                let tag = [e.tag_r, e.tag_w, e.tag_x].into_iter().find(|&t| t != INVALID).unwrap_or(INVALID);
-                let page_ok = page.is_none_or(|p| tag & !0xfff == p);
-                let asid_ok = asid.is_none_or(|a| !m.global && asid_key(a) == asid_key(m.asid));
-                if page_ok && asid_ok {
-                    *e = TlbEntry::EMPTY;
+            match (page, asid) {
+                // Entries of one ASID are filled at `index(va, asid_salt(asid))`:
+                // a page of one ASID can only be in that slot of each bank.
+                (Some(p), Some(a)) => self.flush_entry(b, index(p, asid_salt(asid_key(a) as u16)), page, asid),
+                _ => {
+                    for i in 0..ENTRIES {
+                        self.flush_entry(b, i, page, asid);
+                    }
                 }
             }
+        }
+    }
+
+    /// Empties entry `i` of bank `b` if it maps `page` (any if `None`) for
+    /// `asid` (any if `None`; global mappings are spared when an ASID is given).
+    fn flush_entry(&mut self, b: usize, i: usize, page: Option<u64>, asid: Option<u16>) {
+        let e = &mut self.entries[b][i];
+        if e.tag_r == INVALID && e.tag_w == INVALID && e.tag_x == INVALID {
+            return;
+        }
+        let m = &self.meta[b][i];
+        let tag = [e.tag_r, e.tag_w, e.tag_x].into_iter().find(|&t| t != INVALID).unwrap_or(INVALID);
+        let page_ok = page.is_none_or(|p| tag & !0xfff == p);
+        let asid_ok = asid.is_none_or(|a| !m.global && asid_key(a) == asid_key(m.asid));
+        if page_ok && asid_ok {
+            *e = TlbEntry::EMPTY;
         }
     }
 
@@ -169,5 +183,63 @@ impl Tlb {
 impl Default for Tlb {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fills entry (bank, page, asid) as `Machine::fill_tlb` does.
+    fn fill(t: &mut Tlb, b: usize, va: u64, asid: u16, global: bool) {
+        let i = index(va, asid_salt(asid));
+        let tag = (va & !0xfff) | asid_key(asid);
+        t.entries[b][i] = TlbEntry { tag_r: tag, tag_w: INVALID, tag_x: tag, addend: 0 };
+        t.meta[b][i] = TlbMeta { asid, global, ppage: 0x8000_0000 };
+    }
+
+    fn live(t: &Tlb) -> Vec<(usize, usize)> {
+        let mut v = Vec::new();
+        for b in 0..BANKS {
+            for i in 0..ENTRIES {
+                if t.entries[b][i].tag_r != INVALID {
+                    v.push((b, i));
+                }
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn flushing_a_page_of_one_asid_drops_exactly_what_a_full_scan_drops() {
+        let mut t = Tlb::new();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..3000 {
+            let b = [BANK_U, BANK_S, BANK_S_SUM, BANK_UX, BANK_SX][(next() % 5) as usize] as usize;
+            let va = (next() % 64) << 12;
+            let asid = (next() % 6) as u16;
+            fill(&mut t, b, va, asid, next() % 5 == 0);
+        }
+        for (va, asid) in [(0x3000u64, 2u16), (0x0, 0), (0x3f000, 5), (0x5000, 2 | 1 << 11)] {
+            let mut fast = t.clone();
+            fast.flush(Some(va), Some(asid));
+            let mut slow = t.clone();
+            for b in (0..BANKS).filter(|&b| b != BANK_M as usize) {
+                for i in 0..ENTRIES {
+                    slow.flush_entry(b, i, Some(va), Some(asid));
+                }
+            }
+            assert_eq!(live(&fast), live(&slow), "va {va:#x} asid {asid}");
+            assert!(live(&fast).len() <= live(&t).len());
+        }
+        let before = live(&t).len();
+        t.flush(Some(0x3000), Some(2));
+        assert!(live(&t).len() < before, "something was flushed");
     }
 }
