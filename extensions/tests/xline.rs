@@ -260,7 +260,53 @@ fn privilege(kind: EngineKind) {
     }
 }
 
+/// [`fast_path_give`]'s program on a fresh system: 200 times `xline.give`
+/// of a giveable window (alternately windows 0 and 2), then a give of
+/// window 1, owned by another ASID.
+fn fast_path_give_run(kind: EngineKind) -> (Sys, Stop) {
+    let mut s = Sys::new("xline:windows=4", kind);
+    let a = s.new_space(1);
+    let p = s.alloc(1);
+    install(&mut s, a, 0, &window(PAGE, 1, p, 1, true, true, true));
+    install(&mut s, a, 1, &window(PAGE + 0x1000, 1, p, 2, true, true, true));
+    install(&mut s, a, 2, &window(PAGE + 0x2000, 1, p, 1, true, false, true));
+    let stop = run_user(&mut s, a, CODE, |x| {
+        x.li(T2, 200);
+        let top = x.here();
+        x.emit("andi", T0, T2, 0, 1);
+        x.emit("slli", T0, T0, 0, 1);
+        ins(x, "xline.give", 0, T0, 0);
+        x.emit("addi", T2, T2, 0, -1);
+        let back = top - x.here();
+        x.emit("bne", 0, T2, 0, back);
+        x.li(T0, 1);
+        ins(x, "xline.give", 0, T0, 0);
+    });
+    (s, stop)
+}
+
+/// The inline fast path of `xline.give`: the same `xlgive`, counts and
+/// cycles as the interpreter, the same fault for a window of another ASID,
+/// and no helper call for the 200 good ones on the JIT.
+fn fast_path_give(kind: EngineKind) {
+    let (mut s, stop) = fast_path_give_run(kind);
+    assert!(matches!(stop, Stop::Trap { cause: causes::XLINE_GIVE, tval: 1, .. }), "{stop:?}");
+    assert_eq!(s.csrr(xline::csr::XLGIVE) & 0b111, 0b101, "windows 0 and 2 given, 1 not");
+    let (reference, _) = fast_path_give_run(EngineKind::Interp);
+    assert_eq!(s.snapshot(), reference.snapshot(), "state as on the interpreter");
+    let (fast, calls) = (s.engine_stat("jit ext fast paths"), s.engine_stat("jit ext helper calls"));
+    match kind {
+        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
+        EngineKind::Jit => {
+            assert!(fast.unwrap() >= 1, "{fast:?}");
+            assert!(calls.unwrap() <= 10, "only the failing give (and code before compiling): {calls:?}");
+        }
+        EngineKind::JitNoFastpath => assert!(calls.unwrap() >= 200, "{calls:?}"),
+    }
+}
+
 engine_tests! {
+    fast_path_give_t => fast_path_give;
     translation_t => translation;
     permissions_t => permissions;
     other_owner_t => other_owner_invisible;

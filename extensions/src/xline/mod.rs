@@ -25,6 +25,8 @@ use std::any::Any;
 pub const SET: u16 = 3;
 
 /// Operation numbers = funct7.
+mod fastpath;
+
 pub mod op {
     /// `xline.set`.
     pub const SET_WINDOW: u16 = 0;
@@ -70,7 +72,7 @@ pub static EVENTS: &[CostEvent] = &[
     CostEvent { name: "xline.fault", default: 1, doc: "XLINE_ACCESS" },
 ];
 const E_SET: usize = 0;
-const E_GIVE: usize = 1;
+pub(crate) const E_GIVE: usize = 1;
 const E_HIT: usize = 2;
 const E_HANDOFF: usize = 3;
 const E_FAULT: usize = 4;
@@ -189,6 +191,9 @@ impl Extension for Xline {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
+    }
+    fn fast_path(&self) -> Option<&'static dyn mkjit_translator::fastpath::InlineFastPath> {
+        Some(&fastpath::FAST_PATH)
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         Some(Ok(match n {

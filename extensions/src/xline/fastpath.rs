@@ -1,0 +1,74 @@
+//! Inline JIT fast path of `xline.give` (SPEC §4.4), which user code runs
+//! before every call that hands a window over: a check of the window and a
+//! bit set in `xlgive`.
+//!
+//! ```text
+//!   w = x[rs1]
+//!   guard w < windows, windows[w] valid, owned by the current ASID, giveable
+//!   xlgive |= 1 << w;  xline.give += 1;  cycles += cost(xline.give)
+//! ```
+//!
+//! U-mode only (elsewhere the helper raises illegal instruction); a failed
+//! guard runs the helper, which raises `XLINE_GIVE`. `xline.set` (S-mode,
+//! rare) runs on the helper; window accesses are ordinary loads and stores,
+//! which the translate hook serves out of line.
+
+use super::{op, state, Window, E_GIVE, SET};
+use crate::common::{regs, ThreadRegs};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder};
+use mkjit_runtime::hart::{Csrs, Hart, Priv};
+use mkjit_runtime::isa::{Insn, Op};
+use mkjit_runtime::machine::Machine;
+use mkjit_runtime::mmu::tlb::ASID_BITS;
+use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
+use std::mem::{offset_of, size_of};
+
+const I64: types::Type = types::I64;
+
+/// Xline's fast paths.
+pub struct XlineFastPath;
+
+/// The instance the extension registers.
+pub static FAST_PATH: XlineFastPath = XlineFastPath;
+
+impl InlineFastPath for XlineFastPath {
+    fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
+        if insn.op != Op::Custom(SET, op::GIVE) || m.hart.prv != Priv::U {
+            return false;
+        }
+        let st = state(m);
+        let windows = st.windows.as_ptr() as i64;
+        let n = st.windows.len() as i64;
+        let count = &st.ctr.counts[E_GIVE] as *const u64 as u64;
+        let cost = st.ctr.costs[E_GIVE];
+        let xlgive = (regs(m) as *const ThreadRegs as usize + offset_of!(ThreadRegs, xlgive)) as i64;
+        let (sf, hf, hart) = (fx.state_flags(), fx.hart_flags(), fx.hart());
+
+        let w = fx.x(insn.rs1);
+        let inside = fx.ins().icmp_imm_s(IntCC::UnsignedLessThan, w, n);
+        fx.guard(inside);
+        let at = fx.ins().imul_imm_s(w, size_of::<Window>() as i64);
+        let base = fx.iconst(windows);
+        let win = fx.ins().iadd(base, at);
+        let valid = fx.ins().uload8(I64, sf, win, offset_of!(Window, valid) as i32);
+        fx.guard(valid);
+        let giveable = fx.ins().uload8(I64, sf, win, offset_of!(Window, g) as i32);
+        fx.guard(giveable);
+        let owner = fx.ins().load(I64, sf, win, offset_of!(Window, owner) as i32);
+        let satp = fx.ins().load(I64, hf, hart, (offset_of!(Hart, csr) + offset_of!(Csrs, satp)) as i32);
+        let asid = fx.ins().ushr_imm_s(satp, 44);
+        let asid = fx.ins().band_imm_s(asid, (1 << ASID_BITS) - 1);
+        fx.guard_eq(owner, asid);
+
+        let one = fx.iconst(1);
+        let bit = fx.ins().ishl(one, w);
+        let a = fx.iconst(xlgive);
+        let g = fx.ins().load(I64, sf, a, 0);
+        let g = fx.ins().bor(g, bit);
+        fx.ins().store(sf, g, a, 0);
+        fx.bump(count, 1);
+        fx.charge(cost);
+        true
+    }
+}
