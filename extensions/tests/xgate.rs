@@ -5,6 +5,7 @@ mod common;
 use common::{csrr, csrw, ins, pte, reg::*, EngineKind, Stop, Sys};
 use mkjit_extensions::common::causes;
 use mkjit_extensions::xgate::{self, csr, Gate, GateKind};
+use mkjit_extensions::xline;
 use mkjit_runtime::hart::Priv;
 use mkjit_runtime::trap::cause;
 
@@ -413,7 +414,84 @@ fn stats_lines(kind: EngineKind) {
     assert!(report.contains("xgate.gret"), "{report}");
 }
 
+/// [`fast_path_calls`]'s program: 200 round trips through a call gate
+/// (the callee increments a0 and returns), each handing line window 0 over
+/// and back when `window`, then a gcall through a gate that is not in the CLB.
+fn fast_path_run(kind: EngineKind, window: bool) -> (Setup, Stop) {
+    let mut t = setup(kind, if window { "xgate,xline:windows=4" } else { "xgate" });
+    if window {
+        let w = &mut xline::state_mut(&mut t.s.m).windows[0];
+        *w = xline::Window { valid: true, vbase: 0x5_0000, lines: 1, pbase: t.ls, r: true, w: true, g: true, owner: 1 };
+    }
+    let caller = t.s.asm(|a| {
+        a.li(A0, 0);
+        a.li(T2, 200);
+        a.li(T0, GATE as i64);
+        let top = a.here();
+        if window {
+            ins(a, "xline.give", 0, 0, 0);
+        }
+        ins(a, "gcall", 0, T0, 0);
+        a.emit("addi", T2, T2, 0, -1);
+        let back = top - a.here();
+        a.emit("bne", 0, T2, 0, back);
+        a.li(T0, GATE as i64 + 1);
+        ins(a, "gcall", 0, T0, 0);
+    });
+    let callee = t.s.asm(|a| {
+        a.emit("addi", A0, A0, 0, 1);
+        ins(a, "gret", 0, 0, 0);
+    });
+    let (sa, sb) = (t.a, t.b);
+    t.s.user_code(sa, CALLER_PC, &caller);
+    t.s.user_code(sb, CALLEE_PC, &callee);
+    fill(&mut t.s, 1, GATE, sync_gate(t.b, CALLEE_PC));
+    t.s.set_x(SP, 0x7fff_f000);
+    t.s.enter(Priv::U, CALLER_PC, t.a);
+    let stop = t.s.run();
+    (t, stop)
+}
+
+/// Inline `gcall`/`gret`: the same registers, link stack, counts, cycles and
+/// final CLB miss as the interpreter, with the round trips served without
+/// helper calls on the JIT.
+fn fast_path_calls(kind: EngineKind) {
+    for window in [false, true] {
+        fast_path_calls_with(kind, window);
+    }
+}
+
+fn fast_path_calls_with(kind: EngineKind, window: bool) {
+    let (t, stop) = fast_path_run(kind, window);
+    assert!(matches!(stop, Stop::Trap { cause: causes::CLB_MISS, tval, .. } if tval == GATE + 1), "{stop:?}");
+    assert_eq!(t.s.x(A0), 200, "200 calls reached the callee");
+    assert_eq!(t.s.m.hart.csr.satp, t.a, "back in the caller's space");
+    let st = xgate::state(&t.s.m);
+    assert_eq!((st.ctr.counts[xgate::E_GCALL], st.ctr.counts[xgate::E_GRET]), (200, 200));
+    assert_eq!(st.max_depth, 1);
+    if window {
+        let st = xline::state(&t.s.m);
+        assert_eq!(st.windows[0].owner, 1, "the window came back");
+        assert_eq!(st.ctr.counts[3], 400, "xline.handoff: over and back 200 times");
+    }
+    let (reference, _) = fast_path_run(EngineKind::Interp, window);
+    assert_eq!(t.s.snapshot(), reference.s.snapshot(), "state as on the interpreter");
+    let rec: Vec<u64> = (0..8).map(|k| t.s.read_u64(t.ls + 8 * k)).collect();
+    let want: Vec<u64> = (0..8).map(|k| reference.s.read_u64(reference.ls + 8 * k)).collect();
+    assert_eq!(rec, want, "the last link record");
+    let (fast, calls) = (t.s.engine_stat("jit ext fast paths"), t.s.engine_stat("jit ext helper calls"));
+    match kind {
+        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
+        EngineKind::Jit => {
+            assert!(fast.unwrap() >= 2, "{fast:?}");
+            assert!(calls.unwrap() <= 20, "round trips inline: {calls:?} helper calls");
+        }
+        EngineKind::JitNoFastpath => assert!(calls.unwrap() >= 400, "{calls:?}"),
+    }
+}
+
 engine_tests! {
+    fast_path_calls_t => fast_path_calls, all_regs;
     round_trip_t => round_trip, all_regs;
     clb_miss_t => clb_miss_traps_precisely;
     kernel_fill_t => kernel_fill_and_retry;

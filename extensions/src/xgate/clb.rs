@@ -4,6 +4,7 @@
 use super::{XgateState, E_CLB_HIT, E_CLB_MISS, E_WALK, SET};
 use crate::common::{self, causes, charge, cur_asid, regs, with_state};
 use mkjit_runtime::machine::Machine;
+use mkjit_runtime::mmu::tlb::{self, ASID_BITS};
 use mkjit_runtime::trap::Exception;
 
 /// Gate kinds (descriptor info [19:16]).
@@ -80,12 +81,53 @@ struct Entry {
 pub struct Clb {
     entries: Vec<Option<Entry>>,
     next: usize,
+    /// JIT-facing shadow of the call gates in `entries` (see [`FastGate`]); boxed: generated code holds its address.
+    fast: Box<[FastGate; FAST_GATES]>,
 }
+
+/// A shadow entry: a SYNC gate present in the CLB, as `gcall`'s inline fast
+/// path needs it. Every CLB change rebuilds the shadow from the entries
+/// present, so a shadow hit is exactly a CLB hit on that gate.
+/// `#[repr(C)]`: generated code reads it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastGate {
+    /// `asid << 32 | index`, or `u64::MAX` (empty).
+    pub tag: u64,
+    /// Target `satp` as the hart will hold it (WARL applied).
+    pub satp: u64,
+    /// Handler pc.
+    pub pc: u64,
+    /// Badge.
+    pub badge: u64,
+    /// Target `gtp`.
+    pub gtp: u64,
+    /// TLB key and index salt of the target ASID (`mmu::tlb::asid_key`/`asid_salt`).
+    pub key: u64,
+    /// See `key`.
+    pub salt: u64,
+}
+
+impl FastGate {
+    const NONE: FastGate = FastGate { tag: u64::MAX, satp: 0, pc: 0, badge: 0, gtp: 0, key: 0, salt: 0 };
+}
+
+/// Shadow entries (a power of two).
+pub const FAST_GATES: usize = 64;
+
+/// The shadow slot of gate `index` for `asid` (clients often use the same
+/// gate number: the ASID spreads them). Generated code computes the same.
+pub fn fast_slot(asid: u64, index: u64) -> usize {
+    (index.wrapping_add(asid.wrapping_mul(FAST_SLOT_MUL)) as usize) & (FAST_GATES - 1)
+}
+
+/// Multiplier of the ASID in [`fast_slot`].
+pub const FAST_SLOT_MUL: u64 = 13;
 
 impl Clb {
     /// An empty CLB of `n` entries.
     pub fn new(n: usize) -> Self {
-        Clb { entries: vec![None; n], next: 0 }
+        Clb { entries: vec![None; n], next: 0, fast: Box::new([FastGate::NONE; FAST_GATES]) }
     }
 
     /// Number of entries.
@@ -104,15 +146,43 @@ impl Clb {
     }
 
     /// Fills (`asid`, `index`) with `gate`: overwrites a matching entry, else the FIFO victim.
+    /// Address of shadow entry 0.
+    pub fn fast_base(&self) -> *const FastGate {
+        self.fast.as_ptr()
+    }
+
     pub fn fill(&mut self, asid: u64, index: u64, gate: Gate) {
         let e = Entry { asid, index, gate };
         if let Some(slot) = self.entries.iter_mut().find(|s| matches!(s, Some(x) if x.asid == asid && x.index == index))
         {
             *slot = Some(e);
-            return;
+        } else {
+            self.entries[self.next] = Some(e);
+            self.next = (self.next + 1) % self.entries.len();
         }
-        self.entries[self.next] = Some(e);
-        self.next = (self.next + 1) % self.entries.len();
+        self.rebuild_fast();
+    }
+
+    /// Makes the shadow hold exactly the SYNC gates present (one per shadow
+    /// slot, [`fast_slot`]: of two gates in one slot, the later entry; the
+    /// other misses the shadow and runs the helper).
+    fn rebuild_fast(&mut self) {
+        self.fast.fill(FastGate::NONE);
+        for e in self.entries.iter().flatten() {
+            let sync_satp = super::insns::gate_satp(e.gate.satp).filter(|_| e.gate.kind == GateKind::Sync);
+            if let (Some(satp), true) = (sync_satp, e.index >> 32 == 0) {
+                let a = ((satp >> 44) & ((1 << ASID_BITS) - 1)) as u16;
+                self.fast[fast_slot(e.asid, e.index)] = FastGate {
+                    tag: e.asid << 32 | e.index,
+                    satp,
+                    pc: e.gate.pc,
+                    badge: e.gate.badge,
+                    gtp: e.gate.gtp,
+                    key: tlb::asid_key(a),
+                    salt: tlb::asid_salt(a),
+                };
+            }
+        }
     }
 
     /// Invalidates entries matching `index` (None = any) and `asid` (None = any).
@@ -124,6 +194,7 @@ impl Clb {
                 }
             }
         }
+        self.rebuild_fast();
     }
 
     /// Number of valid entries.

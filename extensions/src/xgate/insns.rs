@@ -26,7 +26,7 @@ pub fn handler(m: &mut Machine, i: &Insn, pc: u64) -> R {
 
 /// `satp` as the hart would hold it after a switch to `v` (WARL), if `v` is a
 /// translated mode a call gate may name.
-fn gate_satp(v: u64) -> Option<u64> {
+pub(crate) fn gate_satp(v: u64) -> Option<u64> {
     let mode = v >> 60;
     if !matches!(mode, 8 | 9) {
         return None;

@@ -12,6 +12,7 @@
 //! Xuirq; `insns.rs` the instructions.
 
 pub mod clb;
+mod fastpath;
 mod insns;
 
 pub use clb::{lookup, Gate, GateKind};
@@ -232,6 +233,9 @@ impl Extension for Xgate {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
+    }
+    fn fast_path(&self) -> Option<&'static dyn mkjit_translator::fastpath::InlineFastPath> {
+        Some(&fastpath::FAST_PATH)
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         let r = regs(m);

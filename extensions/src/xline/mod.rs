@@ -289,6 +289,17 @@ pub fn hand_over(m: &mut Machine, mask: u64, from: u64, to: u64) -> u64 {
     moved
 }
 
+/// What inline code needs to move windows as [`hand_over`]/[`hand_back`] do:
+/// the windows (address, count), and the address and cost of the
+/// `xline.handoff` counter; `None` when Xline is off (nothing moves).
+pub(crate) fn handoff_layout(m: &Machine) -> Option<(*const Window, usize, *const u64, u64)> {
+    if !common::enabled(m, SET) {
+        return None;
+    }
+    let st = state(m);
+    Some((st.windows.as_ptr(), st.windows.len(), &st.ctr.counts[E_HANDOFF], st.ctr.costs[E_HANDOFF]))
+}
+
 /// `gret` hand-back: windows in `mask` still owned by `from` (the callee) go back to `to`.
 pub fn hand_back(m: &mut Machine, mask: u64, from: u64, to: u64) {
     if !common::enabled(m, SET) || mask == 0 {

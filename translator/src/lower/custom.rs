@@ -18,9 +18,13 @@
 //!
 //! The contract an emitter keeps: every guard comes before any side effect
 //! (a failed guard leaves nothing changed, so the helper starts afresh); a
-//! fast path never traps, never changes privilege, translation or the TLB,
-//! and never transfers control; it counts the same events and charges the
-//! same modeled cycles as the helper would for that case. The differential
+//! fast path never traps and never changes privilege or the TLB's contents
+//! (it may switch the ASID, whose keys and salts it then stores);
+//! it counts the same events and charges the same modeled cycles as the
+//! helper would for that case. A fast path that transfers control or switches
+//! the address space (a gate call) ends with [`FastPathCx::leave_to`]: the
+//! instruction retires and compiled code goes on at the new pc through the
+//! jump cache, in the translation the hart has now, as after a helper. The differential
 //! tests run every extension test on the interpreter, the JIT and the JIT
 //! with fast paths off (`--no-fastpath`), which must agree exactly.
 //!
@@ -32,6 +36,7 @@ use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::{FuncInstBuilder, FunctionBuilder};
+use mkjit_runtime::hart::offsets;
 use mkjit_runtime::isa::Insn;
 use mkjit_runtime::machine::Machine;
 
@@ -65,6 +70,8 @@ pub struct FastPathCx<'x, 'a, 'f> {
     lx: &'x mut Lx<'a, 'f>,
     slow: Block,
     written: Vec<u8>,
+    left: bool,
+    pc: u64,
 }
 
 impl<'f> FastPathCx<'_, '_, 'f> {
@@ -76,6 +83,11 @@ impl<'f> FastPathCx<'_, '_, 'f> {
     /// The instruction builder.
     pub fn ins(&mut self) -> FuncInstBuilder<'_, 'f> {
         self.lx.b.ins()
+    }
+
+    /// Virtual address of the instruction.
+    pub fn pc(&self) -> u64 {
+        self.pc
     }
 
     /// A 64-bit constant.
@@ -152,6 +164,27 @@ impl<'f> FastPathCx<'_, '_, 'f> {
         }
     }
 
+    /// Ends the fast path (after its last guard and effect): the instruction
+    /// retires with next pc `next`, and the region is left for it as after a
+    /// helper that jumped (registers written back, then the jump cache in
+    /// the mode and translation the hart has now). Emit nothing after it.
+    pub fn leave_to(&mut self, next: Value) {
+        let lx = &mut *self.lx;
+        let (hf, hart) = (lx.hart_flags(), lx.hart);
+        lx.b.ins().store(hf, next, hart, offsets::PC as i32);
+        let c = lx.clock_before();
+        let c = lx.b.ins().iadd_imm_s(c, 1);
+        lx.b.ins().store(hf, c, hart, offsets::CLOCK as i32);
+        let base = lx.b.use_var(lx.cbase);
+        let y = lx.b.ins().iadd_imm_s(base, lx.pre[lx.idx as usize + 1] as i64);
+        lx.b.ins().store(hf, y, hart, offsets::CYCLES as i32);
+        let saved = lx.fork();
+        lx.sync_dirty();
+        lx.rejoin(saved);
+        lx.b.ins().jump(lx.trap, &[]);
+        self.left = true;
+    }
+
     /// Charges a computed number of modeled cycles.
     pub fn charge_value(&mut self, cycles: Value) {
         let base = self.lx.b.use_var(self.lx.cbase);
@@ -169,19 +202,21 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, m: &Machine, fp: &dyn I
     let slow = lx.b.create_block();
     lx.b.set_cold_block(slow);
     let join = lx.b.create_block();
-    let mut cx = FastPathCx { lx: &mut *lx, slow, written: Vec::new() };
+    let mut cx = FastPathCx { lx: &mut *lx, slow, written: Vec::new(), left: false, pc: gi.pc };
     if !fp.emit(m, &gi.insn, &mut cx) {
         return system::exec(lx, gi);
     }
-    let mut written = cx.written;
+    let (mut written, left) = (cx.written, cx.left);
     lx.fast_paths += 1;
     // Written unpromoted registers go to hart.x, where the slow path leaves its results too.
-    for &r in &written {
-        if lx.regs[r as usize].is_none() {
-            lx.spill(r);
+    if !left {
+        for &r in &written {
+            if lx.regs[r as usize].is_none() {
+                lx.spill(r);
+            }
         }
+        lx.b.ins().jump(join, &[]);
     }
-    lx.b.ins().jump(join, &[]);
     lx.b.switch_to_block(slow);
     lx.rejoin(saved);
     system::exec(lx, gi);
