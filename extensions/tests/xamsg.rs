@@ -272,7 +272,66 @@ fn privilege(kind: EngineKind) {
     assert!(mkjit_extensions::common::enabled(&w.s.m, xgate::SET));
 }
 
+/// [`fast_path_poll`]'s programs: the server polls its empty queue 100
+/// times and then a queue it does not own; the kernel counts the queue 50 times.
+fn fast_path_poll_run(kind: EngineKind) -> (World, Stop, Stop) {
+    let mut w = world(kind, "xamsg", None);
+    let server = w.server;
+    let user = w.run(server, |a| {
+        a.li(S1, 100);
+        a.li(T0, 0);
+        a.li(T1, BUF as i64);
+        let top = a.here();
+        ins(a, "arecv", A0, T0, T1);
+        a.emit("add", A2, A2, A0, 0);
+        a.emit("addi", S1, S1, 0, -1);
+        let back = top - a.here();
+        a.emit("bne", 0, S1, 0, back);
+        a.li(T0, 1);
+        ins(a, "arecv", A1, T0, T1);
+    });
+    let code = w.s.asm(|a| {
+        a.li(S1, 50);
+        a.li(T0, 0);
+        let top = a.here();
+        ins(a, "aqcount", A3, T0, 0);
+        a.emit("add", A4, A4, A3, 0);
+        a.emit("addi", S1, S1, 0, -1);
+        let back = top - a.here();
+        a.emit("bne", 0, S1, 0, back);
+        a.emit("ebreak", 0, 0, 0, 0);
+    });
+    let pc = w.s.kernel_code(&code);
+    w.s.enter(Priv::S, pc, server);
+    let kernel = w.s.run();
+    (w, user, kernel)
+}
+
+/// The inline fast paths of a polling `arecv` and of `aqcount`: the same
+/// statuses, counts and cycles as the interpreter, and no helper calls.
+fn fast_path_poll(kind: EngineKind) {
+    let (w, user, kernel) = fast_path_poll_run(kind);
+    assert_eq!((user.cause(), kernel.cause()), (cause::BREAKPOINT, cause::BREAKPOINT));
+    assert_eq!(w.s.x(A2), 100 * status::EMPTY, "100 times EMPTY");
+    assert_eq!(w.s.x(A1), status::NORIGHT, "not the server's queue");
+    assert_eq!(w.s.x(A4), 0, "nothing queued");
+    let c = &xamsg::state(&w.s.m).ctr.counts;
+    assert_eq!((c[xamsg::E_ARECV], c[xamsg::E_EMPTY]), (101, 100));
+    let (reference, ..) = fast_path_poll_run(EngineKind::Interp);
+    assert_eq!(w.s.snapshot(), reference.s.snapshot(), "state as on the interpreter");
+    let (fast, calls) = (w.s.engine_stat("jit ext fast paths"), w.s.engine_stat("jit ext helper calls"));
+    match kind {
+        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
+        EngineKind::Jit => {
+            assert!(fast.unwrap() >= 2, "{fast:?}");
+            assert!(calls.unwrap() <= 10, "only the foreign queue: {calls:?}");
+        }
+        EngineKind::JitNoFastpath => assert!(calls.unwrap() >= 151, "{calls:?}"),
+    }
+}
+
 engine_tests! {
+    fast_path_poll_t => fast_path_poll;
     send_recv_reply_t => send_recv_reply;
     cache_spill_full_t => cache_spill_full;
     rights_t => rights;

@@ -357,7 +357,56 @@ fn privilege(kind: EngineKind) {
     }
 }
 
+/// [`fast_path_ack`]'s program: 100 doorbells rung from main, each
+/// delivered to a handler that acknowledges it (`uiack`) and returns; then
+/// main acknowledges a binding that is not its own.
+fn fast_path_ack_run(kind: EngineKind) -> (World, Stop) {
+    let mut w = world(kind, "xuirq,xgate");
+    handler(&mut w, false, true);
+    bind(&mut w.s, 3, 3, 0, 1, HANDLER_PC);
+    let g = Gate { kind: GateKind::Doorbell, satp: 0, pc: 0, badge: 0, gtp: 0, target: 3, reply: 0xff };
+    xgate::state_mut(&mut w.s.m).clb.fill(1, 4, g);
+    let code = w.s.asm(|a| {
+        a.li(S1, 100);
+        a.li(T0, 4);
+        let top = a.here();
+        ins(a, "uipi", A1, T0, 0);
+        a.emit("addi", S1, S1, 0, -1);
+        let back = top - a.here();
+        a.emit("bne", 0, S1, 0, back);
+        a.li(T0, 3);
+        ins(a, "uiack", 0, T0, 0);
+    });
+    let main = w.main;
+    w.s.user_code(main, MAIN_PC, &code);
+    w.s.enter(Priv::U, MAIN_PC, main);
+    let stop = w.s.run();
+    (w, stop)
+}
+
+/// The inline fast path of `uiack` (doorbell bindings): the same deliveries,
+/// counts and cycles as the interpreter, the same fault for a foreign
+/// binding, and no helper call for the handler's acknowledgements.
+fn fast_path_ack(kind: EngineKind) {
+    let (w, stop) = fast_path_ack_run(kind);
+    assert!(matches!(stop, Stop::Trap { cause: causes::XUIRQ_FAULT, tval: 3, .. }), "{stop:?}");
+    assert_eq!(w.s.read_u64(w.counter), 100, "100 deliveries handled");
+    assert_eq!(xuirq::state(&w.s.m).ctr.counts[xuirq::E_ACK], 100);
+    let (reference, _) = fast_path_ack_run(EngineKind::Interp);
+    assert_eq!(w.s.snapshot(), reference.s.snapshot(), "state as on the interpreter");
+    let (fast, calls) = (w.s.engine_stat("jit ext fast paths"), w.s.engine_stat("jit ext helper calls"));
+    match kind {
+        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
+        EngineKind::Jit => {
+            assert!(fast.unwrap() >= 1, "{fast:?}");
+            assert!(calls.unwrap() <= 210, "uipi and uiret only: {calls:?}");
+        }
+        EngineKind::JitNoFastpath => assert!(calls.unwrap() >= 300, "{calls:?}"),
+    }
+}
+
 engine_tests! {
+    fast_path_ack_t => fast_path_ack, all_regs;
     doorbell_t => doorbell;
     plic_level_masking_t => plic_level_masking;
     timer_t => timer;

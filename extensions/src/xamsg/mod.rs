@@ -10,6 +10,7 @@
 //! `queue.rs` holds queues, the message cache and the reply table; `insns.rs`
 //! the instructions.
 
+mod fastpath;
 mod insns;
 pub mod queue;
 
@@ -243,6 +244,9 @@ impl Extension for Xamsg {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
+    }
+    fn fast_path(&self) -> Option<&'static dyn mkjit_translator::fastpath::InlineFastPath> {
+        Some(&fastpath::FAST_PATH)
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         Some(Ok(match n {

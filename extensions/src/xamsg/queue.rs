@@ -34,12 +34,16 @@ pub struct Queue {
     pub spilled: u64,
     /// Messages held in the message cache (all older than the spilled ones).
     pub cached: VecDeque<Msg>,
+    /// Messages queued (cached + spilled), kept by [`enqueue`] and
+    /// [`dequeue`]: a plain field inline fast paths can read.
+    pub queued: u64,
 }
 
 impl Queue {
     /// Messages queued.
     pub fn len(&self) -> usize {
-        self.cached.len() + self.spilled as usize
+        debug_assert_eq!(self.queued as usize, self.cached.len() + self.spilled as usize);
+        self.queued as usize
     }
 
     /// Whether nothing is queued.
@@ -68,6 +72,7 @@ pub fn enqueue(m: &mut Machine, st: &mut XamsgState, q: usize, msg: Msg) -> Resu
     let (spilled, cap) = (st.queues[q].spilled, st.queues[q].cap);
     if st.cache_used < st.cache_lines && spilled == 0 {
         st.queues[q].cached.push_back(msg);
+        st.queues[q].queued += 1;
         st.cache_used += 1;
         charge(m, st, E_CACHE_INSERT);
         return Ok(status::OK);
@@ -84,6 +89,7 @@ pub fn enqueue(m: &mut Machine, st: &mut XamsgState, q: usize, msg: Msg) -> Resu
             phys_sd(m, pa + 8 * k as u64, *w)?;
         }
         st.queues[q].spilled += 1;
+        st.queues[q].queued += 1;
         charge(m, st, E_SPILL);
         return Ok(status::OK);
     }
@@ -94,6 +100,7 @@ pub fn enqueue(m: &mut Machine, st: &mut XamsgState, q: usize, msg: Msg) -> Resu
 /// Dequeues the oldest message of queue `q` (non-empty).
 pub fn dequeue(m: &mut Machine, st: &mut XamsgState, q: usize) -> Result<Msg, Exception> {
     if let Some(msg) = st.queues[q].cached.pop_front() {
+        st.queues[q].queued -= 1;
         st.cache_used -= 1;
         charge(m, st, E_CACHE_REMOVE);
         return Ok(msg);
@@ -109,6 +116,7 @@ pub fn dequeue(m: &mut Machine, st: &mut XamsgState, q: usize) -> Result<Msg, Ex
     let qu = &mut st.queues[q];
     qu.head = (qu.head + 1) % qu.cap;
     qu.spilled -= 1;
+    qu.queued -= 1;
     charge(m, st, E_RING_READ);
     Ok(msg)
 }

@@ -31,6 +31,7 @@ use std::any::Any;
 pub const SET: u16 = 5;
 
 /// Operation numbers = funct7.
+mod fastpath;
 pub mod op {
     /// `uirq.bind`.
     pub const BIND: u16 = 0;
@@ -169,8 +170,9 @@ static CONSTANTS: &[(&str, u64)] = &[
     ("UISTATUS_UIE", 1),
 ];
 
-/// Source kinds.
+/// Source kinds (`#[repr(u8)]`: inline fast paths read it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Kind {
     /// Unbound.
     #[default]
@@ -254,6 +256,9 @@ impl Extension for Xuirq {
     }
     fn config(&self, m: &Machine) -> Config {
         state(m).cfg.clone()
+    }
+    fn fast_path(&self) -> Option<&'static dyn mkjit_translator::fastpath::InlineFastPath> {
+        Some(&fastpath::FAST_PATH)
     }
     fn csr_read(&self, m: &mut Machine, n: u16) -> Option<Result<u64, CsrDenied>> {
         let r = regs(m);

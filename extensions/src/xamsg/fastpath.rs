@@ -1,0 +1,89 @@
+//! Inline JIT fast paths of Xamsg's polling cases (SPEC §3.3): `arecv` on an
+//! empty queue the caller owns (a server polling for work), and `aqcount`.
+//!
+//! ```text
+//!   arecv rd, rs1, rs2 (U)                    aqcount rd, rs1 (S)
+//!   guard x[rs2] % 64 == 0                    guard x[rs1] < queues
+//!   guard x[rs1] < queues, queue enabled,     rd = queue.queued
+//!         owned by the current ASID, empty
+//!   rd = EMPTY; xamsg.empty, xamsg.arecv += 1 (and their cycles)
+//! ```
+//!
+//! A message to deliver (a line written through the MMU, a reply token), a
+//! queue the caller has no right to, `arecv.w` (which may stall), `asend`
+//! and `areply` (a line read through the MMU, the gate lookup, the message
+//! cache and ring) run on the helper.
+
+use super::queue::Queue;
+use super::{op, state, E_ARECV, E_EMPTY, SET};
+use crate::common::status;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use mkjit_runtime::hart::{Csrs, Hart, Priv};
+use mkjit_runtime::isa::{Insn, Op};
+use mkjit_runtime::machine::Machine;
+use mkjit_runtime::mmu::tlb::ASID_BITS;
+use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
+use std::mem::{offset_of, size_of};
+
+const I64: types::Type = types::I64;
+
+/// Xamsg's fast paths.
+pub struct XamsgFastPath;
+
+/// The instance the extension registers.
+pub static FAST_PATH: XamsgFastPath = XamsgFastPath;
+
+impl InlineFastPath for XamsgFastPath {
+    fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
+        match insn.op {
+            Op::Custom(SET, op::ARECV) if m.hart.prv == Priv::U => arecv_empty(m, insn, fx),
+            Op::Custom(SET, op::AQCOUNT) if m.hart.prv != Priv::U => {
+                let q = queue(m, insn, fx);
+                let sf = fx.state_flags();
+                let n = fx.ins().load(I64, sf, q, offset_of!(Queue, queued) as i32);
+                fx.set_x(insn.rd, n);
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// Guards that `x[rs1]` names a queue; returns the queue's host address.
+fn queue(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> Value {
+    let st = state(m);
+    let q = fx.x(insn.rs1);
+    let inside = fx.ins().icmp_imm_s(IntCC::UnsignedLessThan, q, st.queues.len() as i64);
+    fx.guard(inside);
+    let at = fx.ins().imul_imm_s(q, size_of::<Queue>() as i64);
+    let base = fx.iconst(st.queues.as_ptr() as i64);
+    fx.ins().iadd(base, at)
+}
+
+fn arecv_empty(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) {
+    let st = state(m);
+    let sf = fx.state_flags();
+    let line = fx.x(insn.rs2);
+    let mis = fx.ins().band_imm_s(line, 63);
+    let aligned = fx.ins().icmp_imm_s(IntCC::Equal, mis, 0);
+    fx.guard(aligned);
+    let q = queue(m, insn, fx);
+    let enabled = fx.ins().uload8(I64, sf, q, offset_of!(Queue, enabled) as i32);
+    fx.guard(enabled);
+    let owner = fx.ins().load(I64, sf, q, offset_of!(Queue, owner) as i32);
+    let (hf, hart) = (fx.hart_flags(), fx.hart());
+    let satp = fx.ins().load(I64, hf, hart, (offset_of!(Hart, csr) + offset_of!(Csrs, satp)) as i32);
+    let asid = fx.ins().ushr_imm_s(satp, 44);
+    let asid = fx.ins().band_imm_s(asid, (1 << ASID_BITS) - 1);
+    fx.guard_eq(owner, asid);
+    let queued = fx.ins().load(I64, sf, q, offset_of!(Queue, queued) as i32);
+    let empty = fx.ins().icmp_imm_s(IntCC::Equal, queued, 0);
+    fx.guard(empty);
+    let v = fx.iconst(status::EMPTY as i64);
+    fx.set_x(insn.rd, v);
+    for ev in [E_EMPTY, E_ARECV] {
+        fx.bump(&st.ctr.counts[ev] as *const u64 as u64, 1);
+        fx.charge(st.ctr.costs[ev]);
+    }
+}
