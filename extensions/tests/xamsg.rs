@@ -319,15 +319,7 @@ fn fast_path_poll(kind: EngineKind) {
     assert_eq!((c[xamsg::E_ARECV], c[xamsg::E_EMPTY]), (101, 100));
     let (reference, ..) = fast_path_poll_run(EngineKind::Interp);
     assert_eq!(w.s.snapshot(), reference.s.snapshot(), "state as on the interpreter");
-    let (fast, calls) = (w.s.engine_stat("jit ext fast paths"), w.s.engine_stat("jit ext helper calls"));
-    match kind {
-        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
-        EngineKind::Jit => {
-            assert!(fast.unwrap() >= 2, "{fast:?}");
-            assert!(calls.unwrap() <= 10, "only the foreign queue: {calls:?}");
-        }
-        EngineKind::JitNoFastpath => assert!(calls.unwrap() >= 151, "{calls:?}"),
-    }
+    w.s.assert_fast_paths(2, 10, 151);
 }
 
 engine_tests! {

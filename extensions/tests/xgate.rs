@@ -479,15 +479,7 @@ fn fast_path_calls_with(kind: EngineKind, window: bool) {
     let rec: Vec<u64> = (0..8).map(|k| t.s.read_u64(t.ls + 8 * k)).collect();
     let want: Vec<u64> = (0..8).map(|k| reference.s.read_u64(reference.ls + 8 * k)).collect();
     assert_eq!(rec, want, "the last link record");
-    let (fast, calls) = (t.s.engine_stat("jit ext fast paths"), t.s.engine_stat("jit ext helper calls"));
-    match kind {
-        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
-        EngineKind::Jit => {
-            assert!(fast.unwrap() >= 2, "{fast:?}");
-            assert!(calls.unwrap() <= 20, "round trips inline: {calls:?} helper calls");
-        }
-        EngineKind::JitNoFastpath => assert!(calls.unwrap() >= 400, "{calls:?}"),
-    }
+    t.s.assert_fast_paths(2, 20, 400);
 }
 
 engine_tests! {

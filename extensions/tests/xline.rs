@@ -294,15 +294,7 @@ fn fast_path_give(kind: EngineKind) {
     assert_eq!(s.csrr(xline::csr::XLGIVE) & 0b111, 0b101, "windows 0 and 2 given, 1 not");
     let (reference, _) = fast_path_give_run(EngineKind::Interp);
     assert_eq!(s.snapshot(), reference.snapshot(), "state as on the interpreter");
-    let (fast, calls) = (s.engine_stat("jit ext fast paths"), s.engine_stat("jit ext helper calls"));
-    match kind {
-        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
-        EngineKind::Jit => {
-            assert!(fast.unwrap() >= 1, "{fast:?}");
-            assert!(calls.unwrap() <= 10, "only the failing give (and code before compiling): {calls:?}");
-        }
-        EngineKind::JitNoFastpath => assert!(calls.unwrap() >= 200, "{calls:?}"),
-    }
+    s.assert_fast_paths(1, 10, 200);
 }
 
 engine_tests! {

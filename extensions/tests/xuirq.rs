@@ -394,15 +394,7 @@ fn fast_path_ack(kind: EngineKind) {
     assert_eq!(xuirq::state(&w.s.m).ctr.counts[xuirq::E_ACK], 100);
     let (reference, _) = fast_path_ack_run(EngineKind::Interp);
     assert_eq!(w.s.snapshot(), reference.s.snapshot(), "state as on the interpreter");
-    let (fast, calls) = (w.s.engine_stat("jit ext fast paths"), w.s.engine_stat("jit ext helper calls"));
-    match kind {
-        EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
-        EngineKind::Jit => {
-            assert!(fast.unwrap() >= 1, "{fast:?}");
-            assert!(calls.unwrap() <= 210, "uipi and uiret only: {calls:?}");
-        }
-        EngineKind::JitNoFastpath => assert!(calls.unwrap() >= 300, "{calls:?}"),
-    }
+    w.s.assert_fast_paths(1, 210, 300);
 }
 
 engine_tests! {

@@ -683,11 +683,7 @@ impl Jit {
             self.map.insert(key, Slot::Failed);
             return None;
         };
-        self.stats.compiles += 1;
-        self.stats.insns_compiled += guest.insn_count as u64;
-        self.stats.fast_paths += out.fast_paths as u64;
-        self.stats.code_bytes += out.code.len() as u64;
-        self.stats.compile_us += t0.elapsed().as_micros() as u64;
+        Self::note_compiled(&mut self.stats, &mut self.perf_map, m, &key, guest.insn_count, &out, ptr, t0, "");
         if m.trace.in_asm {
             let mut s = format!("JIT IN: region at pc {:#x} (pa {:#x}), {} insns\n", key.va, key.pa, guest.insn_count);
             for b in &guest.blocks {
@@ -702,20 +698,6 @@ impl Jit {
                 }
             }
             m.trace.line(format_args!("{s}"));
-        }
-        if let Some(ir) = &out.ir {
-            m.trace.line(format_args!("JIT OP: region at pc {:#x}\n{ir}", key.va));
-        }
-        if let Some(asm) = &out.asm {
-            m.trace.line(format_args!(
-                "JIT OUT: region at pc {:#x}, {} bytes at {ptr:p}\n{asm}",
-                key.va,
-                out.code.len()
-            ));
-        }
-        if let Some(f) = &mut self.perf_map {
-            use std::io::Write;
-            let _ = writeln!(f, "{:x} {:x} region_{:x}", ptr as usize, out.code.len(), key.va);
         }
         let pages: Vec<u64> = guest.pages.iter().map(|p| p.1).collect();
         for &p in &pages {
@@ -864,6 +846,41 @@ impl Jit {
         }
     }
 
+    /// Counts a compiled region and prints what `-d op,out_asm` and the perf map ask for.
+    #[allow(clippy::too_many_arguments)]
+    fn note_compiled(
+        stats: &mut JitStats,
+        perf_map: &mut Option<std::fs::File>,
+        m: &mut Machine,
+        key: &Key,
+        insns: usize,
+        out: &lower::Compiled,
+        ptr: *const u8,
+        t0: Instant,
+        tag: &str,
+    ) {
+        stats.compiles += 1;
+        stats.insns_compiled += insns as u64;
+        stats.fast_paths += out.fast_paths as u64;
+        stats.code_bytes += out.code.len() as u64;
+        stats.compile_us += t0.elapsed().as_micros() as u64;
+        if let Some(ir) = &out.ir {
+            m.trace.line(format_args!("JIT OP: region at pc {:#x}{tag}\n{ir}", key.va));
+        }
+        if let Some(asm) = &out.asm {
+            m.trace.line(format_args!(
+                "JIT OUT: region at pc {:#x}{tag}, {} bytes at {ptr:p}\n{asm}",
+                key.va,
+                out.code.len()
+            ));
+        }
+        if let Some(f) = perf_map {
+            use std::io::Write;
+            let suffix = if tag.is_empty() { "" } else { "_opt" };
+            let _ = writeln!(f, "{:x} {:x} region_{:x}{suffix}", ptr as usize, out.code.len(), key.va);
+        }
+    }
+
     /// Compiled code ran up to a deadline (a device poll, a timer, every
     /// 16 Ki instructions at most): counts a sample for the region that
     /// returned (each region's exit stores its number in `ctx.region`). A
@@ -903,25 +920,8 @@ impl Jit {
         let Ok(out) = self.compiler.compile(guest, &env, Tier::Optimized, &cost, want, m) else { return };
         let Some(ptr) = self.arena.install(&out.code) else { return };
         self.stats.tier_ups += 1;
-        self.stats.compiles += 1;
-        self.stats.insns_compiled += guest.insn_count as u64;
-        self.stats.fast_paths += out.fast_paths as u64;
-        self.stats.code_bytes += out.code.len() as u64;
-        self.stats.compile_us += t0.elapsed().as_micros() as u64;
-        if let Some(ir) = &out.ir {
-            m.trace.line(format_args!("JIT OP: region at pc {:#x} (optimised)\n{ir}", key.va));
-        }
-        if let Some(asm) = &out.asm {
-            m.trace.line(format_args!(
-                "JIT OUT: region at pc {:#x} (optimised), {} bytes at {ptr:p}\n{asm}",
-                key.va,
-                out.code.len()
-            ));
-        }
-        if let Some(f) = &mut self.perf_map {
-            use std::io::Write;
-            let _ = writeln!(f, "{:x} {:x} region_{:x}_opt", ptr as usize, out.code.len(), key.va);
-        }
+        let insns = guest.insn_count;
+        Self::note_compiled(&mut self.stats, &mut self.perf_map, m, &key, insns, &out, ptr, t0, " (optimised)");
         for &(va, pa) in &out.slots {
             self.slot_keys.push(Key { va, pa, ..key });
         }

@@ -23,7 +23,7 @@
 use super::ccc::FastCap;
 use super::{op, perm, state, E_ACCESS, E_CCC_HIT, SET};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::ir::{types, InstBuilder};
 use mkjit_runtime::hart::{Csrs, Hart};
 use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
@@ -58,7 +58,7 @@ impl InlineFastPath for XcapFastPath {
         let shadow = st.ccc.fast_base() as i64;
         let hit_count = &st.ctr.counts[E_CCC_HIT] as *const u64 as i64;
         let access_count = &st.ctr.counts[E_ACCESS] as *const u64 as u64;
-        let (sf, hf, gf, hart) = (fx.state_flags(), fx.hart_flags(), fx.guest_flags(), fx.hart());
+        let (sf, hf, hart) = (fx.state_flags(), fx.hart_flags(), fx.hart());
 
         let r = fx.x(insn.rs1);
         let off = fx.x(insn.rs2);
@@ -109,14 +109,9 @@ impl InlineFastPath for XcapFastPath {
         let host = fx.ins().iadd(host_page, in_page);
         if store {
             let v = fx.x(insn.rs3);
-            match width {
-                1 => fx.ins().istore8(gf, v, host, 0),
-                2 => fx.ins().istore16(gf, v, host, 0),
-                4 => fx.ins().istore32(gf, v, host, 0),
-                _ => fx.ins().store(gf, v, host, 0),
-            };
+            fx.store_guest(v, host, width);
         } else {
-            let v = load(fx, width, signed, host);
+            let v = fx.load_guest(host, width, signed);
             fx.set_x(insn.rd, v);
         }
         let hits = fx.ins().load(I64, sf, f, field!(hits));
@@ -128,19 +123,5 @@ impl InlineFastPath for XcapFastPath {
         let cycles = fx.ins().load(I64, sf, f, field!(cycles));
         fx.charge_value(cycles);
         true
-    }
-}
-
-/// A guest load of `width` bytes at host address `host`, extended as the instruction says.
-fn load(fx: &mut FastPathCx<'_, '_, '_>, width: u64, signed: bool, host: Value) -> Value {
-    let g = fx.guest_flags();
-    match (width, signed) {
-        (1, true) => fx.ins().sload8(I64, g, host, 0),
-        (1, false) => fx.ins().uload8(I64, g, host, 0),
-        (2, true) => fx.ins().sload16(I64, g, host, 0),
-        (2, false) => fx.ins().uload16(I64, g, host, 0),
-        (4, true) => fx.ins().sload32(g, host, 0),
-        (4, false) => fx.ins().uload32(g, host, 0),
-        _ => fx.ins().load(I64, g, host, 0),
     }
 }

@@ -89,6 +89,27 @@ impl InlineFastPath for XgateFastPath {
     }
 }
 
+/// The link-stack registers, loaded (`t`: the thread registers' address).
+struct LinkStack {
+    t: Value,
+    lsp: Value,
+    lsbase: Value,
+    lslimit: Value,
+}
+
+/// Loads the link-stack registers and guards that `lsp` is 64-byte aligned.
+fn link_stack(fx: &mut FastPathCx<'_, '_, '_>, e: &Env) -> LinkStack {
+    let sf = e.sf;
+    let t = fx.iconst(e.tregs);
+    let lsp = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lsp)));
+    let lsbase = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lsbase)));
+    let lslimit = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lslimit)));
+    let mis = fx.ins().band_imm_s(lsp, 63);
+    let aligned = fx.ins().icmp_imm_s(IntCC::Equal, mis, 0);
+    fx.guard(aligned);
+    LinkStack { t, lsp, lsbase, lslimit }
+}
+
 /// Guards that `addr` (64-byte aligned) starts 64 bytes of RAM; returns its host address.
 fn ram64(fx: &mut FastPathCx<'_, '_, '_>, e: &Env, addr: Value) -> Value {
     let off = fx.ins().iadd_imm_s(addr, RAM_BASE.wrapping_neg() as i64);
@@ -154,14 +175,8 @@ fn gcall(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
     let tag = fx.ins().load(I64, sf, f, field(offset_of!(FastGate, tag)));
     fx.guard_eq(tag, want);
 
-    let t = fx.iconst(e.tregs);
-    let lsp = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lsp)));
-    let lsbase = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lsbase)));
-    let lslimit = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lslimit)));
+    let LinkStack { t, lsp, lsbase, lslimit } = link_stack(fx, e);
     let xlgive = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, xlgive)));
-    let mis = fx.ins().band_imm_s(lsp, 63);
-    let aligned = fx.ins().icmp_imm_s(IntCC::Equal, mis, 0);
-    fx.guard(aligned);
     let above = fx.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, lsp, lsbase);
     fx.guard(above);
     let room = fx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, lslimit, 64);
@@ -216,13 +231,7 @@ fn gcall(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
 
 fn gret(m: &Machine, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
     let (sf, gf) = (e.sf, e.gf);
-    let t = fx.iconst(e.tregs);
-    let lsp = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lsp)));
-    let lsbase = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lsbase)));
-    let lslimit = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lslimit)));
-    let mis = fx.ins().band_imm_s(lsp, 63);
-    let aligned = fx.ins().icmp_imm_s(IntCC::Equal, mis, 0);
-    fx.guard(aligned);
+    let LinkStack { t, lsp, lsbase, lslimit } = link_stack(fx, e);
     let above = fx.ins().icmp(IntCC::UnsignedGreaterThan, lsp, lsbase);
     fx.guard(above);
     let below = fx.ins().icmp(IntCC::UnsignedLessThanOrEqual, lsp, lslimit);

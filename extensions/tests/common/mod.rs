@@ -338,6 +338,25 @@ impl Sys {
         (h.x.to_vec(), h.pc, h.prv, h.clock, h.cycles, ext)
     }
 
+    /// Checks a fast-path test's engine counters: on the JIT at least `sites`
+    /// instructions compiled inline and at most `max_calls` helper calls for
+    /// extension instructions; with fast paths off, no inline code and at
+    /// least `min_calls_off` helper calls; the interpreter has no such counters.
+    pub fn assert_fast_paths(&self, sites: u64, max_calls: u64, min_calls_off: u64) {
+        let (fast, calls) = (self.engine_stat("jit ext fast paths"), self.engine_stat("jit ext helper calls"));
+        match self.kind {
+            EngineKind::Interp => assert_eq!((fast, calls), (None, None)),
+            EngineKind::Jit => {
+                assert!(fast.unwrap() >= sites, "sites compiled inline: {fast:?}");
+                assert!(calls.unwrap() <= max_calls, "helper calls: {calls:?} (at most {max_calls})");
+            }
+            EngineKind::JitNoFastpath => {
+                assert_eq!(fast, Some(0), "no inline code with fast paths off");
+                assert!(calls.unwrap() >= min_calls_off, "helper calls: {calls:?} (at least {min_calls_off})");
+            }
+        }
+    }
+
     /// Register `r`.
     pub fn x(&self, r: u8) -> u64 {
         self.m.hart.x[r as usize]

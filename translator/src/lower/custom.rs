@@ -133,6 +133,17 @@ impl<'f> FastPathCx<'_, '_, 'f> {
         self.lx.env.host_offset
     }
 
+    /// Loads `size` bytes (1, 2, 4, 8) of guest RAM at host address `host`,
+    /// sign- or zero-extended, as the base ISA's loads do.
+    pub fn load_guest(&mut self, host: Value, size: u64, signed: bool) -> Value {
+        super::mem::host_load(self.lx, host, size, signed)
+    }
+
+    /// Stores the low `size` bytes (1, 2, 4, 8) of `v` to guest RAM at host address `host`.
+    pub fn store_guest(&mut self, v: Value, host: Value, size: u64) {
+        super::mem::host_store(self.lx, v, host, size)
+    }
+
     /// Continues on the fast path if `ok` is non-zero, else falls back to the helper.
     pub fn guard(&mut self, ok: Value) {
         let cont = self.lx.b.create_block();

@@ -247,8 +247,15 @@ fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> F
     let base = lx.x(i.rs1);
     let va = lx.ins().iadd_imm_s(base, i.imm);
     let host = host_address(lx, base, va, size, false, gi.pc);
+    let v = host_load(lx, host, size, signed);
+    lx.set_x(i.rd, v);
+    Flow::Next
+}
+
+/// A guest load of `size` bytes at host address `host`, extended to 64 bits.
+pub(super) fn host_load(lx: &mut Lx<'_, '_>, host: Value, size: u64, signed: bool) -> Value {
     let g = lx.guest_flags();
-    let v = match (size, signed) {
+    match (size, signed) {
         (1, true) => lx.ins().sload8(I64, g, host, 0),
         (1, false) => lx.ins().uload8(I64, g, host, 0),
         (2, true) => lx.ins().sload16(I64, g, host, 0),
@@ -256,9 +263,18 @@ fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> F
         (4, true) => lx.ins().sload32(g, host, 0),
         (4, false) => lx.ins().uload32(g, host, 0),
         _ => lx.ins().load(I64, g, host, 0),
+    }
+}
+
+/// A guest store of the low `size` bytes of `v` at host address `host`.
+pub(super) fn host_store(lx: &mut Lx<'_, '_>, v: Value, host: Value, size: u64) {
+    let g = lx.guest_flags();
+    match size {
+        1 => lx.ins().istore8(g, v, host, 0),
+        2 => lx.ins().istore16(g, v, host, 0),
+        4 => lx.ins().istore32(g, v, host, 0),
+        _ => lx.ins().store(g, v, host, 0),
     };
-    lx.set_x(i.rd, v);
-    Flow::Next
 }
 
 fn trans_store(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64) -> Flow {
@@ -267,12 +283,6 @@ fn trans_store(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64) -> Flow {
     let v = lx.x(i.rs2);
     let va = lx.ins().iadd_imm_s(base, i.imm);
     let host = host_address(lx, base, va, size, true, gi.pc);
-    let g = lx.guest_flags();
-    match size {
-        1 => lx.ins().istore8(g, v, host, 0),
-        2 => lx.ins().istore16(g, v, host, 0),
-        4 => lx.ins().istore32(g, v, host, 0),
-        _ => lx.ins().store(g, v, host, 0),
-    };
+    host_store(lx, v, host, size);
     Flow::Next
 }
