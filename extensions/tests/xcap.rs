@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{csrr, csrw, ins, ins4, pte, reg::*, EngineKind, Stop, Sys};
+use common::{cap_entry, csrr, csrw, ins, ins4, pte, reg::*, EngineKind, Stop, Sys};
 use mkjit_extensions::common::causes;
 use mkjit_extensions::xcap::{self, reason, CapEntry};
 use mkjit_runtime::hart::Priv;
@@ -25,19 +25,6 @@ struct World {
     next_pc: u64,
 }
 
-fn entry(
-    base: u64,
-    length: u64,
-    satp: u64,
-    generation: u64,
-    perms: u64,
-    state: u64,
-    owner: u64,
-    root: (u64, u64),
-) -> CapEntry {
-    CapEntry { base, length, satp, generation, perms, state, owner, root_index: root.0, root_gen: root.1, next: 0 }
-}
-
 /// A (ASID 1) holds capability 1 (generation 7) to 256 bytes of an object in B's
 /// (ASID 2) address space at OBJ; the table has 64 entries.
 fn world(kind: EngineKind) -> World {
@@ -47,7 +34,7 @@ fn world(kind: EngineKind) -> World {
     let table = s.alloc(1);
     s.csrw(0x5f0, table | 6);
     let mut w = World { s, a, b, table, obj, next_pc: 0x1_0000 };
-    w.put(1, entry(OBJ, 256, b, 7, R | W | D, 1, 1, (1, 7)));
+    w.put(1, cap_entry(OBJ, 256, b, 7, R | W | D, 1, 1, (1, 7)));
     w
 }
 
@@ -120,10 +107,10 @@ fn checks(kind: EngineKind) {
     let mut w = world(kind);
     let (b, obj) = (w.b, 0);
     let _ = obj;
-    w.put(2, entry(OBJ, 256, b, 3, R | W, 0, 1, (2, 3))); // invalid
-    w.put(3, entry(OBJ, 256, b, 3, R | W, 1, 2, (3, 3))); // owned by ASID 2
-    w.put(4, entry(OBJ, 256, b, 3, R, 1, 1, (4, 3))); // read-only
-    w.put(5, entry(OBJ, 256, b, 3, R | W, 1, 1, (1, 6))); // root 1 revoked (gen 7 now)
+    w.put(2, cap_entry(OBJ, 256, b, 3, R | W, 0, 1, (2, 3))); // invalid
+    w.put(3, cap_entry(OBJ, 256, b, 3, R | W, 1, 2, (3, 3))); // owned by ASID 2
+    w.put(4, cap_entry(OBJ, 256, b, 3, R, 1, 1, (4, 3))); // read-only
+    w.put(5, cap_entry(OBJ, 256, b, 3, R | W, 1, 1, (1, 6))); // root 1 revoked (gen 7 now)
     let cases: [(i64, &str, u64, u64); 8] = [
         (cref(64, 7), "cap.ld", 0, reason::BAD_INDEX),
         (cref(2, 3), "cap.ld", 0, reason::INVALID),
@@ -164,7 +151,7 @@ fn checks(kind: EngineKind) {
 fn target_page_fault(kind: EngineKind) {
     let mut w = world(kind);
     let b = w.b;
-    w.put(6, entry(0x7_0000, 64, b, 1, R | W, 1, 1, (6, 1))); // unmapped in B
+    w.put(6, cap_entry(0x7_0000, 64, b, 1, R | W, 1, 1, (6, 1))); // unmapped in B
     let stop = w.run(|a, _| {
         a.li(S1, cref(6, 1));
         a.li(T0, 16);
@@ -187,13 +174,13 @@ fn target_page_fault(kind: EngineKind) {
 fn derive_restrict_revoke(kind: EngineKind) {
     let mut w = world(kind);
     // Spare list: 10 -> 11 -> end, owned by ASID 1; a foreign spare 12.
-    let mut spare = entry(0, 0, 0, 40, 0, 2, 1, (0, 0));
+    let mut spare = cap_entry(0, 0, 0, 40, 0, 2, 1, (0, 0));
     spare.next = 11;
     w.put(10, spare);
-    let mut spare2 = entry(0, 0, 0, 41, 0, 2, 1, (0, 0));
+    let mut spare2 = cap_entry(0, 0, 0, 41, 0, 2, 1, (0, 0));
     spare2.next = 12;
     w.put(11, spare2);
-    w.put(12, entry(0, 0, 0, 42, 0, 2, 2, (0, 0)));
+    w.put(12, cap_entry(0, 0, 0, 42, 0, 2, 2, (0, 0)));
     w.s.csrw(0x5f1, 10);
     w.s.write_words(w.obj + 16, &[0xd1, 0xd2]);
     let stop = w.run(|a, t| {
@@ -273,7 +260,7 @@ fn derive_restrict_revoke(kind: EngineKind) {
 fn bare_target(kind: EngineKind) {
     let mut w = world(kind);
     let buf = w.s.alloc(1);
-    w.put(7, entry(buf, 64, 0, 1, R | W, 1, 1, (7, 1)));
+    w.put(7, cap_entry(buf, 64, 0, 1, R | W, 1, 1, (7, 1)));
     let stop = w.run(|a, t| {
         a.li(S1, cref(7, 1));
         a.li(T0, 56);
@@ -342,7 +329,7 @@ fn fast_path_run(kind: EngineKind) -> (World, Stop) {
     let mut w = world(kind);
     let b = w.b;
     w.s.map_new(b, OBJ + 0x1000, 0x1000, pte::URW);
-    w.put(6, entry(OBJ, 0x2000, b, 1, R | W, 1, 1, (6, 1)));
+    w.put(6, cap_entry(OBJ, 0x2000, b, 1, R | W, 1, 1, (6, 1)));
     let stop = w.run(|a, t| {
         a.li(S1, cref(1, 7));
         a.li(S2, cref(6, 1));

@@ -67,7 +67,7 @@ use crate::helpers::Ctx;
 use crate::lower::{self, counter, ChainEnv, Compiler, DirectMem, Env, LowerError, Tier, Want};
 use crate::region::{self, Region};
 use mkjit_runtime::cost::{Class, CLASSES};
-use mkjit_runtime::hart::{exit, Hart};
+use mkjit_runtime::hart::{exit, Hart, Priv};
 use mkjit_runtime::interp::Interp;
 use mkjit_runtime::machine::{Engine, Machine};
 use mkjit_runtime::mmu::tlb;
@@ -568,11 +568,14 @@ impl Jit {
     }
 
     /// What the code compiled now for `key` bakes in besides the guest code.
+    /// Privilege and TLB banks come from the key, not from the hart: a region
+    /// compiled again (a tier-up) may be for another mode than the hart's now.
     fn env(&self, m: &Machine, key: &Key) -> Env {
-        let h = &m.hart;
+        let prv = Priv::from_bits((key.mode & 3) as u64);
+        let (data_bank, fetch_bank) = ((key.mode >> 8 & 7) as u8, (key.mode >> 16 & 7) as u8);
         let host_offset = (m.bus.ram.host_base() as u64).wrapping_sub(RAM_BASE);
         let hooked = m.ext.translate.is_some();
-        let direct = (h.data_bank == tlb::BANK_M && !hooked).then(|| DirectMem {
+        let direct = (data_bank == tlb::BANK_M && !hooked).then(|| DirectMem {
             host_offset,
             ram_size: m.bus.ram.size(),
             slow_map: m.bus.slow_store_map() as u64,
@@ -586,12 +589,13 @@ impl Jit {
             mode_tag: Self::mode_tag(key),
         });
         Env {
-            bank: h.data_bank,
+            prv,
+            bank: data_bank,
             chain,
             direct,
             host_offset,
-            fetch_identity: h.fetch_bank == tlb::BANK_M && !hooked,
-            fetch_bank: h.fetch_bank,
+            fetch_identity: fetch_bank == tlb::BANK_M && !hooked,
+            fetch_bank,
             region_id: self.regions.len() as u64,
         }
     }

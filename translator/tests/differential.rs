@@ -96,3 +96,33 @@ fn tiny_code_cache_flushes_and_still_agrees() {
     }
     assert!(flushes > 0, "the cache never filled up");
 }
+
+/// Every region compiled again optimised at its first deadline sample, while
+/// the programs change privilege and address space: a region is compiled
+/// again for its own mode, whatever mode the hart is in when it is sampled.
+#[test]
+fn regions_compiled_again_at_once_agree_in_lockstep() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
+    let mut progs = elfs_in(&dir, Some("elf"));
+    progs.extend(
+        elfs_in(Path::new("/tmp/upstream/isa-bin"), None)
+            .into_iter()
+            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("-v-"))),
+    );
+    let mut tier_ups = 0;
+    for (n, p) in progs.iter().enumerate() {
+        let bytes = std::fs::read(p).expect("readable");
+        let cfg = mkjit_translator::JitConfig {
+            threshold: 1,
+            tier_up_samples: 1,
+            count_resumptions: true,
+            ..Default::default()
+        };
+        let mut j = mkjit_translator::Jit::with_config(cfg).expect("JIT starts");
+        let r = common::lockstep(&bytes, &mut j, 20_000_000, 60, n as u64 + 3)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert_eq!(r.outcome, Outcome::Exit(0), "{}", p.display());
+        tier_ups += j.jit_stats().tier_ups;
+    }
+    assert!(tier_ups > 100, "regions were compiled again: {tier_ups}");
+}

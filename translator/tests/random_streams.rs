@@ -10,6 +10,7 @@ mod common;
 use common::{boot, jit, lockstep_machines, Rng};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::random::{corner_value, stream_kind, StreamKind as Kind};
 use mkjit_runtime::isa::{Fields, Format, InsnDef, IsaSet, IsaTable, Op};
 use mkjit_runtime::machine::Outcome;
 
@@ -22,38 +23,13 @@ const LOOP: u8 = 30;
 /// Registers random instructions must not write.
 const RESERVED: [u8; 3] = [SP, S0, LOOP];
 
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Plain,
-    Branch,
-    Jal,
-    Mem,
-}
-
+/// The base rows a loop body may use (no atomics: they need aligned addresses).
 fn kind(d: &InsnDef) -> Option<Kind> {
-    use Op::*;
-    if !matches!(d.set, IsaSet::I | IsaSet::M | IsaSet::C) {
-        return None;
-    }
-    Some(match d.op {
-        Beq | Bne | Blt | Bge | Bltu | Bgeu => Kind::Branch,
-        Jal => Kind::Jal,
-        Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd => Kind::Mem,
-        Jalr | Ecall | Ebreak | Fence => return None,
-        _ => Kind::Plain,
-    })
+    stream_kind(d).filter(|_| d.set != IsaSet::A)
 }
 
 fn random_value(rng: &mut Rng) -> i64 {
-    match rng.below(8) {
-        0 => 0,
-        1 => -1,
-        2 => i64::MIN,
-        3 => i32::MIN as i64,
-        4 => rng.below(64) as i64 - 32,
-        5 => (rng.next() as i32) as i64,
-        _ => rng.next() as i64,
-    }
+    corner_value(rng) as i64
 }
 
 /// Random operands for row `d` that encode, or `None` after many tries.

@@ -37,8 +37,8 @@ pub static FAST_PATH: XamsgFastPath = XamsgFastPath;
 impl InlineFastPath for XamsgFastPath {
     fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
         match insn.op {
-            Op::Custom(SET, op::ARECV) if m.hart.prv == Priv::U => arecv_empty(m, insn, fx),
-            Op::Custom(SET, op::AQCOUNT) if m.hart.prv != Priv::U => {
+            Op::Custom(SET, op::ARECV) if fx.prv() == Priv::U => arecv_empty(m, insn, fx),
+            Op::Custom(SET, op::AQCOUNT) if fx.prv() != Priv::U => {
                 let q = queue(m, insn, fx);
                 let sf = fx.state_flags();
                 let n = fx.ins().load(I64, sf, q, offset_of!(Queue, queued) as i32);

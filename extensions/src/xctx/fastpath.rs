@@ -40,7 +40,7 @@ pub static FAST_PATH: XctxFastPath = XctxFastPath;
 
 impl InlineFastPath for XctxFastPath {
     fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
-        if insn.op != Op::Custom(SET, op::SAVE) || m.hart.prv == Priv::U {
+        if insn.op != Op::Custom(SET, op::SAVE) || fx.prv() == Priv::U {
             return false;
         }
         let st = state(m);

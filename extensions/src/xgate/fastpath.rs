@@ -67,7 +67,7 @@ fn treg(f: usize) -> i32 {
 
 impl InlineFastPath for XgateFastPath {
     fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
-        if m.hart.prv != Priv::U {
+        if fx.prv() != Priv::U {
             return false;
         }
         let e = Env {

@@ -34,7 +34,7 @@ pub static FAST_PATH: XlineFastPath = XlineFastPath;
 
 impl InlineFastPath for XlineFastPath {
     fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
-        if insn.op != Op::Custom(SET, op::GIVE) || m.hart.prv != Priv::U {
+        if insn.op != Op::Custom(SET, op::GIVE) || fx.prv() != Priv::U {
             return false;
         }
         let st = state(m);

@@ -33,7 +33,7 @@ pub static FAST_PATH: XuirqFastPath = XuirqFastPath;
 
 impl InlineFastPath for XuirqFastPath {
     fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
-        if insn.op != Op::Custom(SET, op::UIACK) || m.hart.prv != Priv::U || !crate::common::enabled(m, xctx::SET) {
+        if insn.op != Op::Custom(SET, op::UIACK) || fx.prv() != Priv::U || !crate::common::enabled(m, xctx::SET) {
             return false;
         }
         let st = state(m);

@@ -60,6 +60,32 @@ pub mod pte {
     pub const UX: u64 = V | R | X | U | A;
 }
 
+/// A capability-table entry (Xcap, SPEC §7.1); `root` = (index, generation).
+#[allow(clippy::too_many_arguments)]
+pub fn cap_entry(
+    base: u64,
+    length: u64,
+    satp: u64,
+    generation: u64,
+    perms: u64,
+    state: u64,
+    owner: u64,
+    root: (u64, u64),
+) -> mkjit_extensions::xcap::CapEntry {
+    mkjit_extensions::xcap::CapEntry {
+        base,
+        length,
+        satp,
+        generation,
+        perms,
+        state,
+        owner,
+        root_index: root.0,
+        root_gen: root.1,
+        next: 0,
+    }
+}
+
 /// Register numbers.
 pub mod reg {
     pub const ZERO: u8 = 0;

@@ -13,6 +13,7 @@ pub mod encode;
 pub mod format;
 pub mod op;
 pub mod pattern;
+pub mod random;
 pub mod reg;
 pub mod table;
 

@@ -36,15 +36,16 @@ use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::{FuncInstBuilder, FunctionBuilder};
-use mkjit_runtime::hart::offsets;
+use mkjit_runtime::hart::{offsets, Priv};
 use mkjit_runtime::isa::Insn;
 use mkjit_runtime::machine::Machine;
 
 /// An extension's inline fast paths (one per instruction set).
 pub trait InlineFastPath: Send + Sync {
-    /// Emits the fast path of `insn` for code that will run on `m` as it is
-    /// now (privilege, enabled sets and state addresses are fixed for the
-    /// code), or returns false, having emitted nothing, to use the helper alone.
+    /// Emits the fast path of `insn` for code that will run on `m` (enabled
+    /// sets and state addresses are fixed for the code; its privilege is
+    /// [`FastPathCx::prv`]), or returns false, having emitted nothing, to use
+    /// the helper alone.
     fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool;
 }
 
@@ -83,6 +84,12 @@ impl<'f> FastPathCx<'_, '_, 'f> {
     /// The instruction builder.
     pub fn ins(&mut self) -> FuncInstBuilder<'_, 'f> {
         self.lx.b.ins()
+    }
+
+    /// The privilege the compiled code runs in (not necessarily the hart's
+    /// while compiling: decide privilege-dependent behaviour with this).
+    pub fn prv(&self) -> Priv {
+        self.lx.env.prv
     }
 
     /// Virtual address of the instruction.

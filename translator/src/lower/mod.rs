@@ -188,6 +188,8 @@ pub struct DirectMem {
 /// Everything besides the guest code that a region's code bakes in.
 #[derive(Clone, Copy, Debug)]
 pub struct Env {
+    /// Privilege the code runs in.
+    pub prv: mkjit_runtime::hart::Priv,
     /// TLB bank of data accesses.
     pub bank: u8,
     /// Chaining, when on.

@@ -96,23 +96,7 @@ impl State {
     }
 }
 
-/// A tiny deterministic PRNG (xorshift64*).
-#[derive(Clone, Debug)]
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+pub use mkjit_runtime::isa::random::Rng;
 
 /// Result of a lockstep run.
 #[derive(Debug)]
