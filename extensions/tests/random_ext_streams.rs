@@ -87,7 +87,7 @@ use mkjit_runtime::hart::Priv;
 use mkjit_runtime::interp::Interp;
 use mkjit_runtime::isa::decode::SetMask;
 use mkjit_runtime::isa::encode::Asm;
-use mkjit_runtime::isa::random::{corner_value, stream_kind, Rng, StreamKind as Kind};
+use mkjit_runtime::isa::random::{corner_value, random_fields, stream_kind, Rng, StreamKind as Kind};
 use mkjit_runtime::isa::{Fields, Format, InsnDef, IsaSet, IsaTable, Op};
 use mkjit_runtime::machine::{Engine, Machine, Outcome};
 use mkjit_runtime::trap::cause;
@@ -494,17 +494,7 @@ impl Item {
 /// Random operands for base row `d`; `None` after many tries.
 fn base_item(t: &IsaTable, d: &InsnDef, k: Kind, rng: &mut Rng) -> Option<Item> {
     for _ in 0..4000 {
-        let reg = |rng: &mut Rng| if rng.below(2) == 0 { 8 + rng.below(8) as u8 } else { rng.below(32) as u8 };
-        let mut f = Fields { rd: reg(rng), rs1: reg(rng), rs2: reg(rng), rs3: 0, imm: 0 };
-        if rng.below(2) == 0 {
-            f.rs1 = f.rd;
-        }
-        f.imm = match rng.below(4) {
-            0 => rng.below(64) as i64 - 32,
-            1 => rng.below(4096) as i64 - 2048,
-            2 => (rng.below(64) * 8) as i64,
-            _ => (rng.next() as i32 as i64) & !0xfff,
-        };
+        let mut f = random_fields(rng);
         let mut pre = Vec::new();
         if k == Kind::Mem {
             f.rs1 =

@@ -10,7 +10,7 @@ mod common;
 use common::{boot, jit, lockstep_machines, Rng};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
-use mkjit_runtime::isa::random::{corner_value, stream_kind, StreamKind as Kind};
+use mkjit_runtime::isa::random::{corner_value, random_fields, stream_kind, StreamKind as Kind};
 use mkjit_runtime::isa::{Fields, Format, InsnDef, IsaSet, IsaTable, Op};
 use mkjit_runtime::machine::Outcome;
 
@@ -35,17 +35,7 @@ fn random_value(rng: &mut Rng) -> i64 {
 /// Random operands for row `d` that encode, or `None` after many tries.
 fn operands(t: &IsaTable, d: &InsnDef, rng: &mut Rng, k: Kind) -> Option<(u32, Fields)> {
     for _ in 0..4000 {
-        let reg = |rng: &mut Rng| if rng.below(2) == 0 { 8 + rng.below(8) as u8 } else { rng.below(32) as u8 };
-        let mut f = Fields { rd: reg(rng), rs1: reg(rng), rs2: reg(rng), rs3: 0, imm: 0 };
-        if rng.below(2) == 0 {
-            f.rs1 = f.rd;
-        }
-        f.imm = match rng.below(4) {
-            0 => rng.below(64) as i64 - 32,
-            1 => rng.below(4096) as i64 - 2048,
-            2 => (rng.below(64) * 8) as i64,
-            _ => (rng.next() as i32 as i64) & !0xfff,
-        };
+        let mut f = random_fields(rng);
         if k == Kind::Mem {
             f.rs1 =
                 if matches!(d.format, Format::CLwsp | Format::CLdsp | Format::CSwsp | Format::CSdsp) { SP } else { S0 };

@@ -3,7 +3,7 @@
 //! a small seeded PRNG, operand values weighted towards corner cases, and the
 //! role each base-ISA row can play in a straight-line random program.
 
-use super::format::Format;
+use super::format::{Fields, Format};
 use super::op::Op;
 use super::table::{InsnDef, IsaSet};
 
@@ -52,6 +52,25 @@ pub fn corner_value(rng: &mut Rng) -> u64 {
         5 => (rng.next() as i32) as i64 as u64,
         _ => rng.next(),
     }
+}
+
+/// Random operand fields for trying to encode a row: registers half of the
+/// time from x8–x15 (so that compressed rows encode), `rs1 = rd` half of the
+/// time (compressed two-operand forms), immediates small, 12-bit, scaled by
+/// 8 or upper-20-bit; `rs3` 0. Callers retry until the row accepts them.
+pub fn random_fields(rng: &mut Rng) -> Fields {
+    let reg = |rng: &mut Rng| if rng.below(2) == 0 { 8 + rng.below(8) as u8 } else { rng.below(32) as u8 };
+    let mut f = Fields { rd: reg(rng), rs1: reg(rng), rs2: reg(rng), rs3: 0, imm: 0 };
+    if rng.below(2) == 0 {
+        f.rs1 = f.rd;
+    }
+    f.imm = match rng.below(4) {
+        0 => rng.below(64) as i64 - 32,
+        1 => rng.below(4096) as i64 - 2048,
+        2 => (rng.below(64) * 8) as i64,
+        _ => (rng.next() as i32 as i64) & !0xfff,
+    };
+    f
 }
 
 /// The role of a base-ISA row in a random program.
