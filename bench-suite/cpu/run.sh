@@ -356,10 +356,16 @@ if (( ${#engine_list[@]} )); then
             else next
             found = 1
           }
+          tolower($0) ~ /^jit insns compiled[ \t]/ { insns = $NF }
+          tolower($0) ~ /^jit cache hits[ \t]/ { hits = $NF }
+          tolower($0) ~ /^jit cache misses[ \t]/ { misses = $NF }
           END {
             if (!found) exit
-            if (wall ~ /^[0-9.]+$/ && wall > 0) printf "compile %.3f s = %.0f%% of wall | ", s, 100 * s / wall
-            else printf "compile %.3f s | ", s
+            if (wall ~ /^[0-9.]+$/ && wall > 0) printf "compile %.3f s = %.0f%% of wall", s, 100 * s / wall
+            else printf "compile %.3f s", s
+            if (insns > 0) printf ", %.1f us per compiled guest insn", 1e6 * s / insns
+            if (hits + misses > 0) printf ", dispatcher lookups finding compiled code %.1f%%", 100 * hits / (hits + misses)
+            printf " | "
           }' "$f")
         if (( ! printed )); then
           echo
