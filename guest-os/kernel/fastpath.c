@@ -66,7 +66,7 @@ void c_handle_syscall(word_t a0, word_t a1, word_t a2, word_t a3, word_t a4, wor
         if (unlikely(!(cap->rights & MK_RIGHT_READ))) goto slow;
         struct endpoint *ep = (struct endpoint *)cap->obj;
         if (unlikely(ep->state == EP_SEND)) goto slow;
-        if (unlikely(cur->bound_ntfn != NULL && cur->bound_ntfn->word != 0)) goto slow;
+        if (unlikely(cur->bound_ntfn != NULL && cur->bound_ntfn->active)) goto slow;
         if (unlikely(higher_prio_ready(caller->prio))) goto slow;
 
         /* commit: complete the reply, queue ourselves as receiver, switch */

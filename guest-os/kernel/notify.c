@@ -20,23 +20,27 @@ void ntfn_signal(struct notification *n, word_t badge)
         ntfn_remove(n, t);
         set_ipc_return(t, MK_ERR_OK, 0, n->word | badge);
         n->word = 0;
+        n->active = false;
         sched_make_runnable(t);
     } else if (n->bound && n->bound->state == TS_BLOCKED_RECV) {
         struct tcb *t = n->bound;
         ep_dequeue((struct endpoint *)t->blocked_on, t);
         set_ipc_return(t, MK_ERR_OK, MK_MSGINFO_MAKE(0, 0, MK_LABEL_NOTIFY), n->word | badge);
         n->word = 0;
+        n->active = false;
         sched_make_runnable(t);
     } else {
         n->word |= badge;
+        n->active = true;
     }
 }
 
 void ntfn_wait(struct tcb *t, struct notification *n, bool blocking)
 {
-    if (n->word) {
+    if (n->active) {
         set_ipc_return(t, MK_ERR_OK, 0, n->word);
         n->word = 0;
+        n->active = false;
     } else if (blocking) {
         sched_block(t, TS_BLOCKED_NTFN);
         t->blocked_on = n;
@@ -53,8 +57,9 @@ void ntfn_wait(struct tcb *t, struct notification *n, bool blocking)
 bool ntfn_deliver_bound(struct tcb *t)
 {
     struct notification *n = t->bound_ntfn;
-    if (!n || !n->word) return false;
+    if (!n || !n->active) return false;
     set_ipc_return(t, MK_ERR_OK, MK_MSGINFO_MAKE(0, 0, MK_LABEL_NOTIFY), n->word);
     n->word = 0;
+    n->active = false;
     return true;
 }

@@ -111,6 +111,9 @@ struct endpoint {
 
 struct notification {
     word_t word;
+    /* signalled since the last wait, even through a badge-0 capability
+     * (seL4's Active state): a signal is never lost because its badge is 0 */
+    bool active;
     struct tcb *head, *tail;      /* waiters */
     struct tcb *bound;
 #ifdef CODESIGN
