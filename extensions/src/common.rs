@@ -11,6 +11,7 @@ use mkjit_runtime::machine::Machine;
 use mkjit_runtime::mmu::tlb::ASID_BITS;
 use mkjit_runtime::mmu::Access;
 use mkjit_runtime::trap::{cause, Exception};
+use mkjit_translator::fastpath::FastPathCx;
 
 /// Result type of instruction semantics: next pc, or the exception raised.
 pub type R = Result<u64, Exception>;
@@ -212,6 +213,11 @@ impl Counters {
     pub fn hit(&mut self, ev: usize) -> u64 {
         self.counts[ev] += 1;
         self.costs[ev]
+    }
+
+    /// What [`Self::hit`] does, as inline JIT code: counts event `ev` and charges its cost.
+    pub fn emit_hit(&self, fx: &mut FastPathCx<'_, '_, '_>, ev: usize) {
+        fx.count_event(&self.counts[ev], self.costs[ev]);
     }
 }
 

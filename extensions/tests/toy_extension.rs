@@ -100,8 +100,7 @@ impl InlineFastPath for ToyFastPath {
         let v = fx.x(i.rs1);
         let n = fx.ins().popcnt(v);
         fx.set_x(i.rd, n);
-        fx.bump(&st.ctr.counts[0] as *const u64 as u64, 1); // the event the helper counts
-        fx.charge(st.ctr.costs[0]); // and its modeled cycles
+        st.ctr.emit_hit(fx, 0); // the event the helper counts, and its modeled cycles
         true
     }
 }

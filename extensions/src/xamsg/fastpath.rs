@@ -19,10 +19,9 @@ use super::{op, state, E_ARECV, E_EMPTY, SET};
 use crate::common::status;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
-use mkjit_runtime::hart::{Csrs, Hart, Priv};
+use mkjit_runtime::hart::Priv;
 use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
-use mkjit_runtime::mmu::tlb::ASID_BITS;
 use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
 use std::mem::{offset_of, size_of};
 
@@ -72,10 +71,7 @@ fn arecv_empty(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) {
     let enabled = fx.ins().uload8(I64, sf, q, offset_of!(Queue, enabled) as i32);
     fx.guard(enabled);
     let owner = fx.ins().load(I64, sf, q, offset_of!(Queue, owner) as i32);
-    let (hf, hart) = (fx.hart_flags(), fx.hart());
-    let satp = fx.ins().load(I64, hf, hart, (offset_of!(Hart, csr) + offset_of!(Csrs, satp)) as i32);
-    let asid = fx.ins().ushr_imm_s(satp, 44);
-    let asid = fx.ins().band_imm_s(asid, (1 << ASID_BITS) - 1);
+    let asid = fx.asid();
     fx.guard_eq(owner, asid);
     let queued = fx.ins().load(I64, sf, q, offset_of!(Queue, queued) as i32);
     let empty = fx.ins().icmp_imm_s(IntCC::Equal, queued, 0);
@@ -83,7 +79,6 @@ fn arecv_empty(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) {
     let v = fx.iconst(status::EMPTY as i64);
     fx.set_x(insn.rd, v);
     for ev in [E_EMPTY, E_ARECV] {
-        fx.bump(&st.ctr.counts[ev] as *const u64 as u64, 1);
-        fx.charge(st.ctr.costs[ev]);
+        st.ctr.emit_hit(fx, ev);
     }
 }

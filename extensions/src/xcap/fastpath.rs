@@ -24,10 +24,8 @@ use super::ccc::FastCap;
 use super::{op, perm, state, E_ACCESS, E_CCC_HIT, SET};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder};
-use mkjit_runtime::hart::{Csrs, Hart};
 use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
-use mkjit_runtime::mmu::tlb::ASID_BITS;
 use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
 use std::mem::{offset_of, size_of};
 
@@ -58,16 +56,13 @@ impl InlineFastPath for XcapFastPath {
         let shadow = st.ccc.fast_base() as i64;
         let hit_count = &st.ctr.counts[E_CCC_HIT] as *const u64 as i64;
         let access_count = &st.ctr.counts[E_ACCESS] as *const u64 as u64;
-        let (sf, hf, hart) = (fx.state_flags(), fx.hart_flags(), fx.hart());
+        let sf = fx.state_flags();
 
         let r = fx.x(insn.rs1);
         let off = fx.x(insn.rs2);
         let idx = fx.ins().band_imm_s(r, 0xffff_ffff);
         let generation = fx.ins().ushr_imm_s(r, 32);
-        let satp_at = (offset_of!(Hart, csr) + offset_of!(Csrs, satp)) as i32;
-        let satp = fx.ins().load(I64, hf, hart, satp_at);
-        let asid = fx.ins().ushr_imm_s(satp, 44);
-        let asid = fx.ins().band_imm_s(asid, (1 << ASID_BITS) - 1);
+        let asid = fx.asid();
         let hi = fx.ins().ishl_imm_s(asid, 32);
         let want = fx.ins().bor(hi, idx);
         let slot = fx.ins().band_imm_s(idx, (super::ccc::FAST_ENTRIES - 1) as i64);

@@ -46,8 +46,6 @@ impl InlineFastPath for XctxFastPath {
         let st = state(m);
         let ctxcur = &st.ctxcur as *const u64 as i64;
         let slots = st.slots.as_ptr() as i64;
-        let count = &st.ctr.counts[E_SAVE] as *const u64 as u64;
-        let cost = st.ctr.costs[E_SAVE];
         let tregs = regs(m) as *const ThreadRegs as i64;
         let on = ext_word_enabled(m);
         let (sf, hf, hart) = (fx.state_flags(), fx.hart_flags(), fx.hart());
@@ -93,8 +91,7 @@ impl InlineFastPath for XctxFastPath {
         }
         let one = fx.ins().iconst(types::I8, 1);
         fx.ins().store(sf, one, slot, offset_of!(Slot, present) as i32);
-        fx.bump(count, 1);
-        fx.charge(cost);
+        st.ctr.emit_hit(fx, E_SAVE);
         true
     }
 }

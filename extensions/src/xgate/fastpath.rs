@@ -143,10 +143,8 @@ fn switch(fx: &mut FastPathCx<'_, '_, '_>, e: &Env, satp: Value, key: Value, sal
 
 /// Counts the events and charges their costs.
 fn events(m: &Machine, fx: &mut FastPathCx<'_, '_, '_>, evs: &[usize]) {
-    let st = state(m);
     for &ev in evs {
-        fx.bump(&st.ctr.counts[ev] as *const u64 as u64, 1);
-        fx.charge(st.ctr.costs[ev]);
+        state(m).ctr.emit_hit(fx, ev);
     }
 }
 
@@ -160,9 +158,7 @@ fn gcall(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
     let high = fx.ins().ushr_imm_s(index, 32);
     let low_only = fx.ins().icmp_imm_s(IntCC::Equal, high, 0);
     fx.guard(low_only);
-    let satp_now = fx.ins().load(I64, e.hf, e.hart, csr_at(offset_of!(Csrs, satp)));
-    let asid = fx.ins().ushr_imm_s(satp_now, 44);
-    let asid = fx.ins().band_imm_s(asid, (1 << ASID_BITS) - 1);
+    let asid = fx.asid();
     let hi = fx.ins().ishl_imm_s(asid, 32);
     let want = fx.ins().bor(hi, index);
     let spread = fx.ins().imul_imm_s(asid, FAST_SLOT_MUL as i64);
@@ -252,14 +248,12 @@ fn gret(m: &Machine, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
     same_mode(fx, e, w[0]);
     let keep = (0xfu64 << 60) | (((1u64 << ASID_BITS) - 1) << 44) | ((1u64 << 44) - 1);
     let satp = fx.ins().band_imm_s(w[0], keep as i64);
-    let asid = fx.ins().ushr_imm_s(satp, 44);
-    let key = fx.ins().band_imm_s(asid, (1 << ASID_BITS) - 1);
-    let salt = fx.ins().imul_imm_s(key, 0x9e37);
+    let key = fx.asid_of(satp);
+    let salt = fx.ins().imul_imm_s(key, tlb::ASID_SALT_MUL as i64);
     let salt = fx.ins().band_imm_s(salt, tlb::ENTRIES as i64 - 1);
 
     let windows = fx.ins().band_imm_s(w[6], 0xffff);
-    let from = fx.ins().ushr_imm_s(cur, 44);
-    let from = fx.ins().band_imm_s(from, (1 << ASID_BITS) - 1);
+    let from = fx.asid_of(cur);
     move_windows(m, fx, windows, from, key, false);
     fx.ins().store(sf, rec, t, treg(offset_of!(ThreadRegs, lsp)));
     fx.ins().store(sf, w[2], t, treg(offset_of!(ThreadRegs, gtp)));

@@ -17,10 +17,9 @@ use super::{op, state, Window, E_GIVE, SET};
 use crate::common::{regs, ThreadRegs};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder};
-use mkjit_runtime::hart::{Csrs, Hart, Priv};
+use mkjit_runtime::hart::Priv;
 use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
-use mkjit_runtime::mmu::tlb::ASID_BITS;
 use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
 use std::mem::{offset_of, size_of};
 
@@ -40,10 +39,8 @@ impl InlineFastPath for XlineFastPath {
         let st = state(m);
         let windows = st.windows.as_ptr() as i64;
         let n = st.windows.len() as i64;
-        let count = &st.ctr.counts[E_GIVE] as *const u64 as u64;
-        let cost = st.ctr.costs[E_GIVE];
         let xlgive = (regs(m) as *const ThreadRegs as usize + offset_of!(ThreadRegs, xlgive)) as i64;
-        let (sf, hf, hart) = (fx.state_flags(), fx.hart_flags(), fx.hart());
+        let sf = fx.state_flags();
 
         let w = fx.x(insn.rs1);
         let inside = fx.ins().icmp_imm_s(IntCC::UnsignedLessThan, w, n);
@@ -56,9 +53,7 @@ impl InlineFastPath for XlineFastPath {
         let giveable = fx.ins().uload8(I64, sf, win, offset_of!(Window, g) as i32);
         fx.guard(giveable);
         let owner = fx.ins().load(I64, sf, win, offset_of!(Window, owner) as i32);
-        let satp = fx.ins().load(I64, hf, hart, (offset_of!(Hart, csr) + offset_of!(Csrs, satp)) as i32);
-        let asid = fx.ins().ushr_imm_s(satp, 44);
-        let asid = fx.ins().band_imm_s(asid, (1 << ASID_BITS) - 1);
+        let asid = fx.asid();
         fx.guard_eq(owner, asid);
 
         let one = fx.iconst(1);
@@ -67,8 +62,7 @@ impl InlineFastPath for XlineFastPath {
         let g = fx.ins().load(I64, sf, a, 0);
         let g = fx.ins().bor(g, bit);
         fx.ins().store(sf, g, a, 0);
-        fx.bump(count, 1);
-        fx.charge(cost);
+        st.ctr.emit_hit(fx, E_GIVE);
         true
     }
 }

@@ -60,8 +60,7 @@ impl InlineFastPath for XuirqFastPath {
 
         let zero = fx.ins().iconst(types::I8, 0);
         fx.ins().store(sf, zero, bind, offset_of!(Binding, in_service) as i32);
-        fx.bump(&st.ctr.counts[E_ACK] as *const u64 as u64, 1);
-        fx.charge(st.ctr.costs[E_ACK]);
+        st.ctr.emit_hit(fx, E_ACK);
         let (hf, hart) = (fx.hart_flags(), fx.hart());
         let flags = fx.ins().load(types::I32, hf, hart, offsets::EXIT as i32);
         let flags = fx.ins().bor_imm_s(flags, exit::IRQ_CHECK as i64);

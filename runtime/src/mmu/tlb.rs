@@ -91,10 +91,13 @@ pub fn asid_key(asid: u16) -> u64 {
     (asid as u64) & ((1 << ASID_BITS) - 1)
 }
 
+/// Multiplier of [`asid_salt`] (generated code computes the salt too).
+pub const ASID_SALT_MUL: u64 = 0x9e37;
+
 /// The index salt for `asid`.
 #[inline]
 pub fn asid_salt(asid: u16) -> u64 {
-    (asid as u64).wrapping_mul(0x9e37) & (ENTRIES as u64 - 1)
+    (asid as u64).wrapping_mul(ASID_SALT_MUL) & (ENTRIES as u64 - 1)
 }
 
 /// Index of `va` under `salt`.

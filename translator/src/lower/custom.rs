@@ -36,9 +36,10 @@ use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::{FuncInstBuilder, FunctionBuilder};
-use mkjit_runtime::hart::{offsets, Priv};
+use mkjit_runtime::hart::{offsets, Csrs, Hart, Priv};
 use mkjit_runtime::isa::Insn;
 use mkjit_runtime::machine::Machine;
+use mkjit_runtime::mmu::tlb;
 
 /// An extension's inline fast paths (one per instruction set).
 pub trait InlineFastPath: Send + Sync {
@@ -171,6 +172,31 @@ impl<'f> FastPathCx<'_, '_, 'f> {
         let v = self.lx.b.ins().load(I64, f, a, 0);
         let v = self.lx.b.ins().iadd_imm_s(v, by);
         self.lx.b.ins().store(f, v, a, 0);
+    }
+
+    /// Counts one event in the `u64` counter at `counter` and charges its `cycles`.
+    pub fn count_event(&mut self, counter: *const u64, cycles: u64) {
+        self.bump(counter as u64, 1);
+        self.charge(cycles);
+    }
+
+    /// The hart's `satp` now.
+    pub fn satp(&mut self) -> Value {
+        let (hf, hart) = (self.hart_flags(), self.hart());
+        let at = (std::mem::offset_of!(Hart, csr) + std::mem::offset_of!(Csrs, satp)) as i32;
+        self.lx.b.ins().load(I64, hf, hart, at)
+    }
+
+    /// The ASID field of a `satp` value, as the TLB keys translations (ASIDLEN bits).
+    pub fn asid_of(&mut self, satp: Value) -> Value {
+        let a = self.lx.b.ins().ushr_imm_s(satp, 44);
+        self.lx.b.ins().band_imm_s(a, (1 << tlb::ASID_BITS) - 1)
+    }
+
+    /// The current ASID.
+    pub fn asid(&mut self) -> Value {
+        let s = self.satp();
+        self.asid_of(s)
     }
 
     /// Charges `cycles` modeled cycles (events the helper would charge).
