@@ -712,13 +712,13 @@ fn ext_item_with(t: &IsaTable, l: &Layout, row: &ExtRow, rng: &mut Rng, forced: 
                 a.emit("csrrs", r, 0, 0, ATOKEN as i64);
             }
             "token" => {
-                let any = rng.next();
+                let any = rng.bits();
                 a.li(r, rng.pick(&[0u64, 0x100, 0x101, 0x203, u64::MAX, any]) as i64);
             }
             _ => {
                 let (good, bad) = pool(l, row.name, role);
                 let v = match rng.below(100) {
-                    0..=1 => rng.next(),
+                    0..=1 => rng.bits(),
                     2..=65 => rng.pick(&good),
                     _ => rng.pick(&bad),
                 };
@@ -875,7 +875,7 @@ struct Program {
 }
 
 fn bytes(rng: &mut Rng, n: usize) -> Vec<u8> {
-    (0..n).map(|_| rng.next() as u8).collect()
+    (0..n).map(|_| rng.bits() as u8).collect()
 }
 
 fn csrr(a: &mut Asm, rd: u8, csr: u16) {

@@ -148,7 +148,7 @@ fn random_streams_agree_with_the_interpreter() {
         let mut b = boot(&elf);
         let mut data = vec![0u8; 0x2000];
         for byte in data.iter_mut() {
-            *byte = rng.next() as u8;
+            *byte = rng.bits() as u8;
         }
         for m in [&mut a, &mut b] {
             m.bus.ram.slice_mut(DATA, 0x2000).expect("data area in RAM").copy_from_slice(&data);

@@ -14,7 +14,7 @@ pub struct Rng(pub u64);
 
 impl Rng {
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn bits(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -25,7 +25,7 @@ impl Rng {
 
     /// A number below `n` (> 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.bits() % n
     }
 
     /// True `percent` times in a hundred.
@@ -49,8 +49,8 @@ pub fn corner_value(rng: &mut Rng) -> u64 {
         2 => 1 << 63,
         3 => i32::MIN as i64 as u64,
         4 => (rng.below(64) as i64 - 32) as u64,
-        5 => (rng.next() as i32) as i64 as u64,
-        _ => rng.next(),
+        5 => (rng.bits() as i32) as i64 as u64,
+        _ => rng.bits(),
     }
 }
 
@@ -68,7 +68,7 @@ pub fn random_fields(rng: &mut Rng) -> Fields {
         0 => rng.below(64) as i64 - 32,
         1 => rng.below(4096) as i64 - 2048,
         2 => (rng.below(64) * 8) as i64,
-        _ => (rng.next() as i32 as i64) & !0xfff,
+        _ => (rng.bits() as i32 as i64) & !0xfff,
     };
     f
 }
