@@ -570,6 +570,15 @@ impl Jit {
         m.bus.ram.contains(pa, 4096).then_some(pa)
     }
 
+    /// What region discovery for `key` may know of the guest: the code map,
+    /// the fetch TLB (for other pages, unless `one_page`) and the targets of
+    /// `switch`-like jumps, all in `key`'s mode.
+    fn seen<'a>(&'a self, m: &'a Machine, key: Key, one_page: bool) -> Seen<'a> {
+        // Code on other pages joins a region only if it ran an eighth as often as compiling takes.
+        let warm = (self.cfg.threshold / 8).max(1);
+        Seen { jit: self, m, key, one_page, warm }
+    }
+
     /// What the code compiled now for `key` bakes in besides the guest code.
     /// Privilege and TLB banks come from the key, not from the hart: a region
     /// compiled again (a tier-up) may be for another mode than the hart's now.
@@ -608,38 +617,14 @@ impl Jit {
             self.flush();
         }
         let t0 = Instant::now();
-        let map = &self.map;
-        // Code on other pages joins a region only if it ran an eighth as often as compiling takes.
-        let warm = (self.cfg.threshold / 8).max(1);
         let one_page = self.single_page.contains_key(&key) || !self.cfg.multi_page;
-        let page_of = |vp: u64| {
-            if vp == key.va & !0xfff {
-                Some(key.pa & !0xfff)
-            } else if one_page {
-                None
-            } else {
-                Self::page_of(m, vp)
-            }
-        };
-        let hot = |va: u64| {
-            let Some(pp) = page_of(va & !0xfff) else { return false };
-            let k = Key { va, pa: pp | (va & 0xfff), ..key };
-            !matches!(map.get(&k), None | Some(Slot::Inner(0)))
-        };
-        let fresh = |va: u64| {
-            let Some(pp) = page_of(va & !0xfff) else { return false };
-            let k = Key { va, pa: pp | (va & 0xfff), ..key };
-            matches!(map.get(&k), Some(Slot::Cold(n)) if *n >= warm)
-        };
-        let targets = self.targets.clone();
-        let targets_of = |site: u64| targets.get(&(site, key.mode, key.sets)).cloned().unwrap_or_default();
         let want = Want { ir: m.trace.op, asm: m.trace.out_asm };
         let costs = Self::class_costs(m);
         let cost = |op| costs[Class::of(op) as usize];
         let mut installed = None;
         let mut cap = self.cfg.region_cap;
         let mut flushed = false;
-        let mut guest = region::discover(m, key.va, key.pa, cap, &hot, &fresh, &page_of, &targets_of);
+        let mut guest = region::discover(m, key.va, key.pa, cap, &self.seen(m, key, one_page));
         let tier = self.cfg.tier;
         loop {
             let env = self.env(m, &key);
@@ -671,18 +656,7 @@ impl Jit {
             } else if cap > 1 {
                 // Bigger than the whole cache: a smaller region.
                 cap /= 2;
-                let map = &self.map;
-                let hot = |va: u64| {
-                    let Some(pp) = page_of(va & !0xfff) else { return false };
-                    let k = Key { va, pa: pp | (va & 0xfff), ..key };
-                    !matches!(map.get(&k), None | Some(Slot::Inner(0)))
-                };
-                let fresh = |va: u64| {
-                    let Some(pp) = page_of(va & !0xfff) else { return false };
-                    let k = Key { va, pa: pp | (va & 0xfff), ..key };
-                    matches!(map.get(&k), Some(Slot::Cold(n)) if *n >= warm)
-                };
-                guest = region::discover(m, key.va, key.pa, cap, &hot, &fresh, &page_of, &targets_of);
+                guest = region::discover(m, key.va, key.pa, cap, &self.seen(m, key, one_page));
             } else {
                 break;
             }
@@ -1123,5 +1097,52 @@ impl Engine for Jit {
         ];
         v.extend(self.interp.stats());
         v
+    }
+}
+
+/// What the engine has seen of the guest, for discovering the region of one key.
+struct Seen<'a> {
+    jit: &'a Jit,
+    m: &'a Machine,
+    key: Key,
+    /// The region must stay on its entry's page.
+    one_page: bool,
+    /// Runs after which a block on another page is warm enough to join.
+    warm: u32,
+}
+
+impl Seen<'_> {
+    /// The map key of a block at `va` in the same mode as the region.
+    fn key_of(&self, va: u64) -> Option<Key> {
+        let pp = region::Profile::page_of(self, va & !0xfff)?;
+        Some(Key { va, pa: pp | (va & 0xfff), ..self.key })
+    }
+}
+
+impl region::Profile for Seen<'_> {
+    fn ran(&self, va: u64) -> bool {
+        self.key_of(va).is_some_and(|k| !matches!(self.jit.map.get(&k), None | Some(Slot::Inner(0))))
+    }
+
+    fn fresh(&self, va: u64) -> bool {
+        self.key_of(va).is_some_and(|k| matches!(self.jit.map.get(&k), Some(Slot::Cold(n)) if *n >= self.warm))
+    }
+
+    fn page_of(&self, vp: u64) -> Option<u64> {
+        if vp == self.key.va & !0xfff {
+            Some(self.key.pa & !0xfff)
+        } else if self.one_page {
+            None
+        } else {
+            Jit::page_of(self.m, vp)
+        }
+    }
+
+    fn targets_of(&self, site: u64) -> Vec<u64> {
+        self.jit.targets.get(&(site, self.key.mode, self.key.sets)).cloned().unwrap_or_default()
+    }
+
+    fn is_case(&self, va: u64) -> bool {
+        self.jit.targets.iter().any(|(&(_, mode, sets), t)| mode == self.key.mode && sets == self.key.sets && t.contains(&va))
     }
 }

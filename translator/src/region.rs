@@ -272,26 +272,35 @@ pub fn ends_block(insn: &Insn) -> bool {
     insn.op.is_control() || insn.op.is_system() || insn.row == dispatch::ILLEGAL_ROW
 }
 
+/// What the engine has seen of the guest so far, which region discovery consults.
+pub trait Profile {
+    /// Whether a block starting at `va` ran before (or is compiled).
+    fn ran(&self, va: u64) -> bool;
+    /// Whether a block starting at `va` ran often but is not compiled yet.
+    fn fresh(&self, va: u64) -> bool;
+    /// The physical page of virtual page `vp` for fetches, if it is known now.
+    fn page_of(&self, vp: u64) -> Option<u64>;
+    /// The targets the `switch`-like jump at `site` was seen to take.
+    fn targets_of(&self, site: u64) -> Vec<u64>;
+    /// Whether some `switch`-like jump was seen to jump to `va`.
+    fn is_case(&self, va: u64) -> bool;
+}
+
 /// Discovers the region at virtual `va` (physical `pa`), at most `cap`
-/// instructions. Either side of a conditional branch is included only if `hot`
-/// says it has run before; straight-line code, jump targets, returns from calls
-/// and resumption after system instructions are always included.
-/// `page_of` gives the physical page of another virtual page, if it is known
-/// now; `fresh` says whether a block start ran but is not compiled yet.
-/// When the region has a `switch`-like computed jump (no link, not a
-/// return), the targets `targets_of` reports for it (seen before) join it
-/// too, so that the jump can reach them inside the region (see
-/// `Region::has_dispatch`).
-pub fn discover(
-    m: &Machine,
-    va: u64,
-    pa: u64,
-    cap: usize,
-    hot: &dyn Fn(u64) -> bool,
-    fresh: &dyn Fn(u64) -> bool,
-    page_of: &dyn Fn(u64) -> Option<u64>,
-    targets_of: &dyn Fn(u64) -> Vec<u64>,
-) -> Region {
+/// instructions. Either side of a conditional branch is included only if it
+/// has run before; straight-line code, jump targets, returns from calls and
+/// resumption after system instructions are always included. When the
+/// region has a `switch`-like computed jump (no link, not a return), the
+/// targets seen for it join it too, so that the jump can reach them inside
+/// the region (see `Region::has_dispatch`).
+pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, seen: &dyn Profile) -> Region {
+    let hot = |t: u64| seen.ran(t);
+    let fresh = |t: u64| seen.fresh(t);
+    let page_of = |vp: u64| seen.page_of(vp);
+    let targets_of = |site: u64| seen.targets_of(site);
+    // A region entered at a `switch` case may take in the dispatch loop the
+    // case jumps back to, even on another page and already compiled.
+    let case = seen.is_case(va);
     let mut pages = vec![(va & !0xfff, pa & !0xfff)];
     // The physical page of `t`'s page, admitting it to the region if `admit` and there is room.
     let page_pa = |pages: &mut Vec<(u64, u64)>, t: u64, admit: bool| -> Option<u64> {
@@ -359,27 +368,37 @@ pub fn discover(
             // Targets of conditional branches join the region only if they already
             // ran (on the interpreter); what must follow an instruction that runs
             // (jump targets, call returns, resumption after a system instruction) always does.
-            // A target on another page joins only if it ran before but has no
-            // region of its own yet (so that regions do not all copy the same
-            // hot callee) and its page can be admitted.
-            let mut follow = |t: u64, must: bool, leaders: &mut BTreeSet<u64>, work: &mut Vec<u64>| {
+            // A target on another page joins only if it ran before and its
+            // page can be admitted, and only if it has no region of its own
+            // yet (so that regions do not all copy the same hot callee) unless
+            // this region starts at a `switch` case and the target is a backward
+            // jump or branch: the dispatch loop around the cases of an
+            // interpreter then runs in one region, where its `switch` reaches
+            // the other cases by the in-region jump table. (Joining every
+            // compiled backward target costs the guest OS an eighth more
+            // compile time for nothing.)
+            let mut follow = |t: u64, must: bool, call: bool, leaders: &mut BTreeSet<u64>, work: &mut Vec<u64>| {
                 let same = t & !0xfff == a & !0xfff;
-                let wanted = if same { must || hot(t) } else { fresh(t) && decoded_len < cap / 2 };
+                let wanted = if same {
+                    must || hot(t)
+                } else {
+                    (fresh(t) || (case && !call && t < a && hot(t))) && decoded_len < cap / 2
+                };
                 if wanted && page_pa(&mut pages, t, true).is_some() {
                     leaders.insert(t);
                     work.push(t);
                 }
             };
             if insn.op.is_branch() {
-                follow(a.wrapping_add(insn.imm as u64), false, &mut leaders, &mut work);
-                follow(next, false, &mut leaders, &mut work);
+                follow(a.wrapping_add(insn.imm as u64), false, false, &mut leaders, &mut work);
+                follow(next, false, false, &mut leaders, &mut work);
                 break;
             }
             if insn.op == Op::Jal {
-                follow(a.wrapping_add(insn.imm as u64), true, &mut leaders, &mut work);
+                follow(a.wrapping_add(insn.imm as u64), true, insn.rd != 0, &mut leaders, &mut work);
                 if insn.rd != 0 {
                     // A call: the return lands here (an entry of the region).
-                    follow(next, true, &mut leaders, &mut work);
+                    follow(next, true, false, &mut leaders, &mut work);
                     entries.insert(next);
                     returns.insert(next);
                 }
@@ -389,9 +408,9 @@ pub fn discover(
                 if let Some((r, v)) = auipc.filter(|&(r, _)| r == insn.rs1 && r != 0) {
                     // `auipc r; jalr rd, imm(r)`: a direct jump (or call) after all.
                     let _ = r;
-                    follow(v.wrapping_add(insn.imm as u64) & !1, true, &mut leaders, &mut work);
+                    follow(v.wrapping_add(insn.imm as u64) & !1, true, insn.rd != 0, &mut leaders, &mut work);
                     if insn.rd != 0 {
-                        follow(next, true, &mut leaders, &mut work);
+                        follow(next, true, false, &mut leaders, &mut work);
                         entries.insert(next);
                         returns.insert(next);
                     }
@@ -412,7 +431,7 @@ pub fn discover(
                 }
             }
             if insn.op == Op::Jalr && insn.rd != 0 {
-                follow(next, true, &mut leaders, &mut work);
+                follow(next, true, false, &mut leaders, &mut work);
                 entries.insert(next);
                 returns.insert(next);
                 break;
@@ -420,7 +439,7 @@ pub fn discover(
             if ends_block(&insn) {
                 if !insn.op.is_control() && insn.row != dispatch::ILLEGAL_ROW {
                     // After a system instruction the region may have been left.
-                    follow(next, true, &mut leaders, &mut work);
+                    follow(next, true, false, &mut leaders, &mut work);
                     entries.insert(next);
                 }
                 break;
