@@ -152,9 +152,12 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     lx.set_x(i.rd, link);
     lx.sync_dirty();
     let y = lx.block_cycles();
+    let switch = i.rd == 0 && !crate::region::is_return(&i);
     // Return prediction: a target that is a return point of this region stays
-    // inside (the return point's block starts with a deadline check).
-    for rp in lx.returns.clone() {
+    // inside (the return point's block starts with a deadline check). A
+    // `switch` goes straight to the region's jump table, which has them too.
+    let returns = if switch { Vec::new() } else { lx.returns.clone() };
+    for rp in returns {
         let hit = lx.ins().icmp_imm_s(IntCC::Equal, t, rp as i64);
         let next = lx.b.create_block();
         let blk = lx.block_at(rp).expect("return points are region blocks");
@@ -163,7 +166,6 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     }
     // Block-end clock: the whole block has retired.
     let c = lx.b.use_var(lx.clock);
-    let switch = i.rd == 0 && !crate::region::is_return(&i);
     if switch {
         lx.dispatch_in_region(t);
     }
