@@ -18,6 +18,7 @@
 //! agree with it instruction for instruction and trap for trap.
 
 pub mod arena;
+pub mod background;
 pub mod engine;
 pub mod helpers;
 pub mod lower;

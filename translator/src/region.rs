@@ -47,6 +47,7 @@ pub struct GuestInsn {
 }
 
 /// A straight-line block of a region.
+#[derive(Clone)]
 pub struct GuestBlock {
     /// Virtual address of its first instruction.
     pub start: u64,
@@ -80,6 +81,7 @@ impl GuestBlock {
 }
 
 /// The guest side of a region.
+#[derive(Clone)]
 pub struct Region {
     /// Virtual address of the entry.
     pub entry: u64,
@@ -115,6 +117,11 @@ impl Region {
         }
         let hi = m.bus.ram.read(self.pa_of(gi.pc.wrapping_add(2))?, 2)? as u32;
         Some(lo | hi << 16)
+    }
+
+    /// Whether every instruction's guest bytes are in RAM as they were decoded.
+    pub fn unchanged(&self, m: &Machine) -> bool {
+        self.blocks.iter().flat_map(|b| &b.insns).all(|gi| self.current_raw(m, gi) == Some(gi.insn.raw))
     }
 
     /// Whether a block of this region starts at `pc`.

@@ -20,11 +20,20 @@ fn elfs_in(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
 /// Runs every program in lockstep; returns the failures and the share of
 /// clock slots that ran in compiled code.
 fn run_all(progs: &[PathBuf], threshold: u32, max_step: u64) -> (Vec<String>, f64) {
+    run_all_with(progs, max_step, &|| jit(threshold)).0
+}
+
+/// [`run_all`] with JITs from `make`; also returns the background compiles.
+fn run_all_with(
+    progs: &[PathBuf],
+    max_step: u64,
+    make: &dyn Fn() -> mkjit_translator::Jit,
+) -> ((Vec<String>, f64), u64) {
     let mut failed = Vec::new();
-    let (mut total, mut jitted) = (0u64, 0u64);
+    let (mut total, mut jitted, mut background) = (0u64, 0u64, 0u64);
     for (n, p) in progs.iter().enumerate() {
         let bytes = std::fs::read(p).expect("readable");
-        let mut j = jit(threshold);
+        let mut j = make();
         match lockstep(&bytes, &mut j, 20_000_000, max_step, n as u64 + 7) {
             Ok(r) if r.outcome == Outcome::Exit(0) => {
                 total += r.insns;
@@ -33,10 +42,11 @@ fn run_all(progs: &[PathBuf], threshold: u32, max_step: u64) -> (Vec<String>, f6
             Ok(r) => failed.push(format!("{}: both engines ended with {:?}", p.display(), r.outcome)),
             Err(e) => failed.push(format!("{}: {e}", p.display())),
         }
+        background += j.jit_stats().background;
     }
     let share = jitted as f64 / total.max(1) as f64;
     eprintln!("{} programs, {total} clock slots, {:.1}% in compiled code", progs.len(), 100.0 * share);
-    (failed, share)
+    ((failed, share), background)
 }
 
 #[test]
@@ -47,6 +57,15 @@ fn project_guest_programs_agree_in_lockstep() {
     let (failed, share) = run_all(&progs, 1, 300);
     assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
     assert!(share > 0.5, "only {:.1}% ran in compiled code", share * 100.0);
+}
+
+#[test]
+fn project_guest_programs_agree_in_lockstep_with_background_compiles() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
+    let progs = elfs_in(&dir, Some("elf"));
+    let ((failed, _), background) = run_all_with(&progs, 300, &|| common::jit_background(1));
+    assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
+    assert!(background > 0, "no region was compiled on the compile thread");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{boot, jit, lockstep_machines, run_to_end};
+use common::{boot, jit, jit_background, lockstep_machines, run_to_end};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::{Fields, IsaTable};
@@ -80,6 +80,23 @@ fn overwritten_instruction_in_a_hot_loop_takes_effect() {
             assert!(j.jit_stats().compiles > 0, "the loop was compiled");
             assert_eq!(j.jit_stats().compile_failures, 0);
             assert!(j.jit_stats().suspected > 0, "the write to a translated page was noticed");
+        }
+    }
+}
+
+/// With compiles on the compile thread, code may arrive after the loop
+/// rewrote itself: it must be thrown away or dropped, never run.
+#[test]
+fn overwritten_instruction_takes_effect_with_background_compiles() {
+    for fence in [true, false] {
+        let elf = program(fence);
+        for threshold in [1, 5, 50] {
+            for step in [1, 13, 1000] {
+                let mut j = jit_background(threshold);
+                let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 100_000, step, 5)
+                    .unwrap_or_else(|e| panic!("threshold {threshold}, step {step}, fence.i {fence}: {e}"));
+                assert_eq!(r.outcome, Outcome::Exit(0), "threshold {threshold}, step {step}, fence.i {fence}");
+            }
         }
     }
 }

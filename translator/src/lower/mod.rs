@@ -270,15 +270,48 @@ pub struct Compiler {
     ctx: Context,
     fctx: FunctionBuilderContext,
     tramps: trampoline::Trampolines,
-    /// Holds the trampolines (never flushed).
-    _tramp_arena: CodeArena,
+    /// Holds the trampolines (never flushed); `None` in a compiler that
+    /// shares another's (see [`Compiler::sharing`]).
+    _tramp_arena: Option<CodeArena>,
     /// Print Cranelift's pass timings per region (`MKJIT_JIT_TIMING`).
     timing: bool,
 }
 
 impl Compiler {
-    /// A compiler for the host, optimising for speed.
+    /// A compiler for the host, with its own trampolines.
     pub fn new() -> Result<Compiler, LowerError> {
+        let mut arena = CodeArena::new(1 << 16).map_err(|e| LowerError::Host(e.to_string()))?;
+        let isa = Self::host_isa("backtracking", "speed")?;
+        let tramps = trampoline::install(&*isa, &mut arena)?;
+        Self::with_trampolines(tramps, Some(arena))
+    }
+
+    /// A compiler (for another thread) whose code calls the trampolines of
+    /// a compiler that outlives all code compiled by either, `tramps`.
+    pub fn sharing(tramps: trampoline::Trampolines) -> Result<Compiler, LowerError> {
+        Self::with_trampolines(tramps, None)
+    }
+
+    /// This compiler's trampolines.
+    pub fn trampolines(&self) -> trampoline::Trampolines {
+        self.tramps
+    }
+
+    fn with_trampolines(tramps: trampoline::Trampolines, arena: Option<CodeArena>) -> Result<Compiler, LowerError> {
+        Ok(Compiler {
+            isa: Self::host_isa("backtracking", "speed")?,
+            quick_isa: Self::host_isa("single_pass", "speed")?,
+            baseline_isa: Self::host_isa("backtracking", "none")?,
+            ctx: Context::new(),
+            fctx: FunctionBuilderContext::new(),
+            tramps,
+            _tramp_arena: arena,
+            timing: std::env::var_os("MKJIT_JIT_TIMING").is_some(),
+        })
+    }
+
+    /// The host ISA with register allocator `regalloc` at `opt_level` `opt`.
+    fn host_isa(regalloc: &str, opt: &str) -> Result<OwnedTargetIsa, LowerError> {
         let make = |regalloc: &str, opt: &str| -> Result<OwnedTargetIsa, LowerError> {
             let mut flags = settings::builder();
             let set =
@@ -292,21 +325,7 @@ impl Compiler {
             let builder = cranelift_native::builder().map_err(|e| LowerError::Host(e.to_string()))?;
             builder.finish(settings::Flags::new(flags)).map_err(|e| LowerError::Host(e.to_string()))
         };
-        let isa = make("backtracking", "speed")?;
-        let baseline_isa = make("backtracking", "none")?;
-        let quick_isa = make("single_pass", "speed")?;
-        let mut arena = CodeArena::new(1 << 16).map_err(|e| LowerError::Host(e.to_string()))?;
-        let tramps = trampoline::install(&*isa, &mut arena)?;
-        Ok(Compiler {
-            isa,
-            quick_isa,
-            baseline_isa,
-            ctx: Context::new(),
-            fctx: FunctionBuilderContext::new(),
-            tramps,
-            _tramp_arena: arena,
-            timing: std::env::var_os("MKJIT_JIT_TIMING").is_some(),
-        })
+        make(regalloc, opt)
     }
 
     /// The host ISA.
@@ -321,7 +340,8 @@ impl Compiler {
     }
 
     /// Compiles `region` for `env` with the register allocator of `tier`, to
-    /// run on `machine` as it is now (extension fast paths consult it).
+    /// run on `machine` as it is now (extension fast paths consult it;
+    /// without it, extension instructions call their helper).
     pub fn compile(
         &mut self,
         region: &Region,
@@ -329,7 +349,7 @@ impl Compiler {
         tier: Tier,
         cost: &dyn Fn(Op) -> u64,
         want: Want,
-        machine: &Machine,
+        machine: Option<&Machine>,
     ) -> Result<Compiled, LowerError> {
         if region.blocks.is_empty() {
             return Err(LowerError::Empty);
@@ -433,7 +453,7 @@ pub(crate) struct Lx<'a, 'f> {
     /// The stack slot holding those memos.
     pub site_slot: Option<StackSlot>,
     /// The machine the code is compiled for (extension fast paths consult it).
-    machine: &'a Machine,
+    machine: Option<&'a Machine>,
     /// Extension instructions given an inline fast path so far.
     fast_paths: u32,
     /// `hart.deadline`, loaded once (it only changes outside engine runs).
@@ -508,7 +528,7 @@ fn build(
     cost: &dyn Fn(Op) -> u64,
     cc: cranelift_codegen::isa::CallConv,
     tramps: trampoline::Trampolines,
-    machine: &Machine,
+    machine: Option<&Machine>,
 ) -> (Vec<(u64, u64)>, u32) {
     let bank = env.bank;
     let vmctx = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 1, description: "hart".into() });
@@ -1046,13 +1066,10 @@ impl<'a, 'f> Lx<'a, 'f> {
                 rv64m::lower(self, gi)
             }
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd => mem::lower(self, gi),
-            Custom(set, _) => {
-                let m = self.machine;
-                match custom::lookup(m, set) {
-                    Some(fp) => custom::lower(self, gi, m, fp),
-                    None => system::exec(self, gi),
-                }
-            }
+            Custom(set, _) => match self.machine.and_then(|m| Some((m, custom::lookup(m, set)?))) {
+                Some((m, fp)) => custom::lower(self, gi, m, fp),
+                None => system::exec(self, gi),
+            },
             _ => system::exec(self, gi),
         }
     }

@@ -24,6 +24,12 @@ pub fn jit(threshold: u32) -> Jit {
     Jit::with_config(JitConfig { threshold, count_resumptions: true, ..JitConfig::default() }).expect("JIT starts")
 }
 
+/// [`jit`], compiling on its compile thread (code arrives whenever it is ready).
+pub fn jit_background(threshold: u32) -> Jit {
+    Jit::with_config(JitConfig { threshold, count_resumptions: true, background: true, ..JitConfig::default() })
+        .expect("JIT starts")
+}
+
 /// Architectural state compared between engines.
 #[derive(Debug, PartialEq, Eq, Clone)]
 pub struct State {
