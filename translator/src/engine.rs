@@ -657,18 +657,18 @@ impl Jit {
         }
         let t0 = Instant::now();
         let one_page = self.single_page.contains_key(&key) || !self.cfg.multi_page;
+        let mut cap = self.cfg.region_cap;
+        let mut guest = region::discover(m, key.va, key.pa, cap, &self.seen(m, key, one_page));
+        let tier = self.cfg.tier;
+        if self.worker.is_some() && !background::has_custom(&guest) {
+            self.submit(m, key, guest, tier, None);
+            return None;
+        }
         let want = Want { ir: m.trace.op, asm: m.trace.out_asm };
         let costs = Self::class_costs(m);
         let cost = |op| costs[Class::of(op) as usize];
         let mut installed = None;
-        let mut cap = self.cfg.region_cap;
         let mut flushed = false;
-        let mut guest = region::discover(m, key.va, key.pa, cap, &self.seen(m, key, one_page));
-        let tier = self.cfg.tier;
-        if self.worker.is_some() && !background::has_custom(&guest) {
-            self.submit(m, key, guest, tier, false, usize::MAX);
-            return None;
-        }
         loop {
             let env = self.env(m, &key);
             let out = match self.compiler.compile(&guest, &env, tier, &cost, want, Some(m)) {
@@ -721,11 +721,12 @@ impl Jit {
     }
 
     /// Hands `guest` to the compile thread: as a new region at `key`, or as
-    /// the optimised code of region `upgrade` (`tier_up`). Reserves the region
+    /// the optimised code of region `upgrade`. Reserves the region
     /// number and the chain slots the code bakes in; a new region's key is
     /// `Pending` until the code comes back (see [`Jit::collect`]).
-    fn submit(&mut self, m: &Machine, key: Key, guest: Region, tier: Tier, tier_up: bool, upgrade: usize) {
-        let idx = if tier_up { upgrade } else { self.regions.len() };
+    fn submit(&mut self, m: &Machine, key: Key, guest: Region, tier: Tier, upgrade: Option<usize>) {
+        let tier_up = upgrade.is_some();
+        let idx = upgrade.unwrap_or(self.regions.len());
         let mut env = self.env(m, &key);
         env.region_id = idx as u64;
         let first_slot = self.slot_keys.len();
@@ -1098,7 +1099,7 @@ impl Jit {
         if self.worker.is_some() && !background::has_custom(&r.guest) {
             r.upgrading = true;
             let guest = r.guest.clone();
-            self.submit(m, key, guest, Tier::Optimized, true, idx);
+            self.submit(m, key, guest, Tier::Optimized, Some(idx));
             return;
         }
         let t0 = Instant::now();

@@ -301,10 +301,6 @@ pub trait Profile {
 /// targets seen for it join it too, so that the jump can reach them inside
 /// the region (see `Region::has_dispatch`).
 pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, seen: &dyn Profile) -> Region {
-    let hot = |t: u64| seen.ran(t);
-    let fresh = |t: u64| seen.fresh(t);
-    let page_of = |vp: u64| seen.page_of(vp);
-    let targets_of = |site: u64| seen.targets_of(site);
     // A region entered at a `switch` case may take in the dispatch loop the
     // case jumps back to, even on another page and already compiled.
     let case = seen.is_case(va);
@@ -318,7 +314,7 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, seen: &dyn Profile) -
         if !admit || pages.len() >= MAX_PAGES {
             return None;
         }
-        let pp = page_of(vp)?;
+        let pp = seen.page_of(vp)?;
         pages.push((vp, pp));
         Some(pp)
     };
@@ -336,7 +332,7 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, seen: &dyn Profile) -
         let Some(start) = work.pop() else {
             if !sites.is_empty() && !seeded {
                 seeded = true;
-                let seeds: Vec<u64> = sites.iter().flat_map(|&j| targets_of(j)).collect();
+                let seeds: Vec<u64> = sites.iter().flat_map(|&j| seen.targets_of(j)).collect();
                 for &t in seeds.iter().rev() {
                     if !decoded.contains_key(&t) && page_pa(&mut pages, t, true).is_some() {
                         leaders.insert(t);
@@ -387,9 +383,9 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, seen: &dyn Profile) -
             let mut follow = |t: u64, must: bool, call: bool, leaders: &mut BTreeSet<u64>, work: &mut Vec<u64>| {
                 let same = t & !0xfff == a & !0xfff;
                 let wanted = if same {
-                    must || hot(t)
+                    must || seen.ran(t)
                 } else {
-                    (fresh(t) || (case && !call && t < a && hot(t))) && decoded_len < cap / 2
+                    (seen.fresh(t) || (case && !call && t < a && seen.ran(t))) && decoded_len < cap / 2
                 };
                 if wanted && page_pa(&mut pages, t, true).is_some() {
                     leaders.insert(t);

@@ -111,14 +111,7 @@ fn program_at(patch: bool, fence: bool, at: u64) -> Vec<u8> {
         a.li(T4, expected_at(patch, at));
         let here = a.here();
         a.emit("bne", 0, A0, T4, labels[2] - here);
-        a.li(T3, 0x10_0000);
-        a.li(T4, 0x5555);
-        a.emit("sw", 0, T3, T4, 0);
-        let fail = a.here();
-        a.li(T3, 0x10_0000);
-        a.li(T4, (1 << 16) | 0x3333);
-        a.emit("sw", 0, T3, T4, 0);
-        a.emit("jal", 0, 0, 0, 0);
+        let fail = a.pass_fail(T3, T4);
         labels = [lp, skip, fail];
         main = a.code;
     }
@@ -315,14 +308,7 @@ fn switch_program() -> (Vec<u8>, i64) {
         a.li(T4, want);
         let here = a.here();
         a.emit("bne", 0, A0, T4, fail_at - here);
-        a.li(T3, 0x10_0000);
-        a.li(T4, 0x5555);
-        a.emit("sw", 0, T3, T4, 0);
-        let fail = a.here();
-        a.li(T3, 0x10_0000);
-        a.li(T4, (1 << 16) | 0x3333);
-        a.emit("sw", 0, T3, T4, 0);
-        a.emit("jal", 0, 0, 0, 0);
+        let fail = a.pass_fail(T3, T4);
         join_at = join;
         fail_at = fail;
         main = a.code;
@@ -399,14 +385,7 @@ fn traps_and_mret_chain_through_the_jump_cache() {
         a.li(T4, 3 * n);
         let here = a.here();
         a.emit("bne", 0, A0, T4, labels[1] - here);
-        a.li(T3, 0x10_0000);
-        a.li(T4, 0x5555);
-        a.emit("sw", 0, T3, T4, 0);
-        let fail = a.here();
-        a.li(T3, 0x10_0000);
-        a.li(T4, (1 << 16) | 0x3333);
-        a.emit("sw", 0, T3, T4, 0);
-        a.emit("jal", 0, 0, 0, 0);
+        let fail = a.pass_fail(T3, T4);
         let handler = (a.here() + 3) / 4 * 4;
         while a.here() < handler {
             a.emit("c.nop", 0, 0, 0, 0);

@@ -14,6 +14,14 @@ const FINISHER_FAIL: u64 = 0x3333;
 const FINISHER_PASS: u64 = 0x5555;
 const FINISHER_RESET: u64 = 0x7777;
 
+/// What a guest writes to offset 0 to exit with `code` (0: pass).
+pub fn exit_value(code: u16) -> u64 {
+    match code {
+        0 => FINISHER_PASS,
+        c => (c as u64) << 16 | FINISHER_FAIL,
+    }
+}
+
 /// Test finisher state: the pending request, if any.
 #[derive(Clone, Debug, Default)]
 pub struct Finisher {

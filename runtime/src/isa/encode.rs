@@ -64,6 +64,18 @@ impl<'t> Asm<'t> {
         self
     }
 
+    /// The end of a test program on `virt`: asks the test finisher for exit 0
+    /// (pass) and, from the returned offset on, for exit 1 (fail), then
+    /// spins. Clobbers `addr` and `val`.
+    pub fn pass_fail(&mut self, addr: u8, val: u8) -> i64 {
+        use crate::devices::{finisher::exit_value, FINISHER_BASE};
+        self.li(addr, FINISHER_BASE as i64).li(val, exit_value(0) as i64).emit("sw", 0, addr, val, 0);
+        let fail = self.here();
+        self.li(addr, FINISHER_BASE as i64).li(val, exit_value(1) as i64).emit("sw", 0, addr, val, 0);
+        self.emit("jal", 0, 0, 0, 0);
+        fail
+    }
+
     /// Loads a 64-bit constant into `rd` (lui/addi/slli sequence).
     pub fn li(&mut self, rd: u8, value: i64) -> &mut Self {
         if (-2048..2048).contains(&value) {

@@ -118,6 +118,16 @@ fn miss_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64) {
     lx.b.switch_to_block(cont);
 }
 
+/// The TLB entry's addend for `size` bytes at `va` (a `write` or a read),
+/// after leaving the region before the instruction at `pc` unless the TLB hits.
+fn probe_addend(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: bool, pc: u64) -> Value {
+    let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
+    miss_unless(lx, hit, pc);
+    let hf = lx.hart_flags();
+    let at = lx.tlb_off + ADDEND;
+    lx.ins().load(I64, hf, ent, at)
+}
+
 /// Host address of `size` bytes at `va` for a `write` or a read, after
 /// leaving the region unless the access may go straight to host memory.
 fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: bool, pc: u64) -> Value {
@@ -155,11 +165,7 @@ fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: b
                 let h = lx.ins().iadd(addend0, va);
                 lx.ins().jump(join, &[h.into()]);
                 lx.b.switch_to_block(probe);
-                let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
-                miss_unless(lx, hit, pc);
-                let hf = lx.hart_flags();
-                let at = lx.tlb_off + ADDEND;
-                let addend = lx.ins().load(I64, hf, ent, at);
+                let addend = probe_addend(lx, va, size, write, pc);
                 let h = lx.ins().iadd(addend, va);
                 lx.ins().jump(join, &[h.into()]);
                 lx.b.switch_to_block(join);
@@ -193,11 +199,7 @@ fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: b
                 let h = lx.ins().iadd(addend0, va);
                 lx.ins().jump(join, &[h.into()]);
                 lx.b.switch_to_block(probe);
-                let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
-                miss_unless(lx, hit, pc);
-                let hf = lx.hart_flags();
-                let at = lx.tlb_off + ADDEND;
-                let addend = lx.ins().load(I64, hf, ent, at);
+                let addend = probe_addend(lx, va, size, write, pc);
                 // A hit never crosses a page: `last` is on va's page.
                 let t = lx.ins().bor_imm_s(last, 0xfff);
                 lx.ins().stack_store(I64, t, slot, off);
@@ -207,11 +209,7 @@ fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: b
                 lx.b.switch_to_block(join);
                 return lx.b.block_params(join)[0];
             }
-            let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
-            miss_unless(lx, hit, pc);
-            let hf = lx.hart_flags();
-            let at = lx.tlb_off + ADDEND;
-            let addend = lx.ins().load(I64, hf, ent, at);
+            let addend = probe_addend(lx, va, size, write, pc);
             lx.tlb_memo.push((base, write, va, addend));
             lx.ins().iadd(addend, va)
         }

@@ -892,19 +892,13 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// from the hart.
     fn build_trap_chain(&mut self, pc: Value, clk: Value, cyc: Value, ce: &ChainEnv) {
         let (hf, hart) = (self.hart_flags, self.hart);
-        let f = MemFlagsData::trusted();
         let ex = self.b.ins().uload32(hf, hart, offsets::EXIT as i32);
         let go_on = self.b.create_block();
         self.b.ins().brif(ex, self.exit, &[pc.into(), clk.into(), cyc.into()], go_on, &[]);
         self.b.switch_to_block(go_on);
         self.write_back(pc, clk, cyc);
         let miss = self.b.create_block();
-        let e = self.jc_entry(pc, ce);
-        let va = self.b.ins().load(I64, f, e, 0);
-        let same = self.b.ins().icmp(IntCC::Equal, va, pc);
-        let probe = self.b.create_block();
-        self.b.ins().brif(same, probe, &[], miss, &[]);
-        self.b.switch_to_block(probe);
+        let e = self.jc_probe(pc, miss, ce);
         let prv = self.b.ins().uload8(I64, hf, hart, std::mem::offset_of!(Hart, prv) as i32);
         let db = self.b.ins().uload8(I64, hf, hart, std::mem::offset_of!(Hart, data_bank) as i32);
         let fb = self.b.ins().uload8(I64, hf, hart, std::mem::offset_of!(Hart, fetch_bank) as i32);
@@ -937,15 +931,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         let m = self.b.ins().bor(m, fsh);
         let m = self.b.ins().ishl_imm_s(m, 48);
         let want = self.b.ins().bor(host, m);
-        let tag = self.b.ins().load(I64, f, e, 8);
-        let hit = self.b.ins().icmp(IntCC::Equal, tag, want);
-        let go = self.b.create_block();
-        self.b.ins().brif(hit, go, &[], miss, &[]);
-        self.b.switch_to_block(go);
-        self.count(ce, counter::JC_HITS);
-        let code = self.b.ins().load(I64, f, e, 16);
-        let entry = self.b.ins().load(I64, f, e, 24);
-        self.tail_call(code, entry);
+        self.jc_enter(e, want, miss, ce);
         self.b.switch_to_block(miss);
         self.count(ce, counter::JC_MISSES);
         let zero = self.b.ins().iconst(I64, 0);
@@ -962,27 +948,22 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.ins().iadd_imm_s(off, ce.jc as i64)
     }
 
-    /// `ijump(pc, clock, cycles)`: leave through the jump cache.
-    fn build_ijump(&mut self, ijump: Block, ce: &ChainEnv) {
-        self.b.switch_to_block(ijump);
-        let [t, clk, cyc, site] = [0, 1, 2, 3].map(|i| self.b.block_params(ijump)[i]);
-        self.write_back(t, clk, cyc);
-        let f = MemFlagsData::trusted();
-        let miss = self.b.create_block();
-        self.b.set_cold_block(miss);
+    /// The jump-cache entry for `t` if it names `t`; continues in a new
+    /// block with the entry's address, else branches to `miss`.
+    fn jc_probe(&mut self, t: Value, miss: Block, ce: &ChainEnv) -> Value {
         let e = self.jc_entry(t, ce);
-        let va = self.b.ins().load(I64, f, e, 0);
+        let va = self.b.ins().load(I64, MemFlagsData::trusted(), e, 0);
         let same = self.b.ins().icmp(IntCC::Equal, va, t);
         let probe = self.b.create_block();
         self.b.ins().brif(same, probe, &[], miss, &[]);
         self.b.switch_to_block(probe);
-        // Host address of the target instruction, as the dispatcher's fetch lookup would find it.
-        let host = if self.env.fetch_identity {
-            self.b.ins().iadd_imm_s(t, self.env.host_offset as i64)
-        } else {
-            self.fetch_host(t, miss)
-        };
-        let want = self.b.ins().bor_imm_s(host, ce.mode_tag as i64);
+        e
+    }
+
+    /// Tail-calls the code of jump-cache entry `e` if its tag is `want`
+    /// (host address of the target | mode tag), else branches to `miss`.
+    fn jc_enter(&mut self, e: Value, want: Value, miss: Block, ce: &ChainEnv) {
+        let f = MemFlagsData::trusted();
         let tag = self.b.ins().load(I64, f, e, 8);
         let hit = self.b.ins().icmp(IntCC::Equal, tag, want);
         let go = self.b.create_block();
@@ -992,6 +973,24 @@ impl<'a, 'f> Lx<'a, 'f> {
         let code = self.b.ins().load(I64, f, e, 16);
         let entry = self.b.ins().load(I64, f, e, 24);
         self.tail_call(code, entry);
+    }
+
+    /// `ijump(pc, clock, cycles)`: leave through the jump cache.
+    fn build_ijump(&mut self, ijump: Block, ce: &ChainEnv) {
+        self.b.switch_to_block(ijump);
+        let [t, clk, cyc, site] = [0, 1, 2, 3].map(|i| self.b.block_params(ijump)[i]);
+        self.write_back(t, clk, cyc);
+        let miss = self.b.create_block();
+        self.b.set_cold_block(miss);
+        let e = self.jc_probe(t, miss, ce);
+        // Host address of the target instruction, as the dispatcher's fetch lookup would find it.
+        let host = if self.env.fetch_identity {
+            self.b.ins().iadd_imm_s(t, self.env.host_offset as i64)
+        } else {
+            self.fetch_host(t, miss)
+        };
+        let want = self.b.ins().bor_imm_s(host, ce.mode_tag as i64);
+        self.jc_enter(e, want, miss, ce);
         self.b.switch_to_block(miss);
         self.count(ce, counter::JC_MISSES);
         let (hf, ctx) = (self.hart_flags, self.ctx);
