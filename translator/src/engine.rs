@@ -629,7 +629,7 @@ impl Jit {
         let direct = (data_bank == tlb::BANK_M && !hooked).then(|| DirectMem {
             host_offset,
             ram_size: m.bus.ram.size(),
-            slow_map: m.bus.slow_store_map() as u64,
+            start_map: m.bus.store_start_map() as u64,
         });
         let chain = (self.cfg.chain && !m.trace.nochain).then(|| ChainEnv {
             slots: self.slots.as_ptr() as u64,

@@ -9,8 +9,8 @@
 //!   untranslated (bank M, no hook):
 //!     off = va - RAM_BASE
 //!     load:  if off <= ram_size - size:                     host access at ram + off
-//!     store: if off <= ram_size - size and slow_map[off >> 12] == 0
-//!               and slow_map[(off + size - 1) >> 12] == 0:   host access at ram + off
+//!     store: if off <= ram_size - size and start_map[off >> 12] == 0:
+//!                                                           host access at ram + off
 //!   else (cold): write back, leave with pc = this instruction and the
 //!                clock before it; return `MEM_EXIT` (the dispatcher then runs
 //!                the interpreter from here: TLB fill, page walk, MMIO, code
@@ -37,7 +37,10 @@
 //! (identity walk, no modeled D-TLB cost, TLB fill) has the same
 //! guest-visible effect as the direct access, and the bus's slow-store map is
 //! the complement of the TLB's write permission (code and watched pages, see
-//! `Bus::slow_store_map`), so stores that must reach the bus still do.
+//! `Bus::slow_store_map`), so stores that must reach the bus still do. The
+//! store-start map marks a page when it or the next page is slow, so one byte
+//! covers a store that crosses into the next page; a store next to (but not
+//! on) a slow page takes the slow path too, with the same effect.
 //!
 //! Leaving instead of calling a helper keeps hot code free of calls and of
 //! join points, which is what lets the register allocator keep guest
@@ -137,8 +140,8 @@ fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: b
             let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
             let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (d.ram_size - size) as i64);
             miss_unless(lx, ok, pc);
-            let base = lx.iconst(d.host_offset.wrapping_add(RAM_BASE) as i64);
-            lx.ins().iadd(base, off)
+            // One add of a constant (a 32-bit displacement when RAM is mapped low).
+            lx.ins().iadd_imm_s(va, d.host_offset as i64)
         }
         None => {
             let memo = lx.tlb_memo.iter().find(|m| m.0 == base && m.1 == write).copied();
@@ -217,27 +220,18 @@ fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: b
 }
 
 /// Host address of an untranslated store after checking that it lies in RAM
-/// and that neither page it touches holds code or is watched (else leaves).
+/// and that no page it touches holds code or is watched (else leaves).
 fn direct_store_check(lx: &mut Lx<'_, '_>, d: super::DirectMem, va: Value, size: u64, pc: u64) -> Value {
     let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
     let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (d.ram_size - size) as i64);
     miss_unless(lx, ok, pc);
-    let map = lx.iconst(d.slow_map as i64);
-    let f = MemFlagsData::trusted();
-    let p1 = lx.ins().ushr_imm_s(off, 12);
-    let a1 = lx.ins().iadd(map, p1);
-    let mut slow = lx.ins().uload8(I64, f, a1, 0);
-    if size > 1 {
-        let last = lx.ins().iadd_imm_s(off, size as i64 - 1);
-        let p2 = lx.ins().ushr_imm_s(last, 12);
-        let a2 = lx.ins().iadd(map, p2);
-        let s2 = lx.ins().uload8(I64, f, a2, 0);
-        slow = lx.ins().bor(slow, s2);
-    }
+    let map = lx.iconst(d.start_map as i64);
+    let page = lx.ins().ushr_imm_s(off, 12);
+    let at = lx.ins().iadd(map, page);
+    let slow = lx.ins().uload8(I64, MemFlagsData::trusted(), at, 0);
     let fast = lx.ins().icmp_imm_s(IntCC::Equal, slow, 0);
     miss_unless(lx, fast, pc);
-    let base = lx.iconst(d.host_offset.wrapping_add(RAM_BASE) as i64);
-    lx.ins().iadd(base, off)
+    lx.ins().iadd_imm_s(va, d.host_offset as i64)
 }
 
 fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> Flow {

@@ -182,8 +182,9 @@ pub struct DirectMem {
     pub host_offset: u64,
     /// Bytes of RAM.
     pub ram_size: u64,
-    /// The bus's slow-store map (one byte per RAM page).
-    pub slow_map: u64,
+    /// The bus's store-start map (one byte per RAM page: a store starting
+    /// there may touch a page that is slow to store to; `Bus::store_start_map`).
+    pub start_map: u64,
 }
 
 /// Everything besides the guest code that a region's code bakes in.
@@ -393,10 +394,17 @@ impl Compiler {
             eprintln!("{}", cranelift_codegen::timing::take_current());
         }
         let asm = if want.asm {
-            match isa.to_capstone() {
-                Ok(cs) => compiled.disassemble(None, &cs).ok().or_else(|| compiled.vcode.clone()),
-                Err(_) => compiled.vcode.clone(),
-            }
+            // Every host instruction with its offset in the region's code (what
+            // a `perf` sample at region address + offset points at).
+            let listing = isa.to_capstone().ok().and_then(|cs| {
+                let insns = cs.disasm_all(&code, 0).ok()?;
+                Some(insns.iter().fold(String::new(), |mut s, i| {
+                    let (m, o) = (i.mnemonic().unwrap_or("?"), i.op_str().unwrap_or(""));
+                    s.push_str(&format!("  {:#06x}: {m} {o}\n", i.address()));
+                    s
+                }))
+            });
+            listing.or_else(|| compiled.vcode.clone())
         } else {
             None
         };
@@ -542,8 +550,8 @@ fn build(
     let entry_index = b.block_params(entry)[2];
 
     // Promotion: the registers whose values flow between blocks most often
-    // (reads not preceded by a write in the same block, weighted by loop
-    // depth) live in host registers across the whole region; the others are
+    // (reads not preceded by a write in the same block, and writes, weighted
+    // by loop depth) live in host registers across the whole region; the others are
     // loaded from hart.x once per block that uses them and stored at the end
     // of the block that wrote them, so too many long-lived values never crowd
     // the allocator. A register only ever written before it is read within a
@@ -560,6 +568,11 @@ fn build(
                 }
             }
             written[i.rd as usize & 31] = true;
+        }
+        // A register written in the block costs a store on the way out
+        // unless promoted (in `matmul`'s inner loop, three stores per trip).
+        for (r, _) in written.iter().enumerate().filter(|&(_, &wrote)| wrote) {
+            weight[r] += w;
         }
     }
     weight[0] = 0;
