@@ -119,7 +119,8 @@ use std::time::Instant;
 pub struct JitConfig {
     /// Executions of a block start (on the interpreter) before a region is compiled there.
     pub threshold: u32,
-    /// Guest instructions per region at most.
+    /// Guest instructions per region at most (twice that once the cases of
+    /// a `switch` join it, see `region::discover`).
     pub region_cap: usize,
     /// Bytes of host code the cache holds before it is flushed.
     pub cache_bytes: usize,

@@ -347,7 +347,11 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, seen: &dyn Profile) -
         // The last `auipc` in this straight line: its register and value.
         let mut auipc: Option<(u8, u64)> = None;
         loop {
-            if decoded.contains_key(&a) || decoded.len() >= cap {
+            // The cases of a `switch` may double the region: an interpreter's
+            // dispatch loop then reaches them through its jump table instead
+            // of leaving the region on most of its instructions.
+            let limit = if seeded { cap * 2 } else { cap };
+            if decoded.contains_key(&a) || decoded.len() >= limit {
                 break;
             }
             // Falling through into another page admits it.
