@@ -25,7 +25,7 @@ use crate::engine::Key;
 use crate::lower::{self, trampoline::Trampolines, Compiler, Env, LowerError, Tier, Want};
 use crate::region::Region;
 use mkjit_runtime::cost::{Class, CLASSES};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -72,6 +72,10 @@ pub struct Worker {
     thread: Option<JoinHandle<()>>,
     /// Set when the engine goes away: queued jobs are dropped, not compiled.
     cancel: Arc<AtomicBool>,
+    /// Jobs the thread has finished (sent back), counted by the thread.
+    finished: Arc<AtomicUsize>,
+    /// Jobs collected by [`Worker::poll`].
+    collected: usize,
     /// Jobs handed out and not yet collected.
     pub in_flight: usize,
 }
@@ -85,6 +89,8 @@ impl Worker {
         let (ready, started) = channel::<Result<(), LowerError>>();
         let cancel = Arc::new(AtomicBool::new(false));
         let cancelled = cancel.clone();
+        let finished = Arc::new(AtomicUsize::new(0));
+        let finishing = finished.clone();
         let thread = std::thread::Builder::new()
             .name("mkjit-compile".into())
             .spawn(move || {
@@ -109,11 +115,12 @@ impl Worker {
                     if outbox.send(Done { job, out, micros }).is_err() {
                         break;
                     }
+                    finishing.fetch_add(1, Ordering::Release);
                 }
             })
             .map_err(|e| LowerError::Host(format!("cannot start the compile thread: {e}")))?;
         started.recv().map_err(|_| LowerError::Host("the compile thread ended".into()))??;
-        Ok(Worker { jobs: Some(jobs), done, thread: Some(thread), cancel, in_flight: 0 })
+        Ok(Worker { jobs: Some(jobs), done, thread: Some(thread), cancel, finished, collected: 0, in_flight: 0 })
     }
 
     /// Hands `job` to the compile thread; gives it back if the thread is gone.
@@ -128,12 +135,15 @@ impl Worker {
         }
     }
 
-    /// A finished job, if one is ready (never waits).
+    /// A finished job, if one is ready (never waits). The dispatcher asks
+    /// at every step: while nothing new is finished this is one atomic load,
+    /// not a channel operation.
     pub fn poll(&mut self) -> Option<Done> {
-        if self.in_flight == 0 {
+        if self.in_flight == 0 || self.finished.load(Ordering::Acquire) == self.collected {
             return None;
         }
         let d = self.done.try_recv().ok()?;
+        self.collected += 1;
         self.in_flight -= 1;
         Some(d)
     }

@@ -395,14 +395,26 @@ impl Compiler {
         }
         let asm = if want.asm {
             // Every host instruction with its offset in the region's code (what
-            // a `perf` sample at region address + offset points at).
-            let listing = isa.to_capstone().ok().and_then(|cs| {
-                let insns = cs.disasm_all(&code, 0).ok()?;
-                Some(insns.iter().fold(String::new(), |mut s, i| {
-                    let (m, o) = (i.mnemonic().unwrap_or("?"), i.op_str().unwrap_or(""));
-                    s.push_str(&format!("  {:#06x}: {m} {o}\n", i.address()));
-                    s
-                }))
+            // a `perf` sample at region address + offset points at). Bytes the
+            // disassembler stops at (jump tables) are listed as data.
+            let listing = isa.to_capstone().ok().map(|cs| {
+                let mut s = String::new();
+                let mut pos = 0;
+                while pos < code.len() {
+                    let insns = cs.disasm_all(&code[pos..], pos as u64).ok();
+                    let mut next = pos;
+                    for i in insns.iter().flat_map(|v| v.iter()) {
+                        let (m, o) = (i.mnemonic().unwrap_or("?"), i.op_str().unwrap_or(""));
+                        s.push_str(&format!("  {:#06x}: {m} {o}\n", i.address()));
+                        next = i.address() as usize + i.bytes().len();
+                    }
+                    if next == pos {
+                        s.push_str(&format!("  {pos:#06x}: .byte {:#04x}\n", code[pos]));
+                        next = pos + 1;
+                    }
+                    pos = next;
+                }
+                s
             });
             listing.or_else(|| compiled.vcode.clone())
         } else {
