@@ -672,18 +672,23 @@ enum Val {
 fn ext_item_with(t: &IsaTable, l: &Layout, row: &ExtRow, rng: &mut Rng, forced: &[(&str, Val)]) -> Item {
     let mut a = Asm::new(t);
     let mut staged: Vec<u8> = Vec::new();
+    // A free register no earlier operand of this instruction was loaded into.
+    let stage = |staged: &mut Vec<u8>, rng: &mut Rng| -> u8 {
+        let r = loop {
+            let r = free_reg(rng);
+            if !staged.contains(&r) {
+                break r;
+            }
+        };
+        staged.push(r);
+        r
+    };
     let mut operand = |role: &'static str, rng: &mut Rng, a: &mut Asm| -> u8 {
         if role.is_empty() {
             return 0;
         }
         if let Some(&(_, v)) = forced.iter().find(|(r, _)| *r == role) {
-            let r = loop {
-                let r = free_reg(rng);
-                if !staged.contains(&r) {
-                    break r;
-                }
-            };
-            staged.push(r);
+            let r = stage(&mut staged, rng);
             match v {
                 Val::Li(x) => a.li(r, x as i64),
                 Val::Atoken => a.emit("csrrs", r, 0, 0, ATOKEN as i64),
@@ -697,13 +702,7 @@ fn ext_item_with(t: &IsaTable, l: &Layout, row: &ExtRow, rng: &mut Rng, forced: 
             // Whatever the register holds.
             return if rng.chance(10) { 0 } else { free_reg(rng) };
         }
-        let r = loop {
-            let r = free_reg(rng);
-            if !staged.contains(&r) {
-                break r;
-            }
-        };
-        staged.push(r);
+        let r = stage(&mut staged, rng);
         match role {
             "value" => {
                 a.li(r, random_value(rng) as i64);

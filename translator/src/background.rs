@@ -74,10 +74,10 @@ pub struct Worker {
     cancel: Arc<AtomicBool>,
     /// Jobs the thread has finished (sent back), counted by the thread.
     finished: Arc<AtomicUsize>,
+    /// Jobs handed out.
+    submitted: usize,
     /// Jobs collected by [`Worker::poll`].
     collected: usize,
-    /// Jobs handed out and not yet collected.
-    pub in_flight: usize,
 }
 
 impl Worker {
@@ -120,32 +120,32 @@ impl Worker {
             })
             .map_err(|e| LowerError::Host(format!("cannot start the compile thread: {e}")))?;
         started.recv().map_err(|_| LowerError::Host("the compile thread ended".into()))??;
-        Ok(Worker { jobs: Some(jobs), done, thread: Some(thread), cancel, finished, collected: 0, in_flight: 0 })
+        Ok(Worker { jobs: Some(jobs), done, thread: Some(thread), cancel, finished, submitted: 0, collected: 0 })
     }
 
-    /// Hands `job` to the compile thread; gives it back if the thread is gone.
-    pub fn submit(&mut self, job: Job) -> Result<(), Job> {
-        match self.jobs.as_ref().map(|tx| tx.send(job)) {
-            Some(Ok(())) => {
-                self.in_flight += 1;
-                Ok(())
-            }
-            Some(Err(e)) => Err(e.0),
-            None => unreachable!("the sender lives until drop"),
-        }
+    /// Hands `job` to the compile thread; false (the job dropped) if the
+    /// thread is gone.
+    pub fn submit(&mut self, job: Job) -> bool {
+        let sent = self.jobs.as_ref().is_some_and(|tx| tx.send(job).is_ok());
+        self.submitted += sent as usize;
+        sent
     }
 
     /// A finished job, if one is ready (never waits). The dispatcher asks
     /// at every step: while nothing new is finished this is one atomic load,
     /// not a channel operation.
     pub fn poll(&mut self) -> Option<Done> {
-        if self.in_flight == 0 || self.finished.load(Ordering::Acquire) == self.collected {
+        if self.finished.load(Ordering::Acquire) == self.collected {
             return None;
         }
         let d = self.done.try_recv().ok()?;
         self.collected += 1;
-        self.in_flight -= 1;
         Some(d)
+    }
+
+    /// Jobs handed out and not yet collected.
+    pub fn in_flight(&self) -> usize {
+        self.submitted - self.collected
     }
 }
 

@@ -418,12 +418,20 @@ pub struct Jit {
     worker: Option<Worker>,
     /// Flushes so far (background jobs from before the last flush are dropped).
     generation: u64,
-    /// Hart, RAM, slow-store map, hooks and chaining the cached code was compiled for.
+    /// Hart, RAM, store-start map, hooks and chaining the cached code was compiled for.
     machine_id: Option<(u64, u64, u64, u64, bool, bool, bool, u64)>,
 }
 
 fn fast_index(k: &Key) -> usize {
     ((k.pa >> 1) ^ (k.pa >> 13) ^ (k.va >> 7)) as usize & (FAST - 1)
+}
+
+/// Empties `k`'s entry of the fast lookup table if it holds `k`.
+fn forget_fast(fast: &mut [Option<FastEntry>], k: &Key) {
+    let fi = fast_index(k);
+    if matches!(&fast[fi], Some(e) if e.key == *k) {
+        fast[fi] = None;
+    }
 }
 
 impl Jit {
@@ -619,10 +627,15 @@ impl Jit {
         Seen { jit: self, m, key, one_page, warm }
     }
 
+    /// What `-d op,out_asm` asks compiles to return besides the code.
+    fn want(m: &Machine) -> Want {
+        Want { ir: m.trace.op, asm: m.trace.out_asm }
+    }
+
     /// What the code compiled now for `key` bakes in besides the guest code.
     /// Privilege and TLB banks come from the key, not from the hart: a region
     /// compiled again (a tier-up) may be for another mode than the hart's now.
-    fn env(&self, m: &Machine, key: &Key) -> Env {
+    fn env(&self, m: &Machine, key: &Key, region_id: usize) -> Env {
         let prv = Priv::from_bits((key.mode & 3) as u64);
         let (data_bank, fetch_bank) = ((key.mode >> 8 & 7) as u8, (key.mode >> 16 & 7) as u8);
         let host_offset = (m.bus.ram.host_base() as u64).wrapping_sub(RAM_BASE);
@@ -648,7 +661,7 @@ impl Jit {
             host_offset,
             fetch_identity: fetch_bank == tlb::BANK_M && !hooked,
             fetch_bank,
-            region_id: self.regions.len() as u64,
+            region_id: region_id as u64,
         }
     }
 
@@ -665,13 +678,13 @@ impl Jit {
             self.submit(m, key, guest, tier, None);
             return None;
         }
-        let want = Want { ir: m.trace.op, asm: m.trace.out_asm };
+        let want = Self::want(m);
         let costs = Self::class_costs(m);
         let cost = |op| costs[Class::of(op) as usize];
         let mut installed = None;
         let mut flushed = false;
         loop {
-            let env = self.env(m, &key);
+            let env = self.env(m, &key, self.regions.len());
             let out = match self.compiler.compile(&guest, &env, tier, &cost, want, Some(m)) {
                 Ok(c) => c,
                 Err(e) => {
@@ -728,8 +741,7 @@ impl Jit {
     fn submit(&mut self, m: &Machine, key: Key, guest: Region, tier: Tier, upgrade: Option<usize>) {
         let tier_up = upgrade.is_some();
         let idx = upgrade.unwrap_or(self.regions.len());
-        let mut env = self.env(m, &key);
-        env.region_id = idx as u64;
+        let mut env = self.env(m, &key, idx);
         let first_slot = self.slot_keys.len();
         let bound = background::slot_bound(&guest);
         if let Some(c) = env.chain.as_mut() {
@@ -751,11 +763,11 @@ impl Jit {
             env,
             tier,
             costs: Self::class_costs(m),
-            want: Want { ir: m.trace.op, asm: m.trace.out_asm },
+            want: Self::want(m),
             tier_up,
         };
         let Some(w) = self.worker.as_mut() else { return };
-        if w.submit(job).is_err() {
+        if !w.submit(job) {
             // The compile thread is gone: compile in line from now on.
             self.worker = None;
             return;
@@ -953,10 +965,7 @@ impl Jit {
                 if matches!(self.map.get(k), Some(Slot::Hot(i, _) | Slot::Suspect(i, _)) if *i == idx) {
                     self.map.remove(k);
                 }
-                let fi = fast_index(k);
-                if matches!(&self.fast[fi], Some(e) if e.key == *k) {
-                    self.fast[fi] = None;
-                }
+                forget_fast(&mut self.fast, k);
             }
             for &(_, p) in &r.guest.pages {
                 if let Some(list) = self.by_page.get_mut(&p) {
@@ -1106,9 +1115,8 @@ impl Jit {
         let t0 = Instant::now();
         let costs = Self::class_costs(m);
         let cost = |op| costs[Class::of(op) as usize];
-        let want = Want { ir: m.trace.op, asm: m.trace.out_asm };
-        let mut env = self.env(m, &key);
-        env.region_id = idx as u64;
+        let want = Self::want(m);
+        let env = self.env(m, &key, idx);
         let guest = &self.regions[idx].as_ref().expect("live region").guest;
         let Ok(out) = self.compiler.compile(guest, &env, Tier::Optimized, &cost, want, Some(m)) else { return };
         let Some(ptr) = self.arena.install(&out.code) else { return };
@@ -1139,10 +1147,7 @@ impl Jit {
         self.unchain(idx);
         let r = self.regions[idx].as_mut().expect("live region");
         for k in &r.keys {
-            let fi = fast_index(k);
-            if matches!(&self.fast[fi], Some(e) if e.key == *k) {
-                self.fast[fi] = None;
-            }
+            forget_fast(&mut self.fast, k);
         }
         r.code = ptr as u64;
         r.tier = Tier::Optimized;
@@ -1162,7 +1167,7 @@ impl Jit {
             &*m.hart as *const Hart as u64,
             m.bus.ram.host_base() as u64,
             m.bus.ram.size(),
-            m.bus.slow_store_map() as u64,
+            m.bus.store_start_map() as u64,
             m.ext.translate.is_some(),
             self.cfg.chain && !m.trace.nochain,
             // Inline fast paths embed extension state addresses.
@@ -1204,7 +1209,7 @@ impl Engine for Jit {
                 self.jc.fill(JcEntry::default());
                 self.jc_sets = m.enabled.0;
             }
-            if self.worker.as_ref().is_some_and(|w| w.in_flight > 0) {
+            if self.worker.as_ref().is_some_and(|w| w.in_flight() > 0) {
                 self.collect(m);
             }
             let (pc, clock) = (m.hart.pc, m.hart.clock);
@@ -1290,10 +1295,7 @@ impl Engine for Jit {
                         self.map.insert(*k, Slot::Suspect(idx, e));
                     }
                 }
-                let fi = fast_index(k);
-                if matches!(&self.fast[fi], Some(e) if e.key == *k) {
-                    self.fast[fi] = None;
-                }
+                forget_fast(&mut self.fast, k);
             }
             self.unchain(idx);
         }

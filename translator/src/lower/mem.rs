@@ -135,14 +135,7 @@ fn probe_addend(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: bool, pc: u64)
 /// leaving the region unless the access may go straight to host memory.
 fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: bool, pc: u64) -> Value {
     match lx.env.direct {
-        Some(d) if write => direct_store_check(lx, d, va, size, pc),
-        Some(d) => {
-            let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
-            let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (d.ram_size - size) as i64);
-            miss_unless(lx, ok, pc);
-            // One add of a constant (a 32-bit displacement when RAM is mapped low).
-            lx.ins().iadd_imm_s(va, d.host_offset as i64)
-        }
+        Some(d) => direct_address(lx, d, va, size, write, pc),
         None => {
             let memo = lx.tlb_memo.iter().find(|m| m.0 == base && m.1 == write).copied();
             if let Some((_, _, va0, addend0)) = memo {
@@ -219,18 +212,22 @@ fn host_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: b
     }
 }
 
-/// Host address of an untranslated store after checking that it lies in RAM
-/// and that no page it touches holds code or is watched (else leaves).
-fn direct_store_check(lx: &mut Lx<'_, '_>, d: super::DirectMem, va: Value, size: u64, pc: u64) -> Value {
+/// Host address of an untranslated access after checking that it lies in
+/// RAM and, for a store, that no page it touches holds code or is watched
+/// (else leaves).
+fn direct_address(lx: &mut Lx<'_, '_>, d: super::DirectMem, va: Value, size: u64, write: bool, pc: u64) -> Value {
     let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
     let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (d.ram_size - size) as i64);
     miss_unless(lx, ok, pc);
-    let map = lx.iconst(d.start_map as i64);
-    let page = lx.ins().ushr_imm_s(off, 12);
-    let at = lx.ins().iadd(map, page);
-    let slow = lx.ins().uload8(I64, MemFlagsData::trusted(), at, 0);
-    let fast = lx.ins().icmp_imm_s(IntCC::Equal, slow, 0);
-    miss_unless(lx, fast, pc);
+    if write {
+        let map = lx.iconst(d.start_map as i64);
+        let page = lx.ins().ushr_imm_s(off, 12);
+        let at = lx.ins().iadd(map, page);
+        let slow = lx.ins().uload8(I64, MemFlagsData::trusted(), at, 0);
+        let fast = lx.ins().icmp_imm_s(IntCC::Equal, slow, 0);
+        miss_unless(lx, fast, pc);
+    }
+    // One add of a constant (a 32-bit displacement when RAM is mapped low).
     lx.ins().iadd_imm_s(va, d.host_offset as i64)
 }
 

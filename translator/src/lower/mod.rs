@@ -285,13 +285,13 @@ impl Compiler {
         let mut arena = CodeArena::new(1 << 16).map_err(|e| LowerError::Host(e.to_string()))?;
         let isa = Self::host_isa("backtracking", "speed")?;
         let tramps = trampoline::install(&*isa, &mut arena)?;
-        Self::with_trampolines(tramps, Some(arena))
+        Self::with_trampolines(isa, tramps, Some(arena))
     }
 
     /// A compiler (for another thread) whose code calls the trampolines of
     /// a compiler that outlives all code compiled by either, `tramps`.
     pub fn sharing(tramps: trampoline::Trampolines) -> Result<Compiler, LowerError> {
-        Self::with_trampolines(tramps, None)
+        Self::with_trampolines(Self::host_isa("backtracking", "speed")?, tramps, None)
     }
 
     /// This compiler's trampolines.
@@ -299,9 +299,13 @@ impl Compiler {
         self.tramps
     }
 
-    fn with_trampolines(tramps: trampoline::Trampolines, arena: Option<CodeArena>) -> Result<Compiler, LowerError> {
+    fn with_trampolines(
+        isa: OwnedTargetIsa,
+        tramps: trampoline::Trampolines,
+        arena: Option<CodeArena>,
+    ) -> Result<Compiler, LowerError> {
         Ok(Compiler {
-            isa: Self::host_isa("backtracking", "speed")?,
+            isa,
             quick_isa: Self::host_isa("single_pass", "speed")?,
             baseline_isa: Self::host_isa("backtracking", "none")?,
             ctx: Context::new(),
@@ -314,20 +318,17 @@ impl Compiler {
 
     /// The host ISA with register allocator `regalloc` at `opt_level` `opt`.
     fn host_isa(regalloc: &str, opt: &str) -> Result<OwnedTargetIsa, LowerError> {
-        let make = |regalloc: &str, opt: &str| -> Result<OwnedTargetIsa, LowerError> {
-            let mut flags = settings::builder();
-            let set =
-                |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| LowerError::Host(e.to_string()));
-            set(&mut flags, "opt_level", opt)?;
-            set(&mut flags, "unwind_info", "false")?;
-            set(&mut flags, "regalloc_algorithm", regalloc)?;
-            // Tail calls (chaining) need frame pointers.
-            set(&mut flags, "preserve_frame_pointers", "true")?;
-            set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
-            let builder = cranelift_native::builder().map_err(|e| LowerError::Host(e.to_string()))?;
-            builder.finish(settings::Flags::new(flags)).map_err(|e| LowerError::Host(e.to_string()))
-        };
-        make(regalloc, opt)
+        let mut flags = settings::builder();
+        let set =
+            |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| LowerError::Host(e.to_string()));
+        set(&mut flags, "opt_level", opt)?;
+        set(&mut flags, "unwind_info", "false")?;
+        set(&mut flags, "regalloc_algorithm", regalloc)?;
+        // Tail calls (chaining) need frame pointers.
+        set(&mut flags, "preserve_frame_pointers", "true")?;
+        set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
+        let builder = cranelift_native::builder().map_err(|e| LowerError::Host(e.to_string()))?;
+        builder.finish(settings::Flags::new(flags)).map_err(|e| LowerError::Host(e.to_string()))
     }
 
     /// The host ISA.
@@ -393,33 +394,7 @@ impl Compiler {
         if self.timing {
             eprintln!("{}", cranelift_codegen::timing::take_current());
         }
-        let asm = if want.asm {
-            // Every host instruction with its offset in the region's code (what
-            // a `perf` sample at region address + offset points at). Bytes the
-            // disassembler stops at (jump tables) are listed as data.
-            let listing = isa.to_capstone().ok().map(|cs| {
-                let mut s = String::new();
-                let mut pos = 0;
-                while pos < code.len() {
-                    let insns = cs.disasm_all(&code[pos..], pos as u64).ok();
-                    let mut next = pos;
-                    for i in insns.iter().flat_map(|v| v.iter()) {
-                        let (m, o) = (i.mnemonic().unwrap_or("?"), i.op_str().unwrap_or(""));
-                        s.push_str(&format!("  {:#06x}: {m} {o}\n", i.address()));
-                        next = i.address() as usize + i.bytes().len();
-                    }
-                    if next == pos {
-                        s.push_str(&format!("  {pos:#06x}: .byte {:#04x}\n", code[pos]));
-                        next = pos + 1;
-                    }
-                    pos = next;
-                }
-                s
-            });
-            listing.or_else(|| compiled.vcode.clone())
-        } else {
-            None
-        };
+        let asm = if want.asm { listing(isa, &code).or_else(|| compiled.vcode.clone()) } else { None };
         Ok(Compiled { code, ir, asm, slots, fast_paths })
     }
 }
@@ -539,6 +514,31 @@ pub(crate) enum Flow {
     Next,
     /// The instruction ended the block (all paths are terminated).
     Ended,
+}
+
+/// Every host instruction of `code` with its offset in the region (what a
+/// `perf` sample at region address + offset points at). Bytes the
+/// disassembler stops at (jump tables) are listed as data. `None` if the
+/// host has no disassembler.
+fn listing(isa: &dyn TargetIsa, code: &[u8]) -> Option<String> {
+    let cs = isa.to_capstone().ok()?;
+    let mut s = String::new();
+    let mut pos = 0;
+    while pos < code.len() {
+        let insns = cs.disasm_all(&code[pos..], pos as u64).ok();
+        let mut next = pos;
+        for i in insns.iter().flat_map(|v| v.iter()) {
+            let (m, o) = (i.mnemonic().unwrap_or("?"), i.op_str().unwrap_or(""));
+            s.push_str(&format!("  {:#06x}: {m} {o}\n", i.address()));
+            next = i.address() as usize + i.bytes().len();
+        }
+        if next == pos {
+            s.push_str(&format!("  {pos:#06x}: .byte {:#04x}\n", code[pos]));
+            next = pos + 1;
+        }
+        pos = next;
+    }
+    Some(s)
 }
 
 #[allow(clippy::too_many_arguments)]
