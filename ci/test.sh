@@ -8,6 +8,13 @@ cd "$root"
 
 step() { printf '\n== %s\n' "$*"; }
 
+# A one-off build gains nothing from incremental state but its disk space.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
+step "machine"
+printf 'cores: %s\n' "$(nproc)"
+df -h "$root" /tmp 2>/dev/null | sed 's/^/disk: /' || true
+
 step "toolchains (clang, lld, llvm, qemu-system-misc)"
 bash ci/install-guest-toolchain.sh --with-qemu
 
