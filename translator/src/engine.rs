@@ -29,8 +29,9 @@
 //! **Tiers**: cold code runs on the interpreter; a block start that ran
 //! `threshold` (2000) times gets a region compiled with Cranelift's
 //! backtracking register allocator but without its mid-end optimisations
-//! ([`Tier::Baseline`]). Every time compiled code runs into a deadline (at
-//! least every 16 Ki instructions) the region that returned gets a sample;
+//! ([`Tier::Baseline`]). Every time compiled code runs into a deadline (a
+//! timer, or the console poll every Mi instructions), directly or through
+//! the interpreter's run up to it, the region that returned gets a sample;
 //! at four samples it is compiled again with `opt_level=speed`
 //! ([`Tier::Optimized`]) from the same guest blocks and takes over the same
 //! entries. Measured: the baseline tier compiles about a quarter faster and
@@ -1073,11 +1074,11 @@ impl Jit {
         }
     }
 
-    /// Compiled code ran up to a deadline (a device poll, a timer, every
-    /// 16 Ki instructions at most): counts a sample for the region that
-    /// returned (each region's exit stores its number in `ctx.region`). A
-    /// region below [`Tier::Optimized`] with [`JitConfig::tier_up_samples`]
-    /// samples has run about that many times 16 Ki instructions: it is
+    /// Compiled code ran up to a deadline (a timer, the console poll every
+    /// Mi instructions), itself or through the interpreter's run from where
+    /// it stopped short of it: counts a sample for the region that returned
+    /// (each region's exit stores its number in `ctx.region`). A region below
+    /// [`Tier::Optimized`] with [`JitConfig::tier_up_samples`] samples is
     /// compiled again optimised, and the new code takes over its entries.
     fn sample(&mut self, m: &mut Machine) {
         let after = self.cfg.tier_up_samples;
@@ -1224,9 +1225,6 @@ impl Engine for Jit {
                         self.note_target(m, value);
                     }
                     self.stats.jit_clock += m.hart.clock - clock;
-                    if m.hart.clock >= m.hart.deadline {
-                        self.sample(m);
-                    }
                     if r == lower::MAP_EXIT {
                         // A region (this one or one it chained to) found a page of
                         // it mapped elsewhere: drop it; the interpreter goes on.
@@ -1262,6 +1260,9 @@ impl Engine for Jit {
                             let budget = m.hart.deadline - m.hart.clock;
                             self.interp.step_block(m, budget);
                         }
+                    }
+                    if m.hart.clock >= m.hart.deadline {
+                        self.sample(m);
                     }
                 }
                 None => {
