@@ -300,6 +300,11 @@ enum Slot {
 /// The key of chain slots reserved for code still being compiled (matches no lookup).
 const NO_KEY: Key = Key { va: u64::MAX, pa: u64::MAX, mode: u32::MAX, sets: u64::MAX };
 
+/// Clock slots from a region's return within which a deadline still counts
+/// as that region's (the interpreter's run from a deadline check up to the
+/// deadline itself: at most the longest path between two checks).
+const TAIL_REACH: u64 = 4096;
+
 /// How many times more often an inner block must run than a cold one to get its own region.
 const INNER_FACTOR: u32 = 16;
 
@@ -415,6 +420,8 @@ pub struct Jit {
     single_page: FastMap<Key, ()>,
     /// The region that last returned to the dispatcher (`u64::MAX`: none / unknown).
     last_region: u64,
+    /// The clock when it returned.
+    returned_at: u64,
     /// The compile thread, when compiling in the background.
     worker: Option<Worker>,
     /// Flushes so far (background jobs from before the last flush are dropped).
@@ -471,6 +478,7 @@ impl Jit {
             machine_id: None,
             single_page: FastMap::default(),
             last_region: u64::MAX,
+            returned_at: 0,
             targets: FastMap::default(),
             sites: FastMap::default(),
             worker,
@@ -993,8 +1001,9 @@ impl Jit {
     }
 
     /// Runs compiled code at the current pc (and whatever it chains to).
-    /// Returns what the last region returned (see [`lower::MEM_EXIT`]).
-    fn call(&mut self, m: &mut Machine, t: Target) -> (u64, u64) {
+    /// Returns what the last region returned (see [`lower::MEM_EXIT`]), the
+    /// value it left in `ctx.value`, and its number.
+    fn call(&mut self, m: &mut Machine, t: Target) -> (u64, u64, u64) {
         let mp: *mut Machine = m;
         let mut ctx = Ctx { machine: mp, leave: 0, value: 0, ext_calls: 0, region: u64::MAX };
         // SAFETY: `mp` is a valid exclusive pointer for the duration of the call; no
@@ -1014,8 +1023,7 @@ impl Jit {
                 self.pending = Some(s as u32);
             }
         }
-        self.last_region = ctx.region;
-        (r, ctx.value)
+        (r, ctx.value, ctx.region)
     }
 
     /// Records `hart.pc` as a target of the `switch`-like jump at `site`; when
@@ -1220,7 +1228,16 @@ impl Engine for Jit {
                 Some(t) => {
                     self.stats.hits += 1;
                     self.stats.region_runs += 1;
-                    let (r, value) = self.call(m, t);
+                    let (r, value, region) = self.call(m, t);
+                    let stopped = m.hart.clock == clock && m.hart.pc == pc && m.hart.exit == 0;
+                    if !stopped {
+                        // The region (or one it chained to) ran: deadlines up
+                        // to its longest run from here are its samples. One
+                        // that stopped at its entry check did not run: the
+                        // region that ran before it keeps them.
+                        self.last_region = region;
+                        self.returned_at = m.hart.clock;
+                    }
                     if r == lower::IJUMP_MISS && value != 0 {
                         self.note_target(m, value);
                     }
@@ -1251,7 +1268,7 @@ impl Engine for Jit {
                         if budget > 0 {
                             self.interp.step_block(m, budget);
                         }
-                    } else if m.hart.clock == clock && m.hart.pc == pc && m.hart.exit == 0 {
+                    } else if stopped {
                         // The entry check failed: the deadline is closer than the
                         // longest run to the region's next check (at most a region's
                         // worth of instructions). The interpreter runs up to it.
@@ -1261,15 +1278,15 @@ impl Engine for Jit {
                             self.interp.step_block(m, budget);
                         }
                     }
-                    if m.hart.clock >= m.hart.deadline {
-                        self.sample(m);
-                    }
                 }
                 None => {
                     self.stats.misses += 1;
                     let budget = m.hart.deadline - m.hart.clock;
                     self.interp.step_block(m, budget);
                 }
+            }
+            if m.hart.clock >= m.hart.deadline && m.hart.clock.wrapping_sub(self.returned_at) <= TAIL_REACH {
+                self.sample(m);
             }
             if m.hart.exit != 0 {
                 break;
