@@ -4,8 +4,10 @@
 //!   Engine::run ──► dispatcher loop (until clock >= deadline or hart.exit)
 //!                     │ pc ─fetch TLB─► pa ─► key (va, pa, priv, banks, sets)
 //!                     ├─ fast table hit ─► region code ─► back to the loop
+//!                     │                 └► count (cold) ─► interpreter block
 //!                     ├─ cache map hit  ─► fill fast table, run region
-//!                     └─ miss ─► count; cold: interpreter block
+//!                     └─ miss ─► count; cold: interpreter block (its count
+//!                                moves into the fast table until evicted)
 //!                                hot (count >= threshold): compile region
 //!   region code ──tail call──► region code ──► ...   (chaining, see `lower`)
 //!       returns 0            ─► look up hart.pc again
@@ -310,10 +312,26 @@ const INNER_FACTOR: u32 = 16;
 
 const FAST: usize = 4096;
 
+/// One entry of the fast lookup table: a key's compiled code, or what keeps
+/// it on the interpreter, with the count of its runs there (kept here instead
+/// of in the map while it stays in the table: a block that runs often in the
+/// interpreter costs no map lookup per run).
 #[derive(Clone, Copy)]
 struct FastEntry {
     key: Key,
-    target: Target,
+    what: Cached,
+}
+
+#[derive(Clone, Copy)]
+enum Cached {
+    /// `Slot::Hot`: where to enter.
+    Hot(Target),
+    /// `Slot::Cold`: executions so far; the map's count is stale.
+    Cold(u32),
+    /// `Slot::Inner`: executions so far; the map's count is stale.
+    Inner(u32),
+    /// `Slot::Pending` or `Slot::Failed`: runs on the interpreter, uncounted.
+    Wait,
 }
 
 /// Engine counters.
@@ -434,7 +452,8 @@ fn fast_index(k: &Key) -> usize {
     ((k.pa >> 1) ^ (k.pa >> 13) ^ (k.va >> 7)) as usize & (FAST - 1)
 }
 
-/// Empties `k`'s entry of the fast lookup table if it holds `k`.
+/// Empties `k`'s entry of the fast lookup table if it holds `k` (a count
+/// it held is dropped: `k` is about to get another slot).
 fn forget_fast(fast: &mut [Option<FastEntry>], k: &Key) {
     let fi = fast_index(k);
     if matches!(&fast[fi], Some(e) if e.key == *k) {
@@ -535,12 +554,33 @@ impl Jit {
         let pa = m.fetch_translate(pc).ok()?;
         let key = Self::key(m, pc, pa);
         let fi = fast_index(&key);
-        let target = match &self.fast[fi] {
-            Some(e) if e.key == key => e.target,
+        let cold = self.cfg.threshold;
+        let inner = cold.saturating_mul(INNER_FACTOR);
+        let cached = self.fast[fi].filter(|e| e.key == key).map(|e| e.what);
+        let target = match cached {
+            Some(Cached::Hot(t)) => t,
+            Some(Cached::Wait) => return None,
+            Some(Cached::Cold(_) | Cached::Inner(_)) if !count => return None,
+            Some(Cached::Cold(n)) if n.saturating_add(1) < cold => {
+                self.fast[fi] = Some(FastEntry { key, what: Cached::Cold(n + 1) });
+                return None;
+            }
+            Some(Cached::Inner(n)) if n.saturating_add(1) < inner => {
+                self.fast[fi] = Some(FastEntry { key, what: Cached::Inner(n + 1) });
+                return None;
+            }
             _ => {
-                let t = self.lookup_slow(m, key, count)?;
-                self.fast[fi] = Some(FastEntry { key, target: t });
-                t
+                self.evict_fast(fi);
+                let found = self.lookup_slow(m, key, count);
+                let what = match (found, self.map.get(&key)) {
+                    (Some(t), _) => Some(Cached::Hot(t)),
+                    (None, Some(&Slot::Cold(n))) => Some(Cached::Cold(n)),
+                    (None, Some(&Slot::Inner(n))) => Some(Cached::Inner(n)),
+                    (None, Some(Slot::Pending | Slot::Failed)) => Some(Cached::Wait),
+                    (None, _) => None,
+                };
+                self.fast[fi] = what.map(|what| FastEntry { key, what });
+                found?
             }
         };
         if let Some(s) = pending {
@@ -557,6 +597,35 @@ impl Jit {
             self.jc[lower::jc_index(pc)] = JcEntry { va: pc, tag, code: target.code, entry: target.entry };
         }
         Some(target)
+    }
+
+    /// Empties entry `fi` of the fast lookup table, writing a count it held
+    /// back to the map (whose slot for the key is the same kind: an entry is
+    /// forgotten whenever its key gets another slot).
+    fn evict_fast(&mut self, fi: usize) {
+        let Some(FastEntry { key, what }) = self.fast[fi].take() else { return };
+        match (what, self.map.get_mut(&key)) {
+            (Cached::Cold(n), Some(Slot::Cold(c))) | (Cached::Inner(n), Some(Slot::Inner(c))) => *c = n,
+            (Cached::Hot(_) | Cached::Wait, _) => {}
+            _ => debug_assert!(false, "a cached key has another slot"),
+        }
+    }
+
+    /// How often `k` ran on the interpreter, if it has not been compiled.
+    fn cold_count(&self, k: &Key) -> Option<u32> {
+        match self.fast[fast_index(k)] {
+            Some(FastEntry { key, what: Cached::Cold(n) }) if key == *k => Some(n),
+            _ => match self.map.get(k) {
+                Some(&Slot::Cold(n)) => Some(n),
+                _ => None,
+            },
+        }
+    }
+
+    /// Gives `k` slot `s`.
+    fn set_slot(&mut self, k: Key, s: Slot) {
+        forget_fast(&mut self.fast, &k);
+        self.map.insert(k, s);
     }
 
     fn lookup_slow(&mut self, m: &mut Machine, key: Key, count: bool) -> Option<Target> {
@@ -720,7 +789,7 @@ impl Jit {
         let Some((ptr, out)) = installed else {
             self.stats.compile_failures += 1;
             self.stats.last_error = Some(format!("region at {:#x} does not fit in the code cache", key.va));
-            self.map.insert(key, Slot::Failed);
+            self.set_slot(key, Slot::Failed);
             return None;
         };
         let idx = self.regions.len();
@@ -740,7 +809,7 @@ impl Jit {
                 m.trace.line(format_args!("jit: region at {:#x} not compiled: {e}", key.va));
             }
         }
-        self.map.insert(key, Slot::Failed);
+        self.set_slot(key, Slot::Failed);
     }
 
     /// Hands `guest` to the compile thread: as a new region at `key`, or as
@@ -785,7 +854,7 @@ impl Jit {
         if !tier_up {
             self.regions.push(None);
             for k in waiting.into_iter().chain([key]) {
-                self.map.insert(k, Slot::Pending);
+                self.set_slot(k, Slot::Pending);
             }
         }
     }
@@ -795,6 +864,7 @@ impl Jit {
         for k in Self::block_keys(guest, key).chain([key]) {
             if matches!(self.map.get(&k), Some(Slot::Pending)) {
                 self.map.remove(&k);
+                forget_fast(&mut self.fast, &k);
             }
         }
     }
@@ -907,13 +977,13 @@ impl Jit {
         for (e, k) in keys.iter().enumerate() {
             // Other entries keep a region they already have.
             if e == 0 || !matches!(self.map.get(k), Some(Slot::Hot(..))) {
-                self.map.insert(*k, Slot::Hot(idx, e as u32));
+                self.set_slot(*k, Slot::Hot(idx, e as u32));
             }
         }
         for b in guest.blocks.iter().filter(|b| !b.entry) {
             let k = Key { va: b.start, pa: guest.pa_of(b.start).expect("on a region page"), ..key };
             if matches!(self.map.get(&k), None | Some(Slot::Cold(_) | Slot::Pending)) {
-                self.map.insert(k, Slot::Inner(0));
+                self.set_slot(k, Slot::Inner(0));
             }
         }
         for b in &guest.blocks {
@@ -1381,7 +1451,7 @@ impl region::Profile for Seen<'_> {
     }
 
     fn fresh(&self, va: u64) -> bool {
-        self.key_of(va).is_some_and(|k| matches!(self.jit.map.get(&k), Some(Slot::Cold(n)) if *n >= self.warm))
+        self.key_of(va).and_then(|k| self.jit.cold_count(&k)).is_some_and(|n| n >= self.warm)
     }
 
     fn page_of(&self, vp: u64) -> Option<u64> {
