@@ -443,6 +443,13 @@ pub(crate) struct Lx<'a, 'f> {
     /// TLB hits proven in the current block: base register value, write
     /// access, the access's address and the entry's addend (see `mem`).
     pub tlb_memo: Vec<(Value, bool, Value, Value)>,
+    /// The current block is in a loop of the region (where the TLB memo pays
+    /// for the code it adds; elsewhere it only adds compile time).
+    pub in_loop: bool,
+    /// Untranslated accesses proven in the current block: base register
+    /// value, the byte range `[lo, hi)` from it found in RAM, and whether a
+    /// store there passed the slow-store check (see `mem`).
+    pub direct_memo: Vec<(Value, i64, i64, bool)>,
     /// Loads and stores in loops with a memo of the last page they hit
     /// (translated banks): pc -> byte offset of `(tag, addend)` in `site_slot`.
     pub site_memo: HashMap<u64, i32>,
@@ -747,6 +754,8 @@ fn build(
         tlb_key,
         tlb_salt5,
         tlb_memo: Vec::new(),
+        in_loop: false,
+        direct_memo: Vec::new(),
         site_memo,
         site_slot,
         machine,
@@ -1068,6 +1077,8 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.dirty = [false; 32];
         self.local = [None; 32];
         self.tlb_memo.clear();
+        self.direct_memo.clear();
+        self.in_loop = blk.depth > 0;
         for (i, gi) in blk.insns.iter().enumerate() {
             self.idx = i as i64;
             if self.lower_insn(gi) == Flow::Ended {
@@ -1388,8 +1399,9 @@ impl<'a, 'f> Lx<'a, 'f> {
     }
 
     pub fn call_exec(&mut self, gi: &GuestInsn) -> Value {
-        // The helper may change the TLB.
+        // The helper may change the TLB (or mark code pages).
         self.tlb_memo.clear();
+        self.direct_memo.clear();
         if let Some(slot) = self.site_slot {
             let zero = self.iconst(0);
             for &off in self.site_memo.values() {
