@@ -232,10 +232,33 @@ pub struct Key {
     pub va: u64,
     /// Physical address of the entry.
     pub pa: u64,
-    /// Privilege mode, data bank and fetch bank, packed.
+    /// Privilege mode, data bank and fetch bank, packed:
+    /// `prv | data_bank << 8 | fetch_bank << 16` (built by `Jit::key`).
     pub mode: u32,
     /// Enabled instruction sets.
     pub sets: u64,
+}
+
+impl Key {
+    /// The privilege bits.
+    fn prv_bits(&self) -> u8 {
+        (self.mode & 3) as u8
+    }
+
+    /// The TLB bank of data accesses.
+    fn data_bank(&self) -> u8 {
+        (self.mode >> 8 & 7) as u8
+    }
+
+    /// The TLB bank of instruction fetches.
+    fn fetch_bank(&self) -> u8 {
+        (self.mode >> 16 & 7) as u8
+    }
+
+    /// The key of the block of `guest` (compiled for this key's mode) at `va`.
+    fn of_block(&self, guest: &Region, va: u64) -> Key {
+        Key { va, pa: guest.pa_of(va).expect("on a region page"), ..*self }
+    }
 }
 
 /// The entry trampoline: `(hart, ctx, entry, code)`; returns 0, or the
@@ -297,6 +320,19 @@ enum Slot {
     Failed,
     /// Being compiled on the compile thread; the interpreter runs it meanwhile.
     Pending,
+}
+
+impl Slot {
+    /// What the fast lookup table keeps for a key with this slot that runs
+    /// on the interpreter (`Hot` entries are kept with their target).
+    fn cached(&self) -> Option<Cached> {
+        match *self {
+            Slot::Cold(n) => Some(Cached::Cold(n)),
+            Slot::Inner(n) => Some(Cached::Inner(n)),
+            Slot::Pending | Slot::Failed => Some(Cached::Wait),
+            Slot::Hot(..) | Slot::Suspect(..) => None,
+        }
+    }
 }
 
 /// The key of chain slots reserved for code still being compiled (matches no lookup).
@@ -535,9 +571,9 @@ impl Jit {
 
     /// The jump-cache mode tag of `key` (or-ed into host addresses, which fit in 48 bits).
     fn mode_tag(key: &Key) -> u64 {
-        let prv = (key.mode & 3) as u64;
-        let data = (key.mode >> 8 & 7) as u64;
-        let fetch = (key.mode >> 16 & 7) as u64;
+        let prv = key.prv_bits() as u64;
+        let data = key.data_bank() as u64;
+        let fetch = key.fetch_bank() as u64;
         (prv | data << 2 | fetch << 5) << 48
     }
 
@@ -572,15 +608,9 @@ impl Jit {
             _ => {
                 self.evict_fast(fi);
                 let found = self.lookup_slow(m, key, count);
-                let what = match (found, self.map.get(&key)) {
-                    (Some(t), _) => Some(Cached::Hot(t)),
-                    (None, Some(&Slot::Cold(n))) => Some(Cached::Cold(n)),
-                    (None, Some(&Slot::Inner(n))) => Some(Cached::Inner(n)),
-                    (None, Some(Slot::Pending | Slot::Failed)) => Some(Cached::Wait),
-                    (None, _) => None,
-                };
+                let what = found.map_or_else(|w| w, |t| Some(Cached::Hot(t)));
                 self.fast[fi] = what.map(|what| FastEntry { key, what });
-                found?
+                found.ok()?
             }
         };
         if let Some(s) = pending {
@@ -628,16 +658,19 @@ impl Jit {
         self.map.insert(k, s);
     }
 
-    fn lookup_slow(&mut self, m: &mut Machine, key: Key, count: bool) -> Option<Target> {
-        let (idx, entry) = match self.map.get_mut(&key) {
-            Some(Slot::Hot(i, e)) => (*i, *e),
-            Some(Slot::Failed | Slot::Pending) => return None,
+    /// [`Jit::lookup`] in the map: the code for `key`, counting a run
+    /// (compiling when it is hot), or what the fast table may keep for a key
+    /// that stays on the interpreter.
+    fn lookup_slow(&mut self, m: &mut Machine, key: Key, count: bool) -> Result<Target, Option<Cached>> {
+        let compiled = match self.map.get_mut(&key) {
+            Some(Slot::Hot(i, e)) => Some((*i, *e)),
+            Some(Slot::Failed | Slot::Pending) => return Err(Some(Cached::Wait)),
             Some(Slot::Suspect(i, e)) => {
                 let (i, e) = (*i, *e);
                 if !self.still_valid(m, i) {
                     self.drop_region(i);
                     self.map.insert(key, Slot::Cold(1));
-                    return None;
+                    return Err(Some(Cached::Cold(1)));
                 }
                 self.stats.revalidated += 1;
                 let r = self.regions[i].as_ref().expect("live region");
@@ -647,33 +680,35 @@ impl Jit {
                     }
                 }
                 self.map.insert(key, Slot::Hot(i, e));
-                (i, e)
+                Some((i, e))
             }
-            _ if !count => return None,
+            s if !count => return Err(s.and_then(|s| s.cached())),
             Some(Slot::Cold(n)) => {
                 *n += 1;
                 if *n < self.cfg.threshold {
-                    return None;
+                    return Err(Some(Cached::Cold(*n)));
                 }
-                self.compile(m, key)?
+                self.compile(m, key)
             }
             Some(Slot::Inner(n)) => {
                 *n += 1;
                 if *n < self.cfg.threshold.saturating_mul(INNER_FACTOR) {
-                    return None;
+                    return Err(Some(Cached::Inner(*n)));
                 }
-                self.compile(m, key)?
+                self.compile(m, key)
             }
             None => {
                 if self.cfg.threshold > 1 {
                     self.map.insert(key, Slot::Cold(1));
-                    return None;
+                    return Err(Some(Cached::Cold(1)));
                 }
-                self.compile(m, key)?
+                self.compile(m, key)
             }
         };
+        // Not compiled (failed, or on the compile thread): as the map says now.
+        let Some((idx, entry)) = compiled else { return Err(self.map.get(&key).and_then(Slot::cached)) };
         let code = self.regions[idx].as_ref().expect("live region").code;
-        Some(Target { code, entry: entry as u64, region: idx })
+        Ok(Target { code, entry: entry as u64, region: idx })
     }
 
     /// The physical page of virtual page `next` for instruction fetches, for
@@ -714,8 +749,8 @@ impl Jit {
     /// Privilege and TLB banks come from the key, not from the hart: a region
     /// compiled again (a tier-up) may be for another mode than the hart's now.
     fn env(&self, m: &Machine, key: &Key, region_id: usize) -> Env {
-        let prv = Priv::from_bits((key.mode & 3) as u64);
-        let (data_bank, fetch_bank) = ((key.mode >> 8 & 7) as u8, (key.mode >> 16 & 7) as u8);
+        let prv = Priv::from_bits(key.prv_bits() as u64);
+        let (data_bank, fetch_bank) = (key.data_bank(), key.fetch_bank());
         let host_offset = (m.bus.ram.host_base() as u64).wrapping_sub(RAM_BASE);
         let hooked = m.ext.translate.is_some();
         let direct = (data_bank == tlb::BANK_M && !hooked).then(|| DirectMem {
@@ -871,11 +906,7 @@ impl Jit {
 
     /// The keys of `guest`'s blocks other than its entry, in `key`'s mode.
     fn block_keys(guest: &Region, key: Key) -> impl Iterator<Item = Key> + '_ {
-        guest.blocks.iter().skip(1).map(move |b| Key {
-            va: b.start,
-            pa: guest.pa_of(b.start).expect("on a region page"),
-            ..key
-        })
+        guest.blocks.iter().skip(1).map(move |b| key.of_block(guest, b.start))
     }
 
     /// Installs what the compile thread finished, unless it is stale: made
@@ -903,32 +934,27 @@ impl Jit {
                 }
                 continue;
             }
-            if !matches!(self.map.get(&key), Some(Slot::Pending)) {
-                self.stats.background_stale += 1;
-                self.unpend(&job.guest, key);
-                continue;
-            }
-            let out = match out {
-                Ok(out) => out,
-                Err(e) => {
+            let pending = matches!(self.map.get(&key), Some(Slot::Pending));
+            match out {
+                Ok(out) if pending && job.guest.unchanged(m) => {
+                    let Some(ptr) = self.arena.install(&out.code) else {
+                        // Full: start over (this code's slot numbers die with the flush).
+                        self.flush();
+                        continue;
+                    };
+                    self.stats.background += 1;
+                    self.finish(m, key, job.idx, job.first_slot, job.guest, out, ptr, micros, job.tier);
+                }
+                Err(e) if pending => {
                     self.unpend(&job.guest, key);
                     self.compile_failed(m, key, e);
-                    continue;
                 }
-            };
-            if !job.guest.unchanged(m) {
-                // Written while it compiled: cold again.
-                self.stats.background_stale += 1;
-                self.unpend(&job.guest, key);
-                continue;
+                _ => {
+                    // No longer wanted, or written while it compiled: cold again.
+                    self.stats.background_stale += 1;
+                    self.unpend(&job.guest, key);
+                }
             }
-            let Some(ptr) = self.arena.install(&out.code) else {
-                // Full: start over (this code's slot numbers die with the flush).
-                self.flush();
-                continue;
-            };
-            self.stats.background += 1;
-            self.finish(m, key, job.idx, job.first_slot, job.guest, out, ptr, micros, job.tier);
         }
     }
 
@@ -970,10 +996,7 @@ impl Jit {
             }
         }
         self.take_slots(first_slot, &out.slots, key);
-        let keys: Vec<Key> = guest
-            .entries()
-            .map(|b| Key { va: b.start, pa: guest.pa_of(b.start).expect("on a region page"), ..key })
-            .collect();
+        let keys: Vec<Key> = guest.entries().map(|b| key.of_block(&guest, b.start)).collect();
         for (e, k) in keys.iter().enumerate() {
             // Other entries keep a region they already have.
             if e == 0 || !matches!(self.map.get(k), Some(Slot::Hot(..))) {
@@ -981,7 +1004,7 @@ impl Jit {
             }
         }
         for b in guest.blocks.iter().filter(|b| !b.entry) {
-            let k = Key { va: b.start, pa: guest.pa_of(b.start).expect("on a region page"), ..key };
+            let k = key.of_block(&guest, b.start);
             if matches!(self.map.get(&k), None | Some(Slot::Cold(_) | Slot::Pending)) {
                 self.set_slot(k, Slot::Inner(0));
             }

@@ -5,6 +5,7 @@ mod common;
 
 use common::{jit, lockstep, run_to_end};
 use mkjit_runtime::machine::Outcome;
+use mkjit_translator::{Jit, JitConfig, JitStats};
 use std::path::{Path, PathBuf};
 
 fn elfs_in(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
@@ -17,24 +18,47 @@ fn elfs_in(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
     v
 }
 
-/// Runs every program in lockstep; returns the failures and the share of
-/// clock slots that ran in compiled code.
-fn run_all(progs: &[PathBuf], threshold: u32, max_step: u64) -> (Vec<String>, f64) {
-    run_all_with(progs, max_step, &|| jit(threshold)).0
+/// What running programs in lockstep found.
+struct Campaign {
+    /// The programs that diverged or did not exit with 0, and how.
+    failed: Vec<String>,
+    /// The share of clock slots that ran in compiled code.
+    share: f64,
+    /// Each program's JIT counters.
+    stats: Vec<JitStats>,
 }
 
-/// [`run_all`] with JITs from `make`; also returns the background compiles.
-fn run_all_with(
-    progs: &[PathBuf],
-    max_step: u64,
-    make: &dyn Fn() -> mkjit_translator::Jit,
-) -> ((Vec<String>, f64), u64) {
+impl Campaign {
+    fn assert_agreed(&self, progs: &[PathBuf]) {
+        assert!(
+            self.failed.is_empty(),
+            "{} of {} diverged:\n{}",
+            self.failed.len(),
+            progs.len(),
+            self.failed.join("\n")
+        );
+    }
+
+    /// The sum of one counter over the programs.
+    fn total(&self, f: impl Fn(&JitStats) -> u64) -> u64 {
+        self.stats.iter().map(f).sum()
+    }
+}
+
+/// Runs every program in lockstep on a JIT compiling at `threshold`.
+fn run_all(progs: &[PathBuf], threshold: u32, max_step: u64) -> Campaign {
+    run_all_with(progs, max_step, 7, &|| jit(threshold))
+}
+
+/// [`run_all`] with JITs from `make`; program `n` stops at the steps of seed `seed + n`.
+fn run_all_with(progs: &[PathBuf], max_step: u64, seed: u64, make: &dyn Fn() -> Jit) -> Campaign {
     let mut failed = Vec::new();
-    let (mut total, mut jitted, mut background) = (0u64, 0u64, 0u64);
+    let mut stats = Vec::new();
+    let (mut total, mut jitted) = (0u64, 0u64);
     for (n, p) in progs.iter().enumerate() {
         let bytes = std::fs::read(p).expect("readable");
         let mut j = make();
-        match lockstep(&bytes, &mut j, 20_000_000, max_step, n as u64 + 7) {
+        match lockstep(&bytes, &mut j, 20_000_000, max_step, n as u64 + seed) {
             Ok(r) if r.outcome == Outcome::Exit(0) => {
                 total += r.insns;
                 jitted += r.jit_clock;
@@ -42,11 +66,16 @@ fn run_all_with(
             Ok(r) => failed.push(format!("{}: both engines ended with {:?}", p.display(), r.outcome)),
             Err(e) => failed.push(format!("{}: {e}", p.display())),
         }
-        background += j.jit_stats().background;
+        stats.push(j.jit_stats());
     }
     let share = jitted as f64 / total.max(1) as f64;
     eprintln!("{} programs, {total} clock slots, {:.1}% in compiled code", progs.len(), 100.0 * share);
-    ((failed, share), background)
+    Campaign { failed, share, stats }
+}
+
+/// A JIT with `cfg`, compiling at once and counting every run.
+fn jit_at_once(cfg: JitConfig) -> Jit {
+    Jit::with_config(JitConfig { threshold: 1, count_resumptions: true, ..cfg }).expect("JIT starts")
 }
 
 #[test]
@@ -54,18 +83,18 @@ fn project_guest_programs_agree_in_lockstep() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
     let progs = elfs_in(&dir, Some("elf"));
     assert!(!progs.is_empty(), "no guest programs in {}", dir.display());
-    let (failed, share) = run_all(&progs, 1, 300);
-    assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
-    assert!(share > 0.5, "only {:.1}% ran in compiled code", share * 100.0);
+    let c = run_all(&progs, 1, 300);
+    c.assert_agreed(&progs);
+    assert!(c.share > 0.5, "only {:.1}% ran in compiled code", c.share * 100.0);
 }
 
 #[test]
 fn project_guest_programs_agree_in_lockstep_with_background_compiles() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
     let progs = elfs_in(&dir, Some("elf"));
-    let ((failed, _), background) = run_all_with(&progs, 300, &|| common::jit_background(1));
-    assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
-    assert!(background > 0, "no region was compiled on the compile thread");
+    let c = run_all_with(&progs, 300, 7, &|| common::jit_background(1));
+    c.assert_agreed(&progs);
+    assert!(c.total(|s| s.background) > 0, "no region was compiled on the compile thread");
 }
 
 #[test]
@@ -73,7 +102,7 @@ fn project_guest_programs_pass_on_the_jit_at_default_settings() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
     for p in elfs_in(&dir, Some("elf")) {
         let bytes = std::fs::read(&p).expect("readable");
-        let mut j = mkjit_translator::Jit::new().expect("JIT starts");
+        let mut j = Jit::new().expect("JIT starts");
         let (o, _) = run_to_end(&bytes, &mut j, 50_000_000);
         assert_eq!(o, Outcome::Exit(0), "{}", p.display());
     }
@@ -88,9 +117,9 @@ fn upstream_isa_tests_agree_in_lockstep() {
         eprintln!("skipping: no upstream ISA binaries in {}", dir.display());
         return;
     }
-    let (failed, share) = run_all(&progs, 2, 200);
-    assert!(failed.is_empty(), "{} of {} diverged:\n{}", failed.len(), progs.len(), failed.join("\n"));
-    assert!(share > 0.3, "only {:.1}% ran in compiled code", share * 100.0);
+    let c = run_all(&progs, 2, 200);
+    c.assert_agreed(&progs);
+    assert!(c.share > 0.3, "only {:.1}% ran in compiled code", c.share * 100.0);
 }
 
 /// A code cache so small that it fills up and is flushed again and again.
@@ -98,22 +127,9 @@ fn upstream_isa_tests_agree_in_lockstep() {
 fn tiny_code_cache_flushes_and_still_agrees() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
     let progs = elfs_in(&dir, Some("elf"));
-    let mut flushes = 0;
-    for (n, p) in progs.iter().enumerate() {
-        let bytes = std::fs::read(p).expect("readable");
-        let cfg = mkjit_translator::JitConfig {
-            threshold: 1,
-            cache_bytes: 48 << 10,
-            count_resumptions: true,
-            ..Default::default()
-        };
-        let mut j = mkjit_translator::Jit::with_config(cfg).expect("JIT starts");
-        let r = common::lockstep(&bytes, &mut j, 20_000_000, 500, n as u64 + 1)
-            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        assert_eq!(r.outcome, Outcome::Exit(0), "{}", p.display());
-        flushes += j.jit_stats().flushes;
-    }
-    assert!(flushes > 0, "the cache never filled up");
+    let c = run_all_with(&progs, 500, 1, &|| jit_at_once(JitConfig { cache_bytes: 48 << 10, ..Default::default() }));
+    c.assert_agreed(&progs);
+    assert!(c.total(|s| s.flushes) > 0, "the cache never filled up");
 }
 
 /// Every region compiled again optimised at its first deadline sample, while
@@ -128,20 +144,8 @@ fn regions_compiled_again_at_once_agree_in_lockstep() {
             .into_iter()
             .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("-v-"))),
     );
-    let mut tier_ups = 0;
-    for (n, p) in progs.iter().enumerate() {
-        let bytes = std::fs::read(p).expect("readable");
-        let cfg = mkjit_translator::JitConfig {
-            threshold: 1,
-            tier_up_samples: 1,
-            count_resumptions: true,
-            ..Default::default()
-        };
-        let mut j = mkjit_translator::Jit::with_config(cfg).expect("JIT starts");
-        let r = common::lockstep(&bytes, &mut j, 20_000_000, 60, n as u64 + 3)
-            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        assert_eq!(r.outcome, Outcome::Exit(0), "{}", p.display());
-        tier_ups += j.jit_stats().tier_ups;
-    }
+    let c = run_all_with(&progs, 60, 3, &|| jit_at_once(JitConfig { tier_up_samples: 1, ..Default::default() }));
+    c.assert_agreed(&progs);
+    let tier_ups = c.total(|s| s.tier_ups);
     assert!(tier_ups > 100, "regions were compiled again: {tier_ups}");
 }

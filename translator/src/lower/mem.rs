@@ -249,21 +249,22 @@ fn direct_address(
     // (A store proof is for at most 8 bytes: any store inside starts on the
     // same page or the next, and touches no page beyond.)
     let store_ok = covering.clone().any(|m| m.3);
-    let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
-    if !in_ram {
-        let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (d.ram_size - size) as i64);
-        miss_unless(lx, ok, pc);
-    }
-    if !in_ram || write && !store_ok {
+    let store_check = write && !store_ok;
+    if !in_ram || store_check {
+        let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
+        if !in_ram {
+            let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (d.ram_size - size) as i64);
+            miss_unless(lx, ok, pc);
+        }
+        if store_check {
+            let map = lx.iconst(d.start_map as i64);
+            let page = lx.ins().ushr_imm_s(off, 12);
+            let at = lx.ins().iadd(map, page);
+            let slow = lx.ins().uload8(I64, MemFlagsData::trusted(), at, 0);
+            let fast = lx.ins().icmp_imm_s(IntCC::Equal, slow, 0);
+            miss_unless(lx, fast, pc);
+        }
         lx.direct_memo.push((base, lo, hi, write));
-    }
-    if write && !store_ok {
-        let map = lx.iconst(d.start_map as i64);
-        let page = lx.ins().ushr_imm_s(off, 12);
-        let at = lx.ins().iadd(map, page);
-        let slow = lx.ins().uload8(I64, MemFlagsData::trusted(), at, 0);
-        let fast = lx.ins().icmp_imm_s(IntCC::Equal, slow, 0);
-        miss_unless(lx, fast, pc);
     }
     // One add of a constant (a 32-bit displacement when RAM is mapped low).
     lx.ins().iadd_imm_s(va, d.host_offset as i64)

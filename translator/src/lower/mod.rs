@@ -1076,8 +1076,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.blen = n;
         self.dirty = [false; 32];
         self.local = [None; 32];
-        self.tlb_memo.clear();
-        self.direct_memo.clear();
+        self.forget_proofs();
         self.in_loop = blk.depth > 0;
         for (i, gi) in blk.insns.iter().enumerate() {
             self.idx = i as i64;
@@ -1398,10 +1397,15 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.ins().load(I64, self.hart_flags, self.ctx, result_at)
     }
 
-    pub fn call_exec(&mut self, gi: &GuestInsn) -> Value {
-        // The helper may change the TLB (or mark code pages).
+    /// Forgets what earlier accesses proved (a new block, or a helper ran).
+    fn forget_proofs(&mut self) {
         self.tlb_memo.clear();
         self.direct_memo.clear();
+    }
+
+    pub fn call_exec(&mut self, gi: &GuestInsn) -> Value {
+        // The helper may change the TLB (or mark code pages).
+        self.forget_proofs();
         if let Some(slot) = self.site_slot {
             let zero = self.iconst(0);
             for &off in self.site_memo.values() {
