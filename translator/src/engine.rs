@@ -919,40 +919,38 @@ impl Jit {
                 continue;
             }
             let key = job.key;
-            if job.tier_up {
-                let same = self.regions[job.idx].as_ref().is_some_and(|r| r.keys[0] == key && r.upgrading);
-                match out {
-                    Ok(out) if same && job.guest.unchanged(m) => {
-                        let Some(ptr) = self.arena.install(&out.code) else {
-                            self.flush();
-                            continue;
-                        };
-                        self.stats.background += 1;
-                        self.upgrade(m, job.idx, job.first_slot, Some(job.guest), &out, ptr, micros);
-                    }
-                    _ => self.stats.background_stale += 1,
-                }
-                continue;
-            }
-            let pending = matches!(self.map.get(&key), Some(Slot::Pending));
+            // Still wanted: a tier-up's region is the one it was made for; a new
+            // region's key still waits for it.
+            let wanted = if job.tier_up {
+                self.regions[job.idx].as_ref().is_some_and(|r| r.keys[0] == key && r.upgrading)
+            } else {
+                matches!(self.map.get(&key), Some(Slot::Pending))
+            };
             match out {
-                Ok(out) if pending && job.guest.unchanged(m) => {
+                Ok(out) if wanted && job.guest.unchanged(m) => {
                     let Some(ptr) = self.arena.install(&out.code) else {
                         // Full: start over (this code's slot numbers die with the flush).
                         self.flush();
                         continue;
                     };
                     self.stats.background += 1;
-                    self.finish(m, key, job.idx, job.first_slot, job.guest, out, ptr, micros, job.tier);
+                    if job.tier_up {
+                        self.upgrade(m, job.idx, job.first_slot, Some(job.guest), &out, ptr, micros);
+                    } else {
+                        self.finish(m, key, job.idx, job.first_slot, job.guest, out, ptr, micros, job.tier);
+                    }
                 }
-                Err(e) if pending => {
+                Err(e) if wanted && !job.tier_up => {
                     self.unpend(&job.guest, key);
                     self.compile_failed(m, key, e);
                 }
                 _ => {
-                    // No longer wanted, or written while it compiled: cold again.
+                    // No longer wanted, or written while it compiled (a new
+                    // region's blocks are cold again).
                     self.stats.background_stale += 1;
-                    self.unpend(&job.guest, key);
+                    if !job.tier_up {
+                        self.unpend(&job.guest, key);
+                    }
                 }
             }
         }
