@@ -92,9 +92,19 @@ fn project_guest_programs_agree_in_lockstep() {
 fn project_guest_programs_agree_in_lockstep_with_background_compiles() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
     let progs = elfs_in(&dir, Some("elf"));
-    let c = run_all_with(&progs, 300, 7, &|| common::jit_background(1));
-    c.assert_agreed(&progs);
-    assert!(c.total(|s| s.background) > 0, "no region was compiled on the compile thread");
+    // Code arrives whenever the compile thread gets to it: on a loaded
+    // machine none may arrive before these short programs end, so the set
+    // runs again (every run must agree) until some did.
+    let mut background = 0;
+    for round in 0..5 {
+        let c = run_all_with(&progs, 300, 7 + round, &|| common::jit_background(1));
+        c.assert_agreed(&progs);
+        background = c.total(|s| s.background);
+        if background > 0 {
+            break;
+        }
+    }
+    assert!(background > 0, "no region was compiled on the compile thread");
 }
 
 #[test]
