@@ -228,7 +228,11 @@ impl Region {
                 }
             }
         }
-        // Loop depth: natural loops, one per header (back edges to it merged).
+        // Loop depth: the natural loop of each back edge; a block's depth is
+        // the number of different loops it lies in. Loops that share a header
+        // are not merged: entered at an inner loop's header, a region's outer
+        // loop comes back to that same header, and the inner loop's blocks
+        // must still count as the deeper ones.
         let mut pred = vec![Vec::new(); n];
         for (v, ss) in succ.iter().enumerate() {
             for &w in ss {
@@ -236,18 +240,21 @@ impl Region {
             }
         }
         let mut depth = vec![0u32; n];
-        let headers: BTreeSet<usize> = back_edges.iter().map(|&(_, h)| h).collect();
-        for &h in &headers {
+        let mut loops: BTreeSet<Vec<bool>> = BTreeSet::new();
+        for &(u, h) in &back_edges {
             let mut body = vec![false; n];
             body[h] = true;
-            let mut work: Vec<usize> = back_edges.iter().filter(|&&(_, w)| w == h).map(|&(u, _)| u).collect();
+            let mut work = vec![u];
             while let Some(v) = work.pop() {
                 if !body[v] {
                     body[v] = true;
                     work.extend(pred[v].iter().copied());
                 }
             }
-            for (d, inside) in depth.iter_mut().zip(body) {
+            loops.insert(body);
+        }
+        for body in &loops {
+            for (d, &inside) in depth.iter_mut().zip(body) {
                 *d += inside as u32;
             }
         }

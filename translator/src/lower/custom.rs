@@ -202,9 +202,8 @@ impl<'f> FastPathCx<'_, '_, 'f> {
     /// Charges `cycles` modeled cycles (events the helper would charge).
     pub fn charge(&mut self, cycles: u64) {
         if cycles != 0 {
-            let base = self.lx.b.use_var(self.lx.cbase);
-            let y = self.lx.b.ins().iadd_imm_s(base, cycles as i64);
-            self.lx.b.def_var(self.lx.cbase, y);
+            let c = self.lx.iconst(cycles as i64);
+            self.lx.charge(c);
         }
     }
 
@@ -216,11 +215,8 @@ impl<'f> FastPathCx<'_, '_, 'f> {
         let lx = &mut *self.lx;
         let (hf, hart) = (lx.hart_flags(), lx.hart);
         lx.b.ins().store(hf, next, hart, offsets::PC as i32);
-        let c = lx.clock_before();
-        let c = lx.b.ins().iadd_imm_s(c, 1);
+        let (c, y) = lx.clock_at(lx.idx as usize + 1);
         lx.b.ins().store(hf, c, hart, offsets::CLOCK as i32);
-        let base = lx.b.use_var(lx.cbase);
-        let y = lx.b.ins().iadd_imm_s(base, lx.pre[lx.idx as usize + 1] as i64);
         lx.b.ins().store(hf, y, hart, offsets::CYCLES as i32);
         let saved = lx.fork();
         lx.sync_dirty();
@@ -231,9 +227,7 @@ impl<'f> FastPathCx<'_, '_, 'f> {
 
     /// Charges a computed number of modeled cycles.
     pub fn charge_value(&mut self, cycles: Value) {
-        let base = self.lx.b.use_var(self.lx.cbase);
-        let y = self.lx.b.ins().iadd(base, cycles);
-        self.lx.b.def_var(self.lx.cbase, y);
+        self.lx.charge(cycles);
     }
 }
 

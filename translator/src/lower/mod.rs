@@ -5,27 +5,28 @@
 //!
 //!   entry:  [region on several pages, translated fetches: each page still
 //!            mapped as compiled? (fetch TLB) else return MAP_EXIT]
-//!           load used guest registers, clock, cycles, deadline, TLB key/salt
+//!           load used guest registers, TLB key/salt; start the meter
+//!           from clock, cycles and deadline (see `meter`)
 //!           jump entry[entry]              (every block is an entry point)
-//!   entry[b]: if clock + entry_reach(b) > deadline -> exit(pc = b, clock)
-//!   block b:  [loop headers, return points: if clock + reach > deadline -> exit]
-//!           clock += len
+//!   entry[b]: if budget < entry_reach(b) -> exit(pc = b, meter)
+//!   block b:  [loop headers, return points: if budget < reach -> exit]
 //!           insn; insn; ...                (inline; helpers out of line)
+//!           meter += (cost << 16) - len    (clock and modeled cycles)
 //!           branch -> block[target] | chain(target) | ijump(target) | exit(target)
 //!           jr (switch) -> [target in the region's span: jump table -> entry[target]]
 //!                          | ijump(target)
 //!           (unpromoted registers written in a block are stored to hart.x on
 //!            every way out of it)
-//!   exit(pc, clock, cycles):  write back (promoted registers, pc, clock, cycles); return 0
-//!   chain(pc, clock, cycles, slot):   (direct jump out of the region)
+//!   exit(pc, meter):  write back (promoted registers, pc, clock, cycles); return 0
+//!   chain(pc, meter, slot):   (direct jump out of the region)
 //!           write back; if slot.code: tail-call slot.code(hart, ctx, slot.entry)
 //!                       else: return slot address (the dispatcher patches the slot)
-//!   ijump(pc, clock, cycles, site):   (jalr, or a direct jump to another page)
+//!   ijump(pc, meter, site):   (jalr, or a direct jump to another page)
 //!           write back; look pc up in the jump cache, check the fetch TLB
 //!           (unless fetches are untranslated): hit -> tail-call,
 //!           miss -> ctx.value = site; return IJUMP_MISS (site: the pc of a
 //!           `switch`-like jalr, whose targets the dispatcher records, or 0)
-//!   mexit(pc, clock, cycles):         (a load or store that misses, see `mem`)
+//!   mexit(pc, meter):         (a load or store that misses, see `mem`)
 //!           write back; return MEM_EXIT (the dispatcher interprets from pc)
 //!   trap:   (a helper left the region) if hart.exit: exit(hart.pc, hart.clock)
 //!           else (when chaining) write back and go on through the jump cache in
@@ -51,7 +52,8 @@
 //! Guest registers are Cranelift variables, so a guest loop inside the region
 //! becomes a host loop with registers in host registers (the 8 registers
 //! whose values flow between blocks most are promoted for the whole region).
-//! The deadline is loaded once; a check is one add and one compare.
+//! The clock, the modeled cycles and the distance to the deadline share one
+//! host register (see [`meter`]); a check is one compare, a block one add.
 //! Exactness: code past a check only runs if everything up to the next
 //! check fits before the deadline (otherwise the dispatcher runs the
 //! interpreter up to the deadline, see `Region::plan_checks`); jumps inside
@@ -67,6 +69,7 @@
 
 pub mod custom;
 mod mem;
+mod meter;
 mod rv64i;
 mod rv64m;
 mod system;
@@ -84,6 +87,7 @@ use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use meter::Meter;
 use mkjit_runtime::hart::{offsets, Hart};
 use mkjit_runtime::isa::Op;
 use mkjit_runtime::machine::Machine;
@@ -224,6 +228,9 @@ pub enum LowerError {
     /// The region has no instructions.
     #[error("empty region")]
     Empty,
+    /// A run between two deadline checks is longer than a region run's budget.
+    #[error("{0} instructions between deadline checks (at most {max})", max = meter::MAX_BUDGET)]
+    LongRun(u64),
 }
 
 /// What the caller wants back besides code.
@@ -357,6 +364,10 @@ impl Compiler {
         if region.blocks.is_empty() {
             return Err(LowerError::Empty);
         }
+        let longest = region.blocks.iter().map(|b| b.entry_reach.max(b.check.unwrap_or(0))).max().unwrap_or(0);
+        if longest > meter::MAX_BUDGET {
+            return Err(LowerError::LongRun(longest));
+        }
         let cc = cranelift_codegen::isa::CallConv::Tail;
         let sig = region_signature();
         self.ctx.clear();
@@ -422,12 +433,13 @@ pub(crate) struct Lx<'a, 'f> {
     pub hart: Value,
     pub ctx: Value,
     regs: [Option<Variable>; 32],
-    clock: Variable,
-    /// Modeled cycles at block boundaries.
-    cycles: Variable,
-    /// Modeled cycles at the start of the current block, as far as the code
-    /// after the last helper call knows (helpers may charge events).
-    cbase: Variable,
+    /// The [meter](Meter) at block boundaries.
+    meter: Variable,
+    /// The meter at the start of the current block, as far as the code after
+    /// the last helper call knows (helpers and fast paths may charge events).
+    mbase: Variable,
+    /// Where the meter's fields count from.
+    origin: Meter,
     /// Class cost of each operation.
     cost: &'a dyn Fn(Op) -> u64,
     /// Cost of the current block's instructions before each index (and in total, last).
@@ -459,17 +471,17 @@ pub(crate) struct Lx<'a, 'f> {
     machine: Option<&'a Machine>,
     /// Extension instructions given an inline fast path so far.
     fast_paths: u32,
-    /// `hart.deadline`, loaded once (it only changes outside engine runs).
-    deadline: Value,
     /// What the region bakes in.
     pub env: Env,
     exit: Block,
-    /// `mexit(pc, clock, cycles)`: leave before a memory access.
+    /// `exit` with a meter: `leave(pc, meter)`.
+    leave: Block,
+    /// `mexit(pc, meter)`: leave before a memory access.
     mexit: Block,
     trap: Block,
-    /// `chain(pc, clock, cycles, slot)`, when chaining.
+    /// `chain(pc, meter, slot)`, when chaining.
     chain: Option<Block>,
-    /// `ijump(pc, clock, cycles)`, when chaining.
+    /// `ijump(pc, meter, site)`, when chaining.
     ijump: Option<Block>,
     /// Virtual and physical pages of the region.
     pages: Vec<(u64, u64)>,
@@ -478,8 +490,8 @@ pub(crate) struct Lx<'a, 'f> {
     slots: Vec<(u64, u64)>,
     /// Unpromoted registers written since the start of the current block (not yet in `hart.x`).
     dirty: [bool; 32],
-    /// Exit stubs to fill: block, pc, clock, cycles, and how the region is left.
-    stubs: Vec<(Block, u64, Value, Value, Way)>,
+    /// Exit stubs to fill: block, pc, meter, and how the region is left.
+    stubs: Vec<(Block, u64, Value, Way)>,
     /// Internal jump target of each block.
     blocks: HashMap<u64, Block>,
     /// External entry of each block (the internal target when it checks anyway).
@@ -495,8 +507,6 @@ pub(crate) struct Lx<'a, 'f> {
     tramps: trampoline::Trampolines,
     hart_flags: MemFlagsData,
     guest_flags: MemFlagsData,
-    /// Clock value at the start of the current block.
-    c: Value,
     /// Index of the current instruction in its block.
     idx: i64,
     /// Length of the current block.
@@ -607,15 +617,14 @@ fn build(
         b.def_var(v, x);
         regs[r] = Some(v);
     }
-    let clock = b.declare_var(I64);
     let c0 = b.ins().load(I64, hart_flags, hart, offsets::CLOCK as i32);
-    b.def_var(clock, c0);
-    let cycles = b.declare_var(I64);
     let y0 = b.ins().load(I64, hart_flags, hart, offsets::CYCLES as i32);
-    b.def_var(cycles, y0);
-    let cbase = b.declare_var(I64);
-    b.def_var(cbase, y0);
     let deadline = b.ins().load(I64, hart_flags, hart, offsets::DEADLINE as i32);
+    let (origin, m0) = Meter::start(b, c0, y0, deadline);
+    let meter = b.declare_var(I64);
+    b.def_var(meter, m0);
+    let mbase = b.declare_var(I64);
+    b.def_var(mbase, m0);
     let bank_off = offsets::TLB + bank as usize * tlb::ENTRIES * tlb::ENTRY_SIZE;
     // The untranslated bank has no ASID: key and salt are always 0.
     let (tlb_key, tlb_salt5) = if bank == tlb::BANK_M {
@@ -679,21 +688,23 @@ fn build(
     for _ in 0..3 {
         b.append_block_param(exit, I64);
     }
+    let leave = b.create_block();
     let mexit = b.create_block();
-    for _ in 0..3 {
-        b.append_block_param(mexit, I64);
+    for blk in [leave, mexit] {
+        for _ in 0..2 {
+            b.append_block_param(blk, I64);
+        }
     }
     b.set_cold_block(mexit);
     let trap = b.create_block();
     b.set_cold_block(trap);
     let (chain, ijump) = if env.chain.is_some() {
         let chain = b.create_block();
-        for _ in 0..4 {
-            b.append_block_param(chain, I64);
-        }
         let ijump = b.create_block();
-        for _ in 0..4 {
-            b.append_block_param(ijump, I64);
+        for blk in [chain, ijump] {
+            for _ in 0..3 {
+                b.append_block_param(blk, I64);
+            }
         }
         (Some(chain), Some(ijump))
     } else {
@@ -744,9 +755,9 @@ fn build(
         hart,
         ctx,
         regs,
-        clock,
-        cycles,
-        cbase,
+        meter,
+        mbase,
+        origin,
         cost,
         pre: Vec::new(),
         local: [None; 32],
@@ -760,9 +771,9 @@ fn build(
         site_slot,
         machine,
         fast_paths: 0,
-        deadline,
         env: *env,
         exit,
+        leave,
         mexit,
         trap,
         chain,
@@ -781,7 +792,6 @@ fn build(
         tramps,
         hart_flags,
         guest_flags: MemFlagsData::new().with_notrap().with_alias_region(Some(heap)),
-        c: c0,
         idx: 0,
         blen: 0,
     };
@@ -810,8 +820,14 @@ fn build(
     let zero = lx.b.ins().iconst(I64, 0);
     lx.b.ins().return_(&[zero]);
 
+    lx.b.switch_to_block(leave);
+    let [pc, m] = [0, 1].map(|i| lx.b.block_params(leave)[i]);
+    let (clk, cyc) = origin.decode(lx.b, m);
+    lx.b.ins().jump(exit, &[pc.into(), clk.into(), cyc.into()]);
+
     lx.b.switch_to_block(mexit);
-    let [pc, clk, cyc] = [0, 1, 2].map(|i| lx.b.block_params(mexit)[i]);
+    let [pc, m] = [0, 1].map(|i| lx.b.block_params(mexit)[i]);
+    let (clk, cyc) = origin.decode(lx.b, m);
     lx.write_back(pc, clk, cyc);
     let code = lx.b.ins().iconst(I64, MEM_EXIT as i64);
     lx.b.ins().return_(&[code]);
@@ -892,10 +908,11 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.ins().return_call_indirect(self.sigs.region, code, &[hart, ctx, entry]);
     }
 
-    /// `chain(pc, clock, cycles, slot)`: leave through a chain slot.
+    /// `chain(pc, meter, slot)`: leave through a chain slot.
     fn build_chain(&mut self, chain: Block, ce: &ChainEnv) {
         self.b.switch_to_block(chain);
-        let [pc, clk, cyc, slot] = [0, 1, 2, 3].map(|i| self.b.block_params(chain)[i]);
+        let [pc, m, slot] = [0, 1, 2].map(|i| self.b.block_params(chain)[i]);
+        let (clk, cyc) = self.origin.decode(self.b, m);
         self.write_back(pc, clk, cyc);
         let f = MemFlagsData::trusted();
         let code = self.b.ins().load(I64, f, slot, 0);
@@ -1009,10 +1026,11 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.tail_call(code, entry);
     }
 
-    /// `ijump(pc, clock, cycles)`: leave through the jump cache.
+    /// `ijump(pc, meter, site)`: leave through the jump cache.
     fn build_ijump(&mut self, ijump: Block, ce: &ChainEnv) {
         self.b.switch_to_block(ijump);
-        let [t, clk, cyc, site] = [0, 1, 2, 3].map(|i| self.b.block_params(ijump)[i]);
+        let [t, m, site] = [0, 1, 2].map(|i| self.b.block_params(ijump)[i]);
+        let (clk, cyc) = self.origin.decode(self.b, m);
         self.write_back(t, clk, cyc);
         let miss = self.b.create_block();
         self.b.set_cold_block(miss);
@@ -1039,32 +1057,26 @@ impl<'a, 'f> Lx<'a, 'f> {
         if eb != bb {
             // Entry from outside: check for the whole run to the next check.
             self.b.switch_to_block(eb);
-            let c = self.b.use_var(self.clock);
-            let y = self.b.use_var(self.cycles);
-            let need = self.b.ins().iadd_imm_s(c, blk.entry_reach as i64);
-            let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, self.deadline);
-            let stub = self.exit_stub(blk.start, c, y, Way::Plain);
+            let m = self.b.use_var(self.meter);
+            let over = Meter::short_of(self.b, m, blk.entry_reach);
+            let stub = self.exit_stub(blk.start, m, Way::Plain);
             self.b.set_cold_block(stub);
             self.b.ins().brif(over, stub, &[], bb, &[]);
             self.fill_stubs();
         }
         self.b.switch_to_block(bb);
         let n = blk.insns.len() as i64;
-        let c = self.b.use_var(self.clock);
-        let y = self.b.use_var(self.cycles);
+        let m = self.b.use_var(self.meter);
         if let Some(reach) = blk.check {
-            let need = self.b.ins().iadd_imm_s(c, reach as i64);
-            let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, self.deadline);
+            let over = Meter::short_of(self.b, m, reach);
             let body = self.b.create_block();
-            let stub = self.exit_stub(blk.start, c, y, Way::Plain);
+            let stub = self.exit_stub(blk.start, m, Way::Plain);
             self.b.set_cold_block(stub);
             self.b.ins().brif(over, stub, &[], body, &[]);
             self.fill_stubs();
             self.b.switch_to_block(body);
         }
-        let c2 = self.b.ins().iadd_imm_s(c, n);
-        self.b.def_var(self.clock, c2);
-        self.b.def_var(self.cbase, y);
+        self.b.def_var(self.mbase, m);
         self.pre.clear();
         let mut sum = 0;
         for gi in &blk.insns {
@@ -1072,7 +1084,6 @@ impl<'a, 'f> Lx<'a, 'f> {
             sum += (self.cost)(gi.insn.op);
         }
         self.pre.push(sum);
-        self.c = c;
         self.blen = n;
         self.dirty = [false; 32];
         self.local = [None; 32];
@@ -1200,40 +1211,54 @@ impl<'a, 'f> Lx<'a, 'f> {
 
     // ---- clock and exits ----
 
-    /// The clock before the current instruction (as a helper must see it).
-    pub fn clock_before(&mut self) -> Value {
-        self.b.ins().iadd_imm_s(self.c, self.idx)
+    /// The meter after the first `k` instructions of the current block.
+    pub fn meter_at(&mut self, k: usize) -> Value {
+        let base = self.b.use_var(self.mbase);
+        Meter::advance(self.b, base, self.pre[k], k as u64)
+    }
+
+    /// The clock and modeled cycles after the first `k` instructions of the
+    /// current block (before the current one: `k = idx`), as a helper must see them.
+    pub fn clock_at(&mut self, k: usize) -> (Value, Value) {
+        let m = self.meter_at(k);
+        self.origin.decode(self.b, m)
     }
 
     /// Stores the clock and modeled cycles a helper must see.
     pub fn sync_clock(&mut self) {
-        let c = self.clock_before();
+        let (c, y) = self.clock_at(self.idx as usize);
         self.b.ins().store(self.hart_flags, c, self.hart, offsets::CLOCK as i32);
-        let base = self.b.use_var(self.cbase);
-        let y = self.b.ins().iadd_imm_s(base, self.pre[self.idx as usize] as i64);
         self.b.ins().store(self.hart_flags, y, self.hart, offsets::CYCLES as i32);
     }
 
     /// After a helper returned without leaving: takes over the events it charged.
     pub fn resync_cycles(&mut self) {
         let now = self.b.ins().load(I64, self.hart_flags, self.hart, offsets::CYCLES as i32);
-        let base = self.b.ins().iadd_imm_s(now, -(self.pre[self.idx as usize] as i64));
-        self.b.def_var(self.cbase, base);
+        // The cycles at the block's start, had the helper's events been charged there.
+        let at_start = self.b.ins().iadd_imm_s(now, -(self.pre[self.idx as usize] as i64));
+        let base = self.b.use_var(self.mbase);
+        let m = self.origin.rebase(self.b, base, at_start);
+        self.b.def_var(self.mbase, m);
     }
 
-    /// Modeled cycles after the whole current block (for its ways out).
-    pub fn block_cycles(&mut self) -> Value {
-        let base = self.b.use_var(self.cbase);
-        let total = *self.pre.last().expect("block costs computed");
-        let y = self.b.ins().iadd_imm_s(base, total as i64);
-        self.b.def_var(self.cycles, y);
-        y
+    /// Charges `cycles` modeled cycles (a computed number) at the current instruction.
+    pub fn charge(&mut self, cycles: Value) {
+        let base = self.b.use_var(self.mbase);
+        let m = Meter::charge(self.b, base, cycles);
+        self.b.def_var(self.mbase, m);
+    }
+
+    /// The meter after the whole current block (for its ways out).
+    pub fn block_meter(&mut self) -> Value {
+        let m = self.meter_at(self.blen as usize);
+        self.b.def_var(self.meter, m);
+        m
     }
 
     /// Ends the block with a jump to `pc`: a region block, or a region exit.
     pub fn goto(&mut self, pc: u64) {
         self.sync_dirty();
-        self.block_cycles();
+        self.block_meter();
         let blk = self.target(pc);
         self.b.ins().jump(blk, &[]);
         self.fill_stubs();
@@ -1252,10 +1277,9 @@ impl<'a, 'f> Lx<'a, 'f> {
         match self.blocks.get(&pc) {
             Some(&blk) => blk,
             None => {
-                let c = self.b.use_var(self.clock);
-                let y = self.b.use_var(self.cycles);
+                let m = self.b.use_var(self.meter);
                 let way = self.way_out(pc);
-                self.exit_stub(pc, c, y, way)
+                self.exit_stub(pc, m, way)
             }
         }
     }
@@ -1283,29 +1307,29 @@ impl<'a, 'f> Lx<'a, 'f> {
         Way::Slot(n)
     }
 
-    /// A stub leaving the region with `pc` and `clock` (see [`Lx::fill_stubs`]).
-    fn exit_stub(&mut self, pc: u64, clock: Value, cycles: Value, way: Way) -> Block {
+    /// A stub leaving the region with `pc` and meter `m` (see [`Lx::fill_stubs`]).
+    fn exit_stub(&mut self, pc: u64, m: Value, way: Way) -> Block {
         let stub = self.b.create_block();
-        self.stubs.push((stub, pc, clock, cycles, way));
+        self.stubs.push((stub, pc, m, way));
         stub
     }
 
     /// Fills the exit stubs created since the current block was terminated.
     pub fn fill_stubs(&mut self) {
-        for (stub, pc, clock, cycles, way) in std::mem::take(&mut self.stubs) {
+        for (stub, pc, m, way) in std::mem::take(&mut self.stubs) {
             self.b.switch_to_block(stub);
             let p = self.iconst(pc as i64);
             match (way, self.chain, self.ijump, self.env.chain) {
                 (Way::Slot(n), Some(chain), _, Some(ce)) => {
                     let slot = self.iconst((ce.slots + n as u64 * SLOT_SIZE as u64) as i64);
-                    self.b.ins().jump(chain, &[p.into(), clock.into(), cycles.into(), slot.into()]);
+                    self.b.ins().jump(chain, &[p.into(), m.into(), slot.into()]);
                 }
                 (Way::Indirect, _, Some(ijump), _) => {
                     let site = self.iconst(0);
-                    self.b.ins().jump(ijump, &[p.into(), clock.into(), cycles.into(), site.into()]);
+                    self.b.ins().jump(ijump, &[p.into(), m.into(), site.into()]);
                 }
                 _ => {
-                    self.b.ins().jump(self.exit, &[p.into(), clock.into(), cycles.into()]);
+                    self.b.ins().jump(self.leave, &[p.into(), m.into()]);
                 }
             }
         }
@@ -1317,11 +1341,9 @@ impl<'a, 'f> Lx<'a, 'f> {
     pub fn leave_before(&mut self, pc: u64) {
         let saved = self.fork();
         self.sync_dirty();
-        let c = self.clock_before();
-        let base = self.b.use_var(self.cbase);
-        let y = self.b.ins().iadd_imm_s(base, self.pre[self.idx as usize] as i64);
+        let m = self.meter_at(self.idx as usize);
         let p = self.iconst(pc as i64);
-        self.b.ins().jump(self.mexit, &[p.into(), c.into(), y.into()]);
+        self.b.ins().jump(self.mexit, &[p.into(), m.into()]);
         self.rejoin(saved);
     }
 
@@ -1362,14 +1384,14 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// Leaves the region for the computed target `t` (a `jalr`) after the
     /// whole block retired: through the jump cache when chaining.
     /// `site` is the pc of a `switch`-like jump (its targets are recorded on a miss), or 0.
-    pub fn leave_indirect(&mut self, t: Value, clock: Value, cycles: Value, site: u64) {
+    pub fn leave_indirect(&mut self, t: Value, m: Value, site: u64) {
         match self.ijump {
             Some(ij) => {
                 let s = self.iconst(site as i64);
-                self.b.ins().jump(ij, &[t.into(), clock.into(), cycles.into(), s.into()]);
+                self.b.ins().jump(ij, &[t.into(), m.into(), s.into()]);
             }
             None => {
-                self.b.ins().jump(self.exit, &[t.into(), clock.into(), cycles.into()]);
+                self.b.ins().jump(self.leave, &[t.into(), m.into()]);
             }
         }
     }

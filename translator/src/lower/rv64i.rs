@@ -151,7 +151,7 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     let link = lx.iconst(gi.pc.wrapping_add(i.len as u64) as i64);
     lx.set_x(i.rd, link);
     lx.sync_dirty();
-    let y = lx.block_cycles();
+    let m = lx.block_meter();
     let switch = i.rd == 0 && !crate::region::is_return(&i);
     // Return prediction: a target that is a return point of this region stays
     // inside (the return point's block starts with a deadline check). A
@@ -164,12 +164,11 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
         lx.ins().brif(hit, blk, &[], next, &[]);
         lx.b.switch_to_block(next);
     }
-    // Block-end clock: the whole block has retired.
-    let c = lx.b.use_var(lx.clock);
+    // Block-end meter: the whole block has retired.
     if switch {
         lx.dispatch_in_region(t);
     }
-    lx.leave_indirect(t, c, y, if switch { gi.pc } else { 0 });
+    lx.leave_indirect(t, m, if switch { gi.pc } else { 0 });
     Flow::Ended
 }
 
@@ -188,7 +187,7 @@ fn trans_branch(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     };
     let cond = lx.b.ins().icmp(cc, a, b);
     lx.sync_dirty();
-    lx.block_cycles();
+    lx.block_meter();
     let tb = lx.target(gi.pc.wrapping_add(i.imm as u64));
     let fb = lx.target(gi.pc.wrapping_add(i.len as u64));
     lx.b.ins().brif(cond, tb, &[], fb, &[]);
