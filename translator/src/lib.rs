@@ -26,3 +26,4 @@ pub mod region;
 
 pub use engine::{Jit, JitConfig, JitError, JitStats};
 pub use lower::custom as fastpath;
+pub use lower::Tier;

@@ -5,7 +5,7 @@ mod common;
 
 use common::{jit, lockstep, run_to_end};
 use mkjit_runtime::machine::Outcome;
-use mkjit_translator::{Jit, JitConfig, JitStats};
+use mkjit_translator::{Jit, JitConfig, JitStats, Tier};
 use std::path::{Path, PathBuf};
 
 fn elfs_in(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
@@ -84,6 +84,15 @@ fn project_guest_programs_agree_in_lockstep() {
     let progs = elfs_in(&dir, Some("elf"));
     assert!(!progs.is_empty(), "no guest programs in {}", dir.display());
     let c = run_all(&progs, 1, 300);
+    c.assert_agreed(&progs);
+    assert!(c.share > 0.5, "only {:.1}% ran in compiled code", c.share * 100.0);
+}
+
+#[test]
+fn project_guest_programs_agree_in_lockstep_on_the_optimising_tier() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
+    let progs = elfs_in(&dir, Some("elf"));
+    let c = run_all_with(&progs, 300, 3, &|| jit_at_once(JitConfig { tier: Tier::Optimized, ..Default::default() }));
     c.assert_agreed(&progs);
     assert!(c.share > 0.5, "only {:.1}% ran in compiled code", c.share * 100.0);
 }

@@ -221,7 +221,8 @@ impl<'f> FastPathCx<'_, '_, 'f> {
         let saved = lx.fork();
         lx.sync_dirty();
         lx.rejoin(saved);
-        lx.b.ins().jump(lx.trap, &[]);
+        let to = lx.way_to(lx.trap);
+        lx.b.ins().jump(to, &[]);
         self.left = true;
     }
 

@@ -376,7 +376,7 @@ impl Compiler {
         let (slots, fast_paths);
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            (slots, fast_paths) = build(&mut b, region, env, cost, cc, self.tramps, machine);
+            (slots, fast_paths) = build(&mut b, region, env, tier, cost, cc, self.tramps, machine);
             b.finalize(self.isa.frontend_config());
         }
         let isa = match tier {
@@ -490,6 +490,11 @@ pub(crate) struct Lx<'a, 'f> {
     slots: Vec<(u64, u64)>,
     /// Unpromoted registers written since the start of the current block (not yet in `hart.x`).
     dirty: [bool; 32],
+    /// Shared exit code, the block that stores the promoted registers before
+    /// it (see [`Lx::way_to`]), and its number of parameters.
+    storing: Vec<(Block, Block, usize)>,
+    /// Ways out of loops store the promoted registers themselves.
+    loop_stores: bool,
     /// Exit stubs to fill: block, pc, meter, and how the region is left.
     stubs: Vec<(Block, u64, Value, Way)>,
     /// Internal jump target of each block.
@@ -563,6 +568,7 @@ fn build(
     b: &mut FunctionBuilder<'_>,
     region: &Region,
     env: &Env,
+    tier: Tier,
     cost: &dyn Fn(Op) -> u64,
     cc: cranelift_codegen::isa::CallConv,
     tramps: trampoline::Trampolines,
@@ -782,6 +788,8 @@ fn build(
         slot_of: HashMap::new(),
         slots: Vec::new(),
         dirty: [false; 32],
+        storing: Vec::new(),
+        loop_stores: tier == Tier::Optimized,
         stubs: Vec::new(),
         blocks,
         entries,
@@ -798,6 +806,7 @@ fn build(
     for blk in &region.blocks {
         lx.lower_block(blk);
     }
+    lx.fill_storing();
 
     // Trap: the helper already set pc and clock.
     lx.b.switch_to_block(trap);
@@ -879,18 +888,63 @@ fn dispatch_table(region: &Region) -> Option<(u64, Vec<Option<u64>>)> {
 }
 
 impl<'a, 'f> Lx<'a, 'f> {
-    /// Stores promoted registers, pc, clock and modeled cycles to the hart.
+    /// Stores pc, clock and modeled cycles to the hart (the promoted
+    /// registers were stored on the way here: see [`Lx::store_promoted`]).
     fn write_back(&mut self, pc: Value, clk: Value, cyc: Value) {
         let (hf, hart) = (self.hart_flags, self.hart);
         self.b.ins().store(hf, cyc, hart, offsets::CYCLES as i32);
+        self.b.ins().store(hf, pc, hart, offsets::PC as i32);
+        self.b.ins().store(hf, clk, hart, offsets::CLOCK as i32);
+    }
+
+    /// Where a way out of the current block continues to shared exit code
+    /// `plain` (which expects the promoted registers stored): in a loop, this
+    /// block stores them itself and goes to `plain`; elsewhere it goes to a
+    /// shared block that stores them first. (Were the registers parameters
+    /// of shared exit code everywhere, the register allocator would tie every
+    /// value of a promoted register to them, and hot loops would spill; were
+    /// they stored on every way out, cold code would grow by a quarter.) Only
+    /// the optimising tier does this: on the stock guest OS, where compiling
+    /// takes most of the run, the baseline tier's 5% longer compiles cost more
+    /// than its loops gained.
+    pub(crate) fn way_to(&mut self, plain: Block) -> Block {
+        if self.in_loop && self.loop_stores {
+            self.store_promoted();
+            return plain;
+        }
+        if let Some(&(_, r, _)) = self.storing.iter().find(|(p, _, _)| *p == plain) {
+            return r;
+        }
+        let r = self.b.create_block();
+        self.b.set_cold_block(r);
+        let n = self.b.func.dfg.num_block_params(plain);
+        for _ in 0..n {
+            self.b.append_block_param(r, I64);
+        }
+        self.storing.push((plain, r, n));
+        r
+    }
+
+    /// Fills the blocks [`Lx::way_to`] made: store the promoted registers, go on.
+    fn fill_storing(&mut self) {
+        for (plain, r, n) in std::mem::take(&mut self.storing) {
+            self.b.switch_to_block(r);
+            // (The variables read here become further parameters of `r`.)
+            let args: Vec<_> = self.b.block_params(r)[..n].iter().map(|&v| v.into()).collect();
+            self.store_promoted();
+            self.b.ins().jump(plain, &args);
+        }
+    }
+
+    /// Stores the promoted registers to `hart.x`, on a way out of the region.
+    fn store_promoted(&mut self) {
+        let (hf, hart) = (self.hart_flags, self.hart);
         for r in 1..32 {
             if let Some(v) = self.regs[r] {
                 let x = self.b.use_var(v);
                 self.b.ins().store(hf, x, hart, (offsets::X + 8 * r) as i32);
             }
         }
-        self.b.ins().store(hf, pc, hart, offsets::PC as i32);
-        self.b.ins().store(hf, clk, hart, offsets::CLOCK as i32);
     }
 
     /// Adds 1 to the counter at `off`.
@@ -1056,6 +1110,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         let eb = self.entries[&blk.start];
         if eb != bb {
             // Entry from outside: check for the whole run to the next check.
+            self.in_loop = false;
             self.b.switch_to_block(eb);
             let m = self.b.use_var(self.meter);
             let over = Meter::short_of(self.b, m, blk.entry_reach);
@@ -1065,6 +1120,7 @@ impl<'a, 'f> Lx<'a, 'f> {
             self.fill_stubs();
         }
         self.b.switch_to_block(bb);
+        self.in_loop = blk.depth > 0;
         let n = blk.insns.len() as i64;
         let m = self.b.use_var(self.meter);
         if let Some(reach) = blk.check {
@@ -1318,18 +1374,23 @@ impl<'a, 'f> Lx<'a, 'f> {
     pub fn fill_stubs(&mut self) {
         for (stub, pc, m, way) in std::mem::take(&mut self.stubs) {
             self.b.switch_to_block(stub);
+            // Its one predecessor, the branch to it, is already there.
+            self.b.seal_block(stub);
             let p = self.iconst(pc as i64);
             match (way, self.chain, self.ijump, self.env.chain) {
                 (Way::Slot(n), Some(chain), _, Some(ce)) => {
                     let slot = self.iconst((ce.slots + n as u64 * SLOT_SIZE as u64) as i64);
-                    self.b.ins().jump(chain, &[p.into(), m.into(), slot.into()]);
+                    let to = self.way_to(chain);
+                    self.b.ins().jump(to, &[p.into(), m.into(), slot.into()]);
                 }
                 (Way::Indirect, _, Some(ijump), _) => {
                     let site = self.iconst(0);
-                    self.b.ins().jump(ijump, &[p.into(), m.into(), site.into()]);
+                    let to = self.way_to(ijump);
+                    self.b.ins().jump(to, &[p.into(), m.into(), site.into()]);
                 }
                 _ => {
-                    self.b.ins().jump(self.leave, &[p.into(), m.into()]);
+                    let to = self.way_to(self.leave);
+                    self.b.ins().jump(to, &[p.into(), m.into()]);
                 }
             }
         }
@@ -1343,7 +1404,8 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.sync_dirty();
         let m = self.meter_at(self.idx as usize);
         let p = self.iconst(pc as i64);
-        self.b.ins().jump(self.mexit, &[p.into(), m.into()]);
+        let to = self.way_to(self.mexit);
+        self.b.ins().jump(to, &[p.into(), m.into()]);
         self.rejoin(saved);
     }
 
@@ -1388,10 +1450,12 @@ impl<'a, 'f> Lx<'a, 'f> {
         match self.ijump {
             Some(ij) => {
                 let s = self.iconst(site as i64);
-                self.b.ins().jump(ij, &[t.into(), m.into(), s.into()]);
+                let to = self.way_to(ij);
+                self.b.ins().jump(to, &[t.into(), m.into(), s.into()]);
             }
             None => {
-                self.b.ins().jump(self.leave, &[t.into(), m.into()]);
+                let to = self.way_to(self.leave);
+                self.b.ins().jump(to, &[t.into(), m.into()]);
             }
         }
     }
@@ -1402,11 +1466,13 @@ impl<'a, 'f> Lx<'a, 'f> {
         let stub = self.b.create_block();
         self.b.set_cold_block(stub);
         self.b.ins().brif(cond, stub, &[], cont, &[]);
+        self.b.seal_block(stub);
         self.b.switch_to_block(stub);
         let saved = self.fork();
         self.sync_dirty();
         self.rejoin(saved);
-        self.b.ins().jump(self.trap, &[]);
+        let to = self.way_to(self.trap);
+        self.b.ins().jump(to, &[]);
         self.b.switch_to_block(cont);
     }
 
