@@ -5,17 +5,13 @@
 
 mod common;
 
-use common::{boot, jit, State};
-use mkjit_runtime::elfgen::ElfBuilder;
+use common::{boot, jit, self_checking_image, State};
 use mkjit_runtime::interp::Interp;
-use mkjit_runtime::isa::encode::Asm;
-use mkjit_runtime::isa::IsaTable;
 use mkjit_runtime::machine::{Engine, Outcome};
 
 const BASE: u64 = 0x8000_0000;
 const T0: u8 = 5;
 const T1: u8 = 6;
-const T3: u8 = 28;
 const T4: u8 = 29;
 const A1: u8 = 11;
 
@@ -24,11 +20,7 @@ const N: i64 = 300_000;
 
 /// `for t0 = N; t0 != 0; t0--: mem[a1] += 1`, then exit 0 if `mem[a1] == N`.
 fn counting_loop() -> Vec<u8> {
-    let t = IsaTable::core();
-    let mut fail = 0;
-    let mut code = Vec::new();
-    for _ in 0..2 {
-        let mut a = Asm::new(&t);
+    self_checking_image(|a, fail| {
         a.li(T0, N);
         a.li(A1, (BASE + 0x10_0000) as i64);
         let lp = a.here();
@@ -42,10 +34,7 @@ fn counting_loop() -> Vec<u8> {
         a.li(T4, N);
         let here = a.here();
         a.emit("bne", 0, T1, T4, fail - here);
-        fail = a.pass_fail(T3, T4);
-        code = a.code;
-    }
-    ElfBuilder::new(BASE, code).build()
+    })
 }
 
 fn run(elf: &[u8], engine: &mut dyn Engine) -> State {

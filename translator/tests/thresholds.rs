@@ -4,15 +4,10 @@
 
 mod common;
 
-use common::{boot, jit};
-use mkjit_runtime::elfgen::ElfBuilder;
-use mkjit_runtime::isa::encode::Asm;
-use mkjit_runtime::isa::IsaTable;
+use common::{boot, jit, self_checking_image};
 use mkjit_runtime::machine::Outcome;
 
-const BASE: u64 = 0x8000_0000;
 const T0: u8 = 5;
-const T3: u8 = 28;
 const T4: u8 = 29;
 const A0: u8 = 10;
 
@@ -21,11 +16,7 @@ const N: i64 = 5000;
 
 /// `a0 = 0; for t0 = N; t0 != 0; t0--: a0++`, then exit 0 if `a0 == N`.
 fn counting_loop() -> Vec<u8> {
-    let t = IsaTable::core();
-    let mut fail = 0;
-    let mut code = Vec::new();
-    for _ in 0..2 {
-        let mut a = Asm::new(&t);
+    self_checking_image(|a, fail| {
         a.li(T0, N);
         a.li(A0, 0);
         let lp = a.here();
@@ -36,10 +27,7 @@ fn counting_loop() -> Vec<u8> {
         a.li(T4, N);
         let here = a.here();
         a.emit("bne", 0, A0, T4, fail - here);
-        fail = a.pass_fail(T3, T4);
-        code = a.code;
-    }
-    ElfBuilder::new(BASE, code).build()
+    })
 }
 
 /// Dispatcher lookups served by the interpreter, with `threshold`.

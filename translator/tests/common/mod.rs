@@ -180,3 +180,19 @@ pub fn run_to_end(elf: &[u8], engine: &mut dyn Engine, limit: u64) -> (Outcome, 
     let o = m.run(engine);
     (o, m)
 }
+
+/// A bare-metal image at RAM's base of the code `body` emits given the
+/// offset of the failure exit (`a.pass_fail` with scratch registers t3 and
+/// t4 follows it): assembled twice, the second time with that offset known.
+pub fn self_checking_image(body: impl Fn(&mut mkjit_runtime::isa::encode::Asm, i64)) -> Vec<u8> {
+    let t = mkjit_runtime::isa::IsaTable::core();
+    let mut fail = 0;
+    let mut code = Vec::new();
+    for _ in 0..2 {
+        let mut a = mkjit_runtime::isa::encode::Asm::new(&t);
+        body(&mut a, fail);
+        fail = a.pass_fail(28, 29);
+        code = a.code;
+    }
+    mkjit_runtime::elfgen::ElfBuilder::new(0x8000_0000, code).build()
+}
