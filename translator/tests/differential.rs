@@ -18,6 +18,16 @@ fn elfs_in(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
     v
 }
 
+/// Where the project's guest programs are.
+fn project_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin")
+}
+
+/// The project's guest programs (`runtime/tests/guest/bin/*.elf`).
+fn project_programs() -> Vec<PathBuf> {
+    elfs_in(&project_dir(), Some("elf"))
+}
+
 /// What running programs in lockstep found.
 struct Campaign {
     /// The programs that diverged or did not exit with 0, and how.
@@ -80,9 +90,8 @@ fn jit_at_once(cfg: JitConfig) -> Jit {
 
 #[test]
 fn project_guest_programs_agree_in_lockstep() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
-    let progs = elfs_in(&dir, Some("elf"));
-    assert!(!progs.is_empty(), "no guest programs in {}", dir.display());
+    let progs = project_programs();
+    assert!(!progs.is_empty(), "no guest programs in {}", project_dir().display());
     let c = run_all(&progs, 1, 300);
     c.assert_agreed(&progs);
     assert!(c.share > 0.5, "only {:.1}% ran in compiled code", c.share * 100.0);
@@ -90,8 +99,7 @@ fn project_guest_programs_agree_in_lockstep() {
 
 #[test]
 fn project_guest_programs_agree_in_lockstep_on_the_optimising_tier() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
-    let progs = elfs_in(&dir, Some("elf"));
+    let progs = project_programs();
     let c = run_all_with(&progs, 300, 3, &|| jit_at_once(JitConfig { tier: Tier::Optimized, ..Default::default() }));
     c.assert_agreed(&progs);
     assert!(c.share > 0.5, "only {:.1}% ran in compiled code", c.share * 100.0);
@@ -99,8 +107,7 @@ fn project_guest_programs_agree_in_lockstep_on_the_optimising_tier() {
 
 #[test]
 fn project_guest_programs_agree_in_lockstep_with_background_compiles() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
-    let progs = elfs_in(&dir, Some("elf"));
+    let progs = project_programs();
     // Code arrives whenever the compile thread gets to it: on a loaded
     // machine none may arrive before these short programs end, so the set
     // runs again (every run must agree) until some did.
@@ -118,8 +125,7 @@ fn project_guest_programs_agree_in_lockstep_with_background_compiles() {
 
 #[test]
 fn project_guest_programs_pass_on_the_jit_at_default_settings() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
-    for p in elfs_in(&dir, Some("elf")) {
+    for p in project_programs() {
         let bytes = std::fs::read(&p).expect("readable");
         let mut j = Jit::new().expect("JIT starts");
         let (o, _) = run_to_end(&bytes, &mut j, 50_000_000);
@@ -144,8 +150,7 @@ fn upstream_isa_tests_agree_in_lockstep() {
 /// A code cache so small that it fills up and is flushed again and again.
 #[test]
 fn tiny_code_cache_flushes_and_still_agrees() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
-    let progs = elfs_in(&dir, Some("elf"));
+    let progs = project_programs();
     let c = run_all_with(&progs, 500, 1, &|| jit_at_once(JitConfig { cache_bytes: 48 << 10, ..Default::default() }));
     c.assert_agreed(&progs);
     assert!(c.total(|s| s.flushes) > 0, "the cache never filled up");
@@ -156,8 +161,7 @@ fn tiny_code_cache_flushes_and_still_agrees() {
 /// again for its own mode, whatever mode the hart is in when it is sampled.
 #[test]
 fn regions_compiled_again_at_once_agree_in_lockstep() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime/tests/guest/bin");
-    let mut progs = elfs_in(&dir, Some("elf"));
+    let mut progs = project_programs();
     progs.extend(
         elfs_in(Path::new("/tmp/upstream/isa-bin"), None)
             .into_iter()

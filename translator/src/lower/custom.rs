@@ -201,10 +201,7 @@ impl<'f> FastPathCx<'_, '_, 'f> {
 
     /// Charges `cycles` modeled cycles (events the helper would charge).
     pub fn charge(&mut self, cycles: u64) {
-        if cycles != 0 {
-            let c = self.lx.iconst(cycles as i64);
-            self.lx.charge(c);
-        }
+        self.lx.charge_const(cycles);
     }
 
     /// Ends the fast path (after its last guard and effect): the instruction
@@ -221,8 +218,7 @@ impl<'f> FastPathCx<'_, '_, 'f> {
         let saved = lx.fork();
         lx.sync_dirty();
         lx.rejoin(saved);
-        let to = lx.way_to(lx.trap);
-        lx.b.ins().jump(to, &[]);
+        lx.jump_out(lx.trap, &[]);
         self.left = true;
     }
 

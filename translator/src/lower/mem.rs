@@ -62,7 +62,7 @@
 use super::{Flow, Lx, I64};
 use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use mkjit_runtime::isa::Op;
 use mkjit_runtime::mmu::tlb::{self, TlbEntry};
 use mkjit_runtime::ram::RAM_BASE;
@@ -149,82 +149,99 @@ fn host_address(lx: &mut Lx<'_, '_>, base: Value, imm: i64, size: u64, write: bo
     let va = lx.ins().iadd_imm_s(base, imm);
     match lx.env.direct {
         Some(d) => direct_address(lx, d, (base, imm), va, size, write, pc),
-        None => {
-            let memo = lx.tlb_memo.iter().find(|m| m.0 == base && m.1 == write).copied();
-            if let Some((_, _, va0, addend0)) = memo {
-                // An earlier access through the same base register value hit this
-                // kind of tag: if this one lies wholly in the same page, the TLB
-                // (unchanged since: no helper ran) hits for it too. Otherwise probe.
-                let d1 = lx.ins().bxor(va, va0);
-                let d = if size > 1 {
-                    let last = lx.ins().iadd_imm_s(va, size as i64 - 1);
-                    let d2 = lx.ins().bxor(last, va0);
-                    lx.ins().bor(d1, d2)
-                } else {
-                    d1
-                };
-                let page = lx.ins().band_imm_s(d, !0xfff);
-                let join = lx.b.create_block();
-                lx.b.append_block_param(join, I64);
-                let probe = lx.b.create_block();
-                lx.b.set_cold_block(probe);
-                let same = lx.b.create_block();
-                lx.ins().brif(page, probe, &[], same, &[]);
-                lx.b.switch_to_block(same);
-                let h = lx.ins().iadd(addend0, va);
-                lx.ins().jump(join, &[h.into()]);
-                lx.b.switch_to_block(probe);
-                let addend = probe_addend(lx, va, size, write, pc);
-                let h = lx.ins().iadd(addend, va);
-                lx.ins().jump(join, &[h.into()]);
-                lx.b.switch_to_block(join);
-                return lx.b.block_params(join)[0];
-            }
-            if let (Some(slot), Some(&off)) = (lx.site_slot, lx.site_memo.get(&pc)) {
-                // This instruction's own memo of the last page it hit: `page | 0xfff`
-                // (0, which no access matches, until the first hit) and the addend.
-                let last = if size > 1 { lx.ins().iadd_imm_s(va, size as i64 - 1) } else { va };
-                let t = lx.ins().bor_imm_s(last, 0xfff);
-                let m = lx.ins().stack_load(I64, I64, slot, off);
-                let join = lx.b.create_block();
-                lx.b.append_block_param(join, I64);
-                let probe = lx.b.create_block();
-                lx.b.set_cold_block(probe);
-                let hit_b = lx.b.create_block();
-                let same = lx.ins().icmp(IntCC::Equal, t, m);
-                if size > 1 {
-                    // The first byte on the same page too (no crossing).
-                    let first = lx.b.create_block();
-                    lx.ins().brif(same, first, &[], probe, &[]);
-                    lx.b.switch_to_block(first);
-                    let t0 = lx.ins().bor_imm_s(va, 0xfff);
-                    let same0 = lx.ins().icmp(IntCC::Equal, t0, m);
-                    lx.ins().brif(same0, hit_b, &[], probe, &[]);
-                } else {
-                    lx.ins().brif(same, hit_b, &[], probe, &[]);
-                }
-                lx.b.switch_to_block(hit_b);
-                let addend0 = lx.ins().stack_load(I64, I64, slot, off + 8);
-                let h = lx.ins().iadd(addend0, va);
-                lx.ins().jump(join, &[h.into()]);
-                lx.b.switch_to_block(probe);
-                let addend = probe_addend(lx, va, size, write, pc);
-                // A hit never crosses a page: `last` is on va's page.
-                let t = lx.ins().bor_imm_s(last, 0xfff);
-                lx.ins().stack_store(I64, t, slot, off);
-                lx.ins().stack_store(I64, addend, slot, off + 8);
-                let h = lx.ins().iadd(addend, va);
-                lx.ins().jump(join, &[h.into()]);
-                lx.b.switch_to_block(join);
-                return lx.b.block_params(join)[0];
-            }
-            let addend = probe_addend(lx, va, size, write, pc);
-            if lx.in_loop {
-                lx.tlb_memo.push((base, write, va, addend));
-            }
-            lx.ins().iadd(addend, va)
-        }
+        None => translated_address(lx, base, va, size, write, pc),
     }
+}
+
+/// [`host_address`] through the TLB, or through a memo that vouches for it.
+fn translated_address(lx: &mut Lx<'_, '_>, base: Value, va: Value, size: u64, write: bool, pc: u64) -> Value {
+    let memo = lx.tlb_memo.iter().find(|m| m.0 == base && m.1 == write).copied();
+    if let Some((_, _, va0, addend0)) = memo {
+        // An earlier access through the same base register value hit this
+        // kind of tag: if this one lies wholly in the same page, the TLB
+        // (unchanged since: no helper ran) hits for it too. Otherwise probe.
+        let check = |lx: &mut Lx<'_, '_>, probe| {
+            let d1 = lx.ins().bxor(va, va0);
+            let d = if size > 1 {
+                let last = lx.ins().iadd_imm_s(va, size as i64 - 1);
+                let d2 = lx.ins().bxor(last, va0);
+                lx.ins().bor(d1, d2)
+            } else {
+                d1
+            };
+            let page = lx.ins().band_imm_s(d, !0xfff);
+            let same = lx.b.create_block();
+            lx.ins().brif(page, probe, &[], same, &[]);
+            lx.b.switch_to_block(same);
+            addend0
+        };
+        return memo_or_probe(lx, va, size, write, pc, check, |_, _| {});
+    }
+    if let (Some(slot), Some(&off)) = (lx.site_slot, lx.site_memo.get(&pc)) {
+        // This instruction's own memo of the last page it hit: `page | 0xfff`
+        // (0, which no access matches, until the first hit) and the addend.
+        let last = if size > 1 { lx.ins().iadd_imm_s(va, size as i64 - 1) } else { va };
+        let check = |lx: &mut Lx<'_, '_>, probe| {
+            let t = lx.ins().bor_imm_s(last, 0xfff);
+            let m = lx.ins().stack_load(I64, I64, slot, off);
+            let hit_b = lx.b.create_block();
+            let same = lx.ins().icmp(IntCC::Equal, t, m);
+            if size > 1 {
+                // The first byte on the same page too (no crossing).
+                let first = lx.b.create_block();
+                lx.ins().brif(same, first, &[], probe, &[]);
+                lx.b.switch_to_block(first);
+                let t0 = lx.ins().bor_imm_s(va, 0xfff);
+                let same0 = lx.ins().icmp(IntCC::Equal, t0, m);
+                lx.ins().brif(same0, hit_b, &[], probe, &[]);
+            } else {
+                lx.ins().brif(same, hit_b, &[], probe, &[]);
+            }
+            lx.b.switch_to_block(hit_b);
+            lx.ins().stack_load(I64, I64, slot, off + 8)
+        };
+        let remember = |lx: &mut Lx<'_, '_>, addend| {
+            // A hit never crosses a page: `last` is on va's page.
+            let t = lx.ins().bor_imm_s(last, 0xfff);
+            lx.ins().stack_store(I64, t, slot, off);
+            lx.ins().stack_store(I64, addend, slot, off + 8);
+        };
+        return memo_or_probe(lx, va, size, write, pc, check, remember);
+    }
+    let addend = probe_addend(lx, va, size, write, pc);
+    if lx.in_loop {
+        lx.tlb_memo.push((base, write, va, addend));
+    }
+    lx.ins().iadd(addend, va)
+}
+
+/// The host address of `va` through a memo, or the TLB when the memo does
+/// not vouch for the access: `check` branches to the (cold) probe block it
+/// is given unless the memo applies, and returns the memo's addend on the
+/// path where it does; the probe passes the addend of a hit to `remember`.
+fn memo_or_probe(
+    lx: &mut Lx<'_, '_>,
+    va: Value,
+    size: u64,
+    write: bool,
+    pc: u64,
+    check: impl FnOnce(&mut Lx<'_, '_>, Block) -> Value,
+    remember: impl FnOnce(&mut Lx<'_, '_>, Value),
+) -> Value {
+    let join = lx.b.create_block();
+    lx.b.append_block_param(join, I64);
+    let probe = lx.b.create_block();
+    lx.b.set_cold_block(probe);
+    let addend0 = check(lx, probe);
+    let h = lx.ins().iadd(addend0, va);
+    lx.ins().jump(join, &[h.into()]);
+    lx.b.switch_to_block(probe);
+    let addend = probe_addend(lx, va, size, write, pc);
+    remember(lx, addend);
+    let h = lx.ins().iadd(addend, va);
+    lx.ins().jump(join, &[h.into()]);
+    lx.b.switch_to_block(join);
+    lx.b.block_params(join)[0]
 }
 
 /// Host address of an untranslated access at `va` (`from`: base register

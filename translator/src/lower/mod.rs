@@ -17,7 +17,10 @@
 //!                          | ijump(target)
 //!           (unpromoted registers written in a block are stored to hart.x on
 //!            every way out of it)
-//!   exit(pc, meter):  write back (promoted registers, pc, clock, cycles); return 0
+//!   (every way out below first stores the promoted registers: the exit stub
+//!    itself in loops of optimised code, else a shared block, see `Lx::jump_out`)
+//!   leave(pc, meter): decode the meter -> exit(pc, clock, cycles)
+//!   exit(pc, clock, cycles):  write back (pc, clock, cycles); return 0
 //!   chain(pc, meter, slot):   (direct jump out of the region)
 //!           write back; if slot.code: tail-call slot.code(hart, ctx, slot.entry)
 //!                       else: return slot address (the dispatcher patches the slot)
@@ -491,7 +494,7 @@ pub(crate) struct Lx<'a, 'f> {
     /// Unpromoted registers written since the start of the current block (not yet in `hart.x`).
     dirty: [bool; 32],
     /// Shared exit code, the block that stores the promoted registers before
-    /// it (see [`Lx::way_to`]), and its number of parameters.
+    /// it (see [`Lx::jump_out`]), and its number of parameters.
     storing: Vec<(Block, Block, usize)>,
     /// Ways out of loops store the promoted registers themselves.
     loop_stores: bool,
@@ -514,8 +517,6 @@ pub(crate) struct Lx<'a, 'f> {
     guest_flags: MemFlagsData,
     /// Index of the current instruction in its block.
     idx: i64,
-    /// Length of the current block.
-    blen: i64,
 }
 
 /// How an exit stub leaves the region.
@@ -801,7 +802,6 @@ fn build(
         hart_flags,
         guest_flags: MemFlagsData::new().with_notrap().with_alias_region(Some(heap)),
         idx: 0,
-        blen: 0,
     };
     for blk in &region.blocks {
         lx.lower_block(blk);
@@ -897,35 +897,37 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.ins().store(hf, clk, hart, offsets::CLOCK as i32);
     }
 
-    /// Where a way out of the current block continues to shared exit code
-    /// `plain` (which expects the promoted registers stored): in a loop, this
-    /// block stores them itself and goes to `plain`; elsewhere it goes to a
-    /// shared block that stores them first. (Were the registers parameters
+    /// Ends the current block with a way out to shared exit code `plain`
+    /// (which expects the promoted registers stored) with `args`: in a loop,
+    /// this block stores them itself and jumps to `plain`; elsewhere it jumps
+    /// to a shared block that stores them first. (Were the registers parameters
     /// of shared exit code everywhere, the register allocator would tie every
     /// value of a promoted register to them, and hot loops would spill; were
     /// they stored on every way out, cold code would grow by a quarter.) Only
     /// the optimising tier does this: on the stock guest OS, where compiling
     /// takes most of the run, the baseline tier's 5% longer compiles cost more
     /// than its loops gained.
-    pub(crate) fn way_to(&mut self, plain: Block) -> Block {
-        if self.in_loop && self.loop_stores {
+    pub(crate) fn jump_out(&mut self, plain: Block, args: &[Value]) {
+        let to = if self.in_loop && self.loop_stores {
             self.store_promoted();
-            return plain;
-        }
-        if let Some(&(_, r, _)) = self.storing.iter().find(|(p, _, _)| *p == plain) {
-            return r;
-        }
-        let r = self.b.create_block();
-        self.b.set_cold_block(r);
-        let n = self.b.func.dfg.num_block_params(plain);
-        for _ in 0..n {
-            self.b.append_block_param(r, I64);
-        }
-        self.storing.push((plain, r, n));
-        r
+            plain
+        } else if let Some(&(_, r, _)) = self.storing.iter().find(|(p, _, _)| *p == plain) {
+            r
+        } else {
+            let r = self.b.create_block();
+            self.b.set_cold_block(r);
+            let n = self.b.func.dfg.num_block_params(plain);
+            for _ in 0..n {
+                self.b.append_block_param(r, I64);
+            }
+            self.storing.push((plain, r, n));
+            r
+        };
+        let args: Vec<_> = args.iter().map(|&v| v.into()).collect();
+        self.b.ins().jump(to, &args);
     }
 
-    /// Fills the blocks [`Lx::way_to`] made: store the promoted registers, go on.
+    /// Fills the blocks [`Lx::jump_out`] made: store the promoted registers, go on.
     fn fill_storing(&mut self) {
         for (plain, r, n) in std::mem::take(&mut self.storing) {
             self.b.switch_to_block(r);
@@ -1121,7 +1123,6 @@ impl<'a, 'f> Lx<'a, 'f> {
         }
         self.b.switch_to_block(bb);
         self.in_loop = blk.depth > 0;
-        let n = blk.insns.len() as i64;
         let m = self.b.use_var(self.meter);
         if let Some(reach) = blk.check {
             let over = Meter::short_of(self.b, m, reach);
@@ -1140,11 +1141,9 @@ impl<'a, 'f> Lx<'a, 'f> {
             sum += (self.cost)(gi.insn.op);
         }
         self.pre.push(sum);
-        self.blen = n;
         self.dirty = [false; 32];
         self.local = [None; 32];
         self.forget_proofs();
-        self.in_loop = blk.depth > 0;
         for (i, gi) in blk.insns.iter().enumerate() {
             self.idx = i as i64;
             if self.lower_insn(gi) == Flow::Ended {
@@ -1304,9 +1303,16 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.def_var(self.mbase, m);
     }
 
+    /// Charges a constant `cycles` modeled cycles at the current instruction.
+    pub fn charge_const(&mut self, cycles: u64) {
+        let base = self.b.use_var(self.mbase);
+        let m = Meter::advance(self.b, base, cycles, 0);
+        self.b.def_var(self.mbase, m);
+    }
+
     /// The meter after the whole current block (for its ways out).
     pub fn block_meter(&mut self) -> Value {
-        let m = self.meter_at(self.blen as usize);
+        let m = self.meter_at(self.pre.len() - 1);
         self.b.def_var(self.meter, m);
         m
     }
@@ -1380,17 +1386,14 @@ impl<'a, 'f> Lx<'a, 'f> {
             match (way, self.chain, self.ijump, self.env.chain) {
                 (Way::Slot(n), Some(chain), _, Some(ce)) => {
                     let slot = self.iconst((ce.slots + n as u64 * SLOT_SIZE as u64) as i64);
-                    let to = self.way_to(chain);
-                    self.b.ins().jump(to, &[p.into(), m.into(), slot.into()]);
+                    self.jump_out(chain, &[p, m, slot]);
                 }
                 (Way::Indirect, _, Some(ijump), _) => {
                     let site = self.iconst(0);
-                    let to = self.way_to(ijump);
-                    self.b.ins().jump(to, &[p.into(), m.into(), site.into()]);
+                    self.jump_out(ijump, &[p, m, site]);
                 }
                 _ => {
-                    let to = self.way_to(self.leave);
-                    self.b.ins().jump(to, &[p.into(), m.into()]);
+                    self.jump_out(self.leave, &[p, m]);
                 }
             }
         }
@@ -1404,8 +1407,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.sync_dirty();
         let m = self.meter_at(self.idx as usize);
         let p = self.iconst(pc as i64);
-        let to = self.way_to(self.mexit);
-        self.b.ins().jump(to, &[p.into(), m.into()]);
+        self.jump_out(self.mexit, &[p, m]);
         self.rejoin(saved);
     }
 
@@ -1450,12 +1452,10 @@ impl<'a, 'f> Lx<'a, 'f> {
         match self.ijump {
             Some(ij) => {
                 let s = self.iconst(site as i64);
-                let to = self.way_to(ij);
-                self.b.ins().jump(to, &[t.into(), m.into(), s.into()]);
+                self.jump_out(ij, &[t, m, s]);
             }
             None => {
-                let to = self.way_to(self.leave);
-                self.b.ins().jump(to, &[t.into(), m.into()]);
+                self.jump_out(self.leave, &[t, m]);
             }
         }
     }
@@ -1471,8 +1471,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         let saved = self.fork();
         self.sync_dirty();
         self.rejoin(saved);
-        let to = self.way_to(self.trap);
-        self.b.ins().jump(to, &[]);
+        self.jump_out(self.trap, &[]);
         self.b.switch_to_block(cont);
     }
 
