@@ -14,6 +14,8 @@ use memmap2::MmapMut;
 
 /// Guest physical address of the first byte of RAM.
 pub const RAM_BASE: u64 = 0x8000_0000;
+/// Largest guest RAM size.
+pub const RAM_MAX_SIZE: u64 = 64 << 30;
 
 /// Errors creating guest RAM.
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +129,7 @@ pub struct Ram {
 impl Ram {
     /// Maps `size` bytes of zeroed guest RAM.
     pub fn new(size: u64) -> Result<Self, RamError> {
-        if size == 0 || !size.is_multiple_of(4096) || size > (64 << 30) {
+        if size == 0 || !size.is_multiple_of(4096) || size > RAM_MAX_SIZE {
             return Err(RamError::BadSize(size));
         }
         let map = match LowMap::new(size as usize) {

@@ -47,7 +47,7 @@
 //! entry checked), or fetches are untranslated (identity). Such an exit owns a slot, patched by
 //! the dispatcher once the target is compiled and reset when the target is
 //! dropped; other exits and `jalr` go through the jump cache, whose entries
-//! name the host address of the target instruction and the region's mode, so
+//! name the physical address of the target instruction and the region's mode, so
 //! a hit also proves that the fetch TLB maps the target as the dispatcher's
 //! lookup would. Chaining never crosses a helper that left the region (traps,
 //! `hart.exit`, mode changes): those return to the dispatcher.
@@ -95,6 +95,7 @@ use mkjit_runtime::hart::{offsets, Hart};
 use mkjit_runtime::isa::Op;
 use mkjit_runtime::machine::Machine;
 use mkjit_runtime::mmu::tlb;
+use mkjit_runtime::ram::{RAM_BASE, RAM_MAX_SIZE};
 use std::collections::HashMap;
 
 const I64: types::Type = types::I64;
@@ -138,8 +139,20 @@ fn is_mem(op: Op) -> bool {
 
 /// Entries of the jump cache (a power of two).
 pub const JC_ENTRIES: usize = 4096;
-/// Bytes per jump-cache entry: `va`, `tag` (host address of the target | mode tag), `code`, `entry`.
+/// Bytes per jump-cache entry: `va`, `tag` (physical address of the target + [`jc_mode_tag`]), `code`, `entry`.
 pub const JC_ENTRY_SIZE: usize = 32;
+/// Bit where the mode starts in a jump-cache tag; physical addresses of RAM lie below it.
+pub const JC_MODE_SHIFT: u32 = 40;
+const _: () = assert!(RAM_BASE + RAM_MAX_SIZE <= 1 << JC_MODE_SHIFT);
+const _: () = assert!(JC_MODE_SHIFT + 8 + tlb::ASID_BITS <= 64);
+
+/// The mode part of a jump-cache tag: privilege, data and fetch TLB banks,
+/// and the ASID key built into user-mode code (see `Key::asid`), as
+/// `(prv | data << 2 | fetch << 5 | asid << 8) << JC_MODE_SHIFT`
+/// (generated code computes the same from the hart after a helper).
+pub fn jc_mode_tag(prv: u8, data_bank: u8, fetch_bank: u8, asid: u16) -> u64 {
+    (prv as u64 | (data_bank as u64) << 2 | (fetch_bank as u64) << 5 | (asid as u64) << 8) << JC_MODE_SHIFT
+}
 /// Bytes per chain slot: `code` (0 = not patched), `entry`.
 pub const SLOT_SIZE: usize = 16;
 /// Most chain slots one region may use (its distinct chainable exits beyond that leave plainly).
@@ -178,7 +191,7 @@ pub struct ChainEnv {
     pub jc: u64,
     /// Address of the counters ([`counter`]).
     pub counters: u64,
-    /// Mode tag of the region (or-ed into jump-cache tags).
+    /// Mode tag of the region ([`jc_mode_tag`], added to physical addresses in jump-cache tags).
     pub mode_tag: u64,
 }
 
@@ -211,6 +224,9 @@ pub struct Env {
     pub fetch_identity: bool,
     /// TLB bank of instruction fetches.
     pub fetch_bank: u8,
+    /// The ASID key of the translation when data accesses go through the
+    /// user bank: the code has it (and its salt) built in, for fetches too.
+    pub asid: Option<u16>,
     /// The engine's number for the region, stored in `ctx.region` when it
     /// returns to the dispatcher (which then knows what ran last).
     pub region_id: u64,
@@ -633,15 +649,20 @@ fn build(
     let mbase = b.declare_var(I64);
     b.def_var(mbase, m0);
     let bank_off = offsets::TLB + bank as usize * tlb::ENTRIES * tlb::ENTRY_SIZE;
-    // The untranslated bank has no ASID: key and salt are always 0.
-    let (tlb_key, tlb_salt5) = if bank == tlb::BANK_M {
-        (b.ins().iconst(I64, 0), b.ins().iconst(I64, 0))
-    } else {
-        let salt = b.ins().load(I64, hart_flags, hart, (offsets::TLB_SALT + 8 * bank as usize) as i32);
-        (
-            b.ins().load(I64, hart_flags, hart, (offsets::TLB_KEY + 8 * bank as usize) as i32),
-            b.ins().ishl_imm_s(salt, 5),
-        )
+    // The untranslated bank has no ASID: key and salt are always 0. User code
+    // is compiled for one ASID (the engine keys it by it): constants.
+    let (tlb_key, tlb_salt5) = match (bank, env.asid) {
+        (tlb::BANK_M, _) => (b.ins().iconst(I64, 0), b.ins().iconst(I64, 0)),
+        (_, Some(a)) => {
+            (b.ins().iconst(I64, tlb::asid_key(a) as i64), b.ins().iconst(I64, (tlb::asid_salt(a) << 5) as i64))
+        }
+        (_, None) => {
+            let salt = b.ins().load(I64, hart_flags, hart, (offsets::TLB_SALT + 8 * bank as usize) as i32);
+            (
+                b.ins().load(I64, hart_flags, hart, (offsets::TLB_KEY + 8 * bank as usize) as i32),
+                b.ins().ishl_imm_s(salt, 5),
+            )
+        }
     };
 
     // Memos of the last page hit, for up to MAX_SITE_MEMOS loads and stores in
@@ -736,7 +757,7 @@ fn build(
         b.set_cold_block(bad);
         for &(vp, pp) in &region.pages {
             let t = b.ins().iconst(I64, vp as i64);
-            let host = fetch_host(b, hart, hart_flags0, env.fetch_bank, t, bad);
+            let host = fetch_host(b, hart, hart_flags0, FetchBank::of(env), t, bad);
             let want = env.host_offset.wrapping_add(pp);
             let same = b.ins().icmp_imm_s(IntCC::Equal, host, want as i64);
             let ok = b.create_block();
@@ -849,19 +870,60 @@ fn build(
     (lx.slots, lx.fast_paths)
 }
 
-/// Host address of the instruction at `t` through fetch TLB bank `fb`, as
-/// `Machine::fetch_translate` finds it on a hit; branches to `miss` on a TLB miss.
-fn fetch_host(b: &mut FunctionBuilder<'_>, hart: Value, hf: MemFlagsData, fb: u8, t: Value, miss: Block) -> Value {
-    let fb = fb as usize;
-    let key = b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb) as i32);
-    let salt = b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb) as i32);
+/// The fetch TLB bank a probe reads, and where its key and salt come from.
+#[derive(Clone, Copy)]
+enum FetchBank {
+    /// A bank known when compiling, with the ASID key when it is built in.
+    Fixed(u8, Option<u16>),
+    /// The hart's bank now (`hart.fetch_bank`, loaded): key and salt from the hart.
+    Current(Value),
+}
+
+impl FetchBank {
+    /// The fetch bank of code compiled for `env`.
+    fn of(env: &Env) -> FetchBank {
+        FetchBank::Fixed(env.fetch_bank, env.asid.filter(|_| env.fetch_bank == tlb::BANK_UX))
+    }
+}
+
+/// Host address of the instruction at `t` through the fetch TLB (as the
+/// dispatcher's `fetch_translate` finds it on a hit); branches to `miss` on a TLB miss.
+fn fetch_host(
+    b: &mut FunctionBuilder<'_>,
+    hart: Value,
+    hf: MemFlagsData,
+    fb: FetchBank,
+    t: Value,
+    miss: Block,
+) -> Value {
+    let (key, salt, bank) = match fb {
+        FetchBank::Fixed(fb, Some(a)) => (
+            b.ins().iconst(I64, tlb::asid_key(a) as i64),
+            b.ins().iconst(I64, tlb::asid_salt(a) as i64),
+            b.ins().iconst(I64, fb as i64 * (tlb::ENTRIES * tlb::ENTRY_SIZE) as i64),
+        ),
+        FetchBank::Fixed(fb, None) => (
+            b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb as usize) as i32),
+            b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb as usize) as i32),
+            b.ins().iconst(I64, fb as i64 * (tlb::ENTRIES * tlb::ENTRY_SIZE) as i64),
+        ),
+        FetchBank::Current(fb) => {
+            let fb8 = b.ins().ishl_imm_s(fb, 3);
+            let kp = b.ins().iadd(hart, fb8);
+            (
+                b.ins().load(I64, hf, kp, offsets::TLB_KEY as i32),
+                b.ins().load(I64, hf, kp, offsets::TLB_SALT as i32),
+                b.ins().ishl_imm_s(fb, (tlb::ENTRIES * tlb::ENTRY_SIZE).trailing_zeros() as i64),
+            )
+        }
+    };
     let vpn = b.ins().ushr_imm_s(t, 12);
     let i = b.ins().bxor(vpn, salt);
     let i = b.ins().band_imm_s(i, tlb::ENTRIES as i64 - 1);
     let i = b.ins().ishl_imm_s(i, 5);
     let ent = b.ins().iadd(hart, i);
-    let base = (offsets::TLB + fb * tlb::ENTRIES * tlb::ENTRY_SIZE) as i32;
-    let tag = b.ins().load(I64, hf, ent, base + mem::TAG_X);
+    let ent = b.ins().iadd(ent, bank);
+    let tag = b.ins().load(I64, hf, ent, offsets::TLB as i32 + mem::TAG_X);
     let last = b.ins().iadd_imm_s(t, 1);
     let page = b.ins().band_imm_s(last, !0xfff);
     let want = b.ins().bor(page, key);
@@ -869,7 +931,7 @@ fn fetch_host(b: &mut FunctionBuilder<'_>, hart: Value, hf: MemFlagsData, fb: u8
     let ok = b.create_block();
     b.ins().brif(hit, ok, &[], miss, &[]);
     b.switch_to_block(ok);
-    let addend = b.ins().load(I64, hf, ent, base + mem::ADDEND);
+    let addend = b.ins().load(I64, hf, ent, offsets::TLB as i32 + mem::ADDEND);
     b.ins().iadd(addend, t)
 }
 
@@ -988,7 +1050,7 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// Host address of the instruction at `t` through the fetch TLB (as the
     /// dispatcher's `fetch_translate` finds it on a hit); branches to `miss` on a TLB miss.
     fn fetch_host(&mut self, t: Value, miss: Block) -> Value {
-        fetch_host(self.b, self.hart, self.hart_flags, self.env.fetch_bank, t, miss)
+        fetch_host(self.b, self.hart, self.hart_flags, FetchBank::of(&self.env), t, miss)
     }
 
     /// After a helper left the region (`ecall`, a trap, a custom instruction):
@@ -1009,35 +1071,22 @@ impl<'a, 'f> Lx<'a, 'f> {
         let prv = self.b.ins().uload8(I64, hf, hart, std::mem::offset_of!(Hart, prv) as i32);
         let db = self.b.ins().uload8(I64, hf, hart, std::mem::offset_of!(Hart, data_bank) as i32);
         let fb = self.b.ins().uload8(I64, hf, hart, std::mem::offset_of!(Hart, fetch_bank) as i32);
-        // The fetch TLB probe in bank `fb` (see `fetch_host`).
-        let fb8 = self.b.ins().ishl_imm_s(fb, 3);
-        let kp = self.b.ins().iadd(hart, fb8);
-        let key = self.b.ins().load(I64, hf, kp, offsets::TLB_KEY as i32);
-        let salt = self.b.ins().load(I64, hf, kp, offsets::TLB_SALT as i32);
-        let vpn = self.b.ins().ushr_imm_s(pc, 12);
-        let i = self.b.ins().bxor(vpn, salt);
-        let i = self.b.ins().band_imm_s(i, tlb::ENTRIES as i64 - 1);
-        let i = self.b.ins().ishl_imm_s(i, 5);
-        let bank = self.b.ins().ishl_imm_s(fb, (tlb::ENTRIES * tlb::ENTRY_SIZE).trailing_zeros() as i64);
-        let ent = self.b.ins().iadd(hart, i);
-        let ent = self.b.ins().iadd(ent, bank);
-        let tag = self.b.ins().load(I64, hf, ent, offsets::TLB as i32 + mem::TAG_X);
-        let last = self.b.ins().iadd_imm_s(pc, 1);
-        let page = self.b.ins().band_imm_s(last, !0xfff);
-        let want = self.b.ins().bor(page, key);
-        let hit = self.b.ins().icmp(IntCC::Equal, tag, want);
-        let ok = self.b.create_block();
-        self.b.ins().brif(hit, ok, &[], miss, &[]);
-        self.b.switch_to_block(ok);
-        let addend = self.b.ins().load(I64, hf, ent, offsets::TLB as i32 + mem::ADDEND);
-        let host = self.b.ins().iadd(addend, pc);
-        // Mode tag as `Jit::mode_tag` computes it: prv | data bank << 2 | fetch bank << 5, at bit 48.
+        let host = fetch_host(self.b, hart, hf, FetchBank::Current(fb), pc, miss);
+        // The tag as `Jit::mode_tag` computes it (see `jc_mode_tag`): the
+        // ASID key of the user bank counts when data accesses use it.
+        let pa = self.b.ins().iadd_imm_s(host, self.env.host_offset.wrapping_neg() as i64);
         let d = self.b.ins().ishl_imm_s(db, 2);
         let m = self.b.ins().bor(prv, d);
         let fsh = self.b.ins().ishl_imm_s(fb, 5);
         let m = self.b.ins().bor(m, fsh);
-        let m = self.b.ins().ishl_imm_s(m, 48);
-        let want = self.b.ins().bor(host, m);
+        let ukey = self.b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * tlb::BANK_U as usize) as i32);
+        let user = self.b.ins().icmp_imm_s(IntCC::Equal, db, tlb::BANK_U as i64);
+        let zero = self.b.ins().iconst(I64, 0);
+        let asid = self.b.ins().select(user, ukey, zero);
+        let asid = self.b.ins().ishl_imm_s(asid, 8);
+        let m = self.b.ins().bor(m, asid);
+        let m = self.b.ins().ishl_imm_s(m, JC_MODE_SHIFT as i64);
+        let want = self.b.ins().iadd(pa, m);
         self.jc_enter(e, want, miss, ce);
         self.b.switch_to_block(miss);
         self.count(ce, counter::JC_MISSES);
@@ -1068,7 +1117,7 @@ impl<'a, 'f> Lx<'a, 'f> {
     }
 
     /// Tail-calls the code of jump-cache entry `e` if its tag is `want`
-    /// (host address of the target | mode tag), else branches to `miss`.
+    /// (physical address of the target + mode tag), else branches to `miss`.
     fn jc_enter(&mut self, e: Value, want: Value, miss: Block, ce: &ChainEnv) {
         let f = MemFlagsData::trusted();
         let tag = self.b.ins().load(I64, f, e, 8);
@@ -1091,13 +1140,14 @@ impl<'a, 'f> Lx<'a, 'f> {
         let miss = self.b.create_block();
         self.b.set_cold_block(miss);
         let e = self.jc_probe(t, miss, ce);
-        // Host address of the target instruction, as the dispatcher's fetch lookup would find it.
-        let host = if self.env.fetch_identity {
-            self.b.ins().iadd_imm_s(t, self.env.host_offset as i64)
+        // Physical address of the target instruction, as the dispatcher's
+        // fetch lookup would find it, plus the mode tag.
+        let want = if self.env.fetch_identity {
+            self.b.ins().iadd_imm_s(t, ce.mode_tag as i64)
         } else {
-            self.fetch_host(t, miss)
+            let host = self.fetch_host(t, miss);
+            self.b.ins().iadd_imm_s(host, ce.mode_tag.wrapping_sub(self.env.host_offset) as i64)
         };
-        let want = self.b.ins().bor_imm_s(host, ce.mode_tag as i64);
         self.jc_enter(e, want, miss, ce);
         self.b.switch_to_block(miss);
         self.count(ce, counter::JC_MISSES);
