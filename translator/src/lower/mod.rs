@@ -897,16 +897,18 @@ fn fetch_host(
     miss: Block,
 ) -> Value {
     let (key, salt, bank) = match fb {
-        FetchBank::Fixed(fb, Some(a)) => (
-            b.ins().iconst(I64, tlb::asid_key(a) as i64),
-            b.ins().iconst(I64, tlb::asid_salt(a) as i64),
-            b.ins().iconst(I64, fb as i64 * (tlb::ENTRIES * tlb::ENTRY_SIZE) as i64),
-        ),
-        FetchBank::Fixed(fb, None) => (
-            b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb as usize) as i32),
-            b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb as usize) as i32),
-            b.ins().iconst(I64, fb as i64 * (tlb::ENTRIES * tlb::ENTRY_SIZE) as i64),
-        ),
+        FetchBank::Fixed(fb, asid) => {
+            let (key, salt) = match asid {
+                Some(a) => {
+                    (b.ins().iconst(I64, tlb::asid_key(a) as i64), b.ins().iconst(I64, tlb::asid_salt(a) as i64))
+                }
+                None => (
+                    b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb as usize) as i32),
+                    b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb as usize) as i32),
+                ),
+            };
+            (key, salt, b.ins().iconst(I64, fb as i64 * (tlb::ENTRIES * tlb::ENTRY_SIZE) as i64))
+        }
         FetchBank::Current(fb) => {
             let fb8 = b.ins().ishl_imm_s(fb, 3);
             let kp = b.ins().iadd(hart, fb8);
