@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{boot, lockstep_machines, run_to_end};
+use common::{boot, lockstep_machines, run_to_end, sv39_monitor};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::IsaTable;
@@ -55,49 +55,14 @@ fn expected() -> i64 {
 fn program() -> Vec<u8> {
     let t = IsaTable::core();
     let mut img = vec![0u8; 0xa000];
-    // M-mode: boot into space 0, then a handler that switches spaces (a7 = 0)
-    // or checks the sum (a7 = 1). Assembled until the labels settle.
-    let mut labels = [0i64; 3]; // handler, done, fail
-    let mut m = Vec::new();
-    for _ in 0..3 {
-        let mut a = Asm::new(&t);
-        a.li(T0, -1);
-        a.emit("csrrw", 0, T0, 0, 0x3b0); // pmpaddr0: everything
-        a.li(T0, 0x1f);
-        a.emit("csrrw", 0, T0, 0, 0x3a0); // pmpcfg0: NAPOT, RWX
-        a.li(T0, (BASE as i64) + labels[0]);
-        a.emit("csrrw", 0, T0, 0, 0x305); // mtvec
-        a.li(T0, satp(0) as i64);
-        a.emit("csrrw", 0, T0, 0, 0x180);
-        a.emit("sfence.vma", 0, 0, 0, 0);
-        a.li(T0, VA as i64);
-        a.emit("csrrw", 0, T0, 0, 0x341); // mepc (MPP is U after reset)
-        a.emit("mret", 0, 0, 0, 0);
-        let handler = a.here();
-        a.emit("csrrs", T0, 0, 0, 0x342); // mcause
-        a.li(T1, 8);
-        let here = a.here();
-        a.emit("bne", 0, T0, T1, labels[2] - here);
-        a.li(T1, 1);
-        let here = a.here();
-        a.emit("beq", 0, A7, T1, labels[1] - here);
-        // The other space: satp ^= satp(0) ^ satp(1), no fence.
+    // M-mode: boot into space 0; an `ecall` with a7 = 0 switches spaces:
+    // satp ^= satp(0) ^ satp(1), no fence.
+    let m = sv39_monitor(satp(0), VA, expected(), |a| {
         a.emit("csrrs", T0, 0, 0, 0x180);
         a.li(T1, (satp(0) ^ satp(1)) as i64);
         a.emit("xor", T0, T0, T1, 0);
         a.emit("csrrw", 0, T0, 0, 0x180);
-        a.emit("csrrs", T0, 0, 0, 0x341);
-        a.emit("addi", T0, T0, 0, 4);
-        a.emit("csrrw", 0, T0, 0, 0x341);
-        a.emit("mret", 0, 0, 0, 0);
-        let done = a.here();
-        a.li(T1, expected());
-        let here = a.here();
-        a.emit("bne", 0, A0, T1, labels[2] - here);
-        let fail = a.pass_fail(T0, T1);
-        labels = [handler, done, fail];
-        m = a.code;
-    }
+    });
     img[..m.len()].copy_from_slice(&m);
     // U code: an inner loop summing the first word, then a call to `f`, which
     // adds the second word and switches spaces (`ecall`); its return, in the

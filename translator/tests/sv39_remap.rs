@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{boot, lockstep_machines, run_to_end};
+use common::{boot, lockstep_machines, run_to_end, sv39_monitor};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::IsaTable;
@@ -73,49 +73,13 @@ fn expected() -> i64 {
 fn program() -> Vec<u8> {
     let t = IsaTable::core();
     let mut img = vec![0u8; 0xd000];
-    // M-mode: boot and trap handler (passes until the labels settle: the
-    // length of `li mtvec` depends on the handler's address).
-    let mut labels = [0i64; 3]; // handler, done, fail
-    let mut m = Vec::new();
-    for _ in 0..3 {
-        let mut a = Asm::new(&t);
-        a.li(T0, -1);
-        a.emit("csrrw", 0, T0, 0, 0x3b0); // pmpaddr0: everything
-        a.li(T0, 0x1f);
-        a.emit("csrrw", 0, T0, 0, 0x3a0); // pmpcfg0: NAPOT, RWX
-        a.li(T0, (BASE as i64) + labels[0]);
-        a.emit("csrrw", 0, T0, 0, 0x305); // mtvec
-        a.li(T0, (8i64 << 60) | ((BASE + ROOT) >> 12) as i64);
-        a.emit("csrrw", 0, T0, 0, 0x180); // satp
-        a.emit("sfence.vma", 0, 0, 0, 0);
-        a.li(T0, VA as i64);
-        a.emit("csrrw", 0, T0, 0, 0x341); // mepc (MPP is U after reset)
-        a.emit("mret", 0, 0, 0, 0);
-        let handler = a.here();
-        a.emit("csrrs", T0, 0, 0, 0x342); // mcause
-        a.li(T1, 8);
-        let here = a.here();
-        a.emit("bne", 0, T0, T1, labels[2] - here);
-        a.li(T1, 1);
-        let here = a.here();
-        a.emit("beq", 0, A7, T1, labels[1] - here);
-        // Remap VA + 0x1000 to page C.
+    // M-mode: boot; an `ecall` with a7 = 0 remaps VA + 0x1000 to page C.
+    let m = sv39_monitor((8 << 60) | (BASE + ROOT) >> 12, VA, expected(), |a| {
         a.li(T0, (BASE + L0 + 8) as i64);
         a.li(T1, code_pte(PA_C) as i64);
         a.emit("sd", 0, T0, T1, 0);
         a.emit("sfence.vma", 0, 0, 0, 0);
-        a.emit("csrrs", T0, 0, 0, 0x341);
-        a.emit("addi", T0, T0, 0, 4);
-        a.emit("csrrw", 0, T0, 0, 0x341);
-        a.emit("mret", 0, 0, 0, 0);
-        let done = a.here();
-        a.li(T1, expected());
-        let here = a.here();
-        a.emit("bne", 0, A0, T1, labels[2] - here);
-        let fail = a.pass_fail(T0, T1);
-        labels = [handler, done, fail];
-        m = a.code;
-    }
+    });
     img[..m.len()].copy_from_slice(&m);
     // U loop on page A (VA).
     let mut u = Vec::new();

@@ -196,3 +196,59 @@ pub fn self_checking_image(body: impl Fn(&mut mkjit_runtime::isa::encode::Asm, i
     }
     mkjit_runtime::elfgen::ElfBuilder::new(0x8000_0000, code).build()
 }
+
+/// M-mode code at RAM's base for U-mode tests under Sv39: boots into U-mode
+/// at `entry` with `satp`, and handles every trap. A trap other than an
+/// `ecall` from U fails the run; `ecall` with a7 = 1 passes it if a0 is
+/// `expected`; any other `ecall` runs `service` (which may use t0 and t1)
+/// and returns after the `ecall`. Assembled until its labels settle.
+pub fn sv39_monitor(
+    satp: u64,
+    entry: u64,
+    expected: i64,
+    service: impl Fn(&mut mkjit_runtime::isa::encode::Asm),
+) -> Vec<u8> {
+    const T0: u8 = 5;
+    const T1: u8 = 6;
+    const A0: u8 = 10;
+    const A7: u8 = 17;
+    let t = mkjit_runtime::isa::IsaTable::core();
+    let mut labels = [0i64; 3]; // handler, done, fail
+    let mut code = Vec::new();
+    for _ in 0..3 {
+        let mut a = mkjit_runtime::isa::encode::Asm::new(&t);
+        a.li(T0, -1);
+        a.emit("csrrw", 0, T0, 0, 0x3b0); // pmpaddr0: everything
+        a.li(T0, 0x1f);
+        a.emit("csrrw", 0, T0, 0, 0x3a0); // pmpcfg0: NAPOT, RWX
+        a.li(T0, 0x8000_0000 + labels[0]);
+        a.emit("csrrw", 0, T0, 0, 0x305); // mtvec
+        a.li(T0, satp as i64);
+        a.emit("csrrw", 0, T0, 0, 0x180); // satp
+        a.emit("sfence.vma", 0, 0, 0, 0);
+        a.li(T0, entry as i64);
+        a.emit("csrrw", 0, T0, 0, 0x341); // mepc (MPP is U after reset)
+        a.emit("mret", 0, 0, 0, 0);
+        let handler = a.here();
+        a.emit("csrrs", T0, 0, 0, 0x342); // mcause
+        a.li(T1, 8);
+        let here = a.here();
+        a.emit("bne", 0, T0, T1, labels[2] - here);
+        a.li(T1, 1);
+        let here = a.here();
+        a.emit("beq", 0, A7, T1, labels[1] - here);
+        service(&mut a);
+        a.emit("csrrs", T0, 0, 0, 0x341);
+        a.emit("addi", T0, T0, 0, 4);
+        a.emit("csrrw", 0, T0, 0, 0x341);
+        a.emit("mret", 0, 0, 0, 0);
+        let done = a.here();
+        a.li(T1, expected);
+        let here = a.here();
+        a.emit("bne", 0, A0, T1, labels[2] - here);
+        let fail = a.pass_fail(T0, T1);
+        labels = [handler, done, fail];
+        code = a.code;
+    }
+    code
+}
