@@ -101,8 +101,7 @@ fn tlb_probe(lx: &mut Lx<'_, '_>, va: Value, size: u64, tag_off: i32) -> (Value,
     // ((va >> 12) ^ salt) & 1023) << 5  ==  ((va >> 7) & 0x7fe0) ^ (salt << 5)
     let v7 = lx.ins().ushr_imm_s(va, 7);
     let masked = lx.ins().band_imm_s(v7, ((tlb::ENTRIES - 1) << 5) as i64);
-    let salt5 = lx.tlb_salt5;
-    let off = lx.ins().bxor(masked, salt5);
+    let off = super::combine(lx.b, masked, lx.tlb_salt5, |b, x, s| b.ins().bxor(x, s));
     let hart = lx.hart;
     let ent = lx.ins().iadd(hart, off);
     let flags = lx.hart_flags();
@@ -110,8 +109,7 @@ fn tlb_probe(lx: &mut Lx<'_, '_>, va: Value, size: u64, tag_off: i32) -> (Value,
     let tag = lx.ins().load(I64, flags, ent, at);
     let last = if size > 1 { lx.ins().iadd_imm_s(va, size as i64 - 1) } else { va };
     let page = lx.ins().band_imm_s(last, !0xfff);
-    let key = lx.tlb_key;
-    let want = lx.ins().bor(page, key);
+    let want = super::combine(lx.b, page, lx.tlb_key, |b, x, k| b.ins().bor(x, k));
     let hit = lx.ins().icmp(IntCC::Equal, tag, want);
     (ent, hit)
 }

@@ -144,14 +144,19 @@ pub const JC_ENTRY_SIZE: usize = 32;
 /// Bit where the mode starts in a jump-cache tag; physical addresses of RAM lie below it.
 pub const JC_MODE_SHIFT: u32 = 40;
 const _: () = assert!(RAM_BASE + RAM_MAX_SIZE <= 1 << JC_MODE_SHIFT);
-const _: () = assert!(JC_MODE_SHIFT + 8 + tlb::ASID_BITS <= 64);
+/// Positions of the data bank, the fetch bank and the ASID key in a mode tag
+/// (before [`JC_MODE_SHIFT`]); the privilege takes the two bits below.
+const JC_DATA_AT: i64 = 2;
+const JC_FETCH_AT: i64 = 5;
+const JC_ASID_AT: i64 = 8;
+const _: () = assert!(JC_MODE_SHIFT as i64 + JC_ASID_AT + tlb::ASID_BITS as i64 <= 64);
 
 /// The mode part of a jump-cache tag: privilege, data and fetch TLB banks,
-/// and the ASID key built into user-mode code (see `Key::asid`), as
-/// `(prv | data << 2 | fetch << 5 | asid << 8) << JC_MODE_SHIFT`
+/// and the ASID key built into user-mode code (see `Key::asid`)
 /// (generated code computes the same from the hart after a helper).
 pub fn jc_mode_tag(prv: u8, data_bank: u8, fetch_bank: u8, asid: u16) -> u64 {
-    (prv as u64 | (data_bank as u64) << 2 | (fetch_bank as u64) << 5 | (asid as u64) << 8) << JC_MODE_SHIFT
+    (prv as u64 | (data_bank as u64) << JC_DATA_AT | (fetch_bank as u64) << JC_FETCH_AT | (asid as u64) << JC_ASID_AT)
+        << JC_MODE_SHIFT
 }
 /// Bytes per chain slot: `code` (0 = not patched), `entry`.
 pub const SLOT_SIZE: usize = 16;
@@ -468,9 +473,10 @@ pub(crate) struct Lx<'a, 'f> {
     /// Address of `hart.tlb.entries[bank][0]`.
     /// Offset of `hart.tlb.entries[bank][0]` from the hart.
     pub tlb_off: i32,
-    pub tlb_key: Value,
-    /// The bank's index salt, shifted left by 5 (the entry size).
-    pub tlb_salt5: Value,
+    /// The bank's ASID key, or `None` when it is zero (nothing to combine).
+    pub tlb_key: Option<Value>,
+    /// The bank's index salt, shifted left by 5 (the entry size), or `None` when it is zero.
+    pub tlb_salt5: Option<Value>,
     /// TLB hits proven in the current block: base register value, write
     /// access, the access's address and the entry's addend (see `mem`).
     pub tlb_memo: Vec<(Value, bool, Value, Value)>,
@@ -650,17 +656,16 @@ fn build(
     b.def_var(mbase, m0);
     let bank_off = offsets::TLB + bank as usize * tlb::ENTRIES * tlb::ENTRY_SIZE;
     // The untranslated bank has no ASID: key and salt are always 0. User code
-    // is compiled for one ASID (the engine keys it by it): constants.
+    // is compiled for one ASID (the engine keys it by it): constants, and
+    // nothing at all for ASID 0 (the baseline tier folds no constants).
     let (tlb_key, tlb_salt5) = match (bank, env.asid) {
-        (tlb::BANK_M, _) => (b.ins().iconst(I64, 0), b.ins().iconst(I64, 0)),
-        (_, Some(a)) => {
-            (b.ins().iconst(I64, tlb::asid_key(a) as i64), b.ins().iconst(I64, (tlb::asid_salt(a) << 5) as i64))
-        }
+        (tlb::BANK_M, _) => (None, None),
+        (_, Some(a)) => (nonzero(b, tlb::asid_key(a)), nonzero(b, tlb::asid_salt(a) << 5)),
         (_, None) => {
             let salt = b.ins().load(I64, hart_flags, hart, (offsets::TLB_SALT + 8 * bank as usize) as i32);
             (
-                b.ins().load(I64, hart_flags, hart, (offsets::TLB_KEY + 8 * bank as usize) as i32),
-                b.ins().ishl_imm_s(salt, 5),
+                Some(b.ins().load(I64, hart_flags, hart, (offsets::TLB_KEY + 8 * bank as usize) as i32)),
+                Some(b.ins().ishl_imm_s(salt, 5)),
             )
         }
     };
@@ -870,6 +875,24 @@ fn build(
     (lx.slots, lx.fast_paths)
 }
 
+/// The constant `k`, or `None` when it is zero (see [`combine`]).
+fn nonzero(b: &mut FunctionBuilder<'_>, k: u64) -> Option<Value> {
+    (k != 0).then(|| b.ins().iconst(I64, k as i64))
+}
+
+/// `op(x, k)`, or `x` itself when `k` is `None` (zero, for `or` and `xor`).
+pub(super) fn combine(
+    b: &mut FunctionBuilder<'_>,
+    x: Value,
+    k: Option<Value>,
+    op: impl FnOnce(&mut FunctionBuilder<'_>, Value, Value) -> Value,
+) -> Value {
+    match k {
+        Some(k) => op(b, x, k),
+        None => x,
+    }
+}
+
 /// The fetch TLB bank a probe reads, and where its key and salt come from.
 #[derive(Clone, Copy)]
 enum FetchBank {
@@ -899,12 +922,10 @@ fn fetch_host(
     let (key, salt, bank) = match fb {
         FetchBank::Fixed(fb, asid) => {
             let (key, salt) = match asid {
-                Some(a) => {
-                    (b.ins().iconst(I64, tlb::asid_key(a) as i64), b.ins().iconst(I64, tlb::asid_salt(a) as i64))
-                }
+                Some(a) => (nonzero(b, tlb::asid_key(a)), nonzero(b, tlb::asid_salt(a))),
                 None => (
-                    b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb as usize) as i32),
-                    b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb as usize) as i32),
+                    Some(b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb as usize) as i32)),
+                    Some(b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb as usize) as i32)),
                 ),
             };
             (key, salt, b.ins().iconst(I64, fb as i64 * (tlb::ENTRIES * tlb::ENTRY_SIZE) as i64))
@@ -913,14 +934,14 @@ fn fetch_host(
             let fb8 = b.ins().ishl_imm_s(fb, 3);
             let kp = b.ins().iadd(hart, fb8);
             (
-                b.ins().load(I64, hf, kp, offsets::TLB_KEY as i32),
-                b.ins().load(I64, hf, kp, offsets::TLB_SALT as i32),
+                Some(b.ins().load(I64, hf, kp, offsets::TLB_KEY as i32)),
+                Some(b.ins().load(I64, hf, kp, offsets::TLB_SALT as i32)),
                 b.ins().ishl_imm_s(fb, (tlb::ENTRIES * tlb::ENTRY_SIZE).trailing_zeros() as i64),
             )
         }
     };
     let vpn = b.ins().ushr_imm_s(t, 12);
-    let i = b.ins().bxor(vpn, salt);
+    let i = combine(b, vpn, salt, |b, x, s| b.ins().bxor(x, s));
     let i = b.ins().band_imm_s(i, tlb::ENTRIES as i64 - 1);
     let i = b.ins().ishl_imm_s(i, 5);
     let ent = b.ins().iadd(hart, i);
@@ -928,7 +949,7 @@ fn fetch_host(
     let tag = b.ins().load(I64, hf, ent, offsets::TLB as i32 + mem::TAG_X);
     let last = b.ins().iadd_imm_s(t, 1);
     let page = b.ins().band_imm_s(last, !0xfff);
-    let want = b.ins().bor(page, key);
+    let want = combine(b, page, key, |b, x, k| b.ins().bor(x, k));
     let hit = b.ins().icmp(IntCC::Equal, tag, want);
     let ok = b.create_block();
     b.ins().brif(hit, ok, &[], miss, &[]);
@@ -1077,15 +1098,15 @@ impl<'a, 'f> Lx<'a, 'f> {
         // The tag as `Jit::mode_tag` computes it (see `jc_mode_tag`): the
         // ASID key of the user bank counts when data accesses use it.
         let pa = self.b.ins().iadd_imm_s(host, self.env.host_offset.wrapping_neg() as i64);
-        let d = self.b.ins().ishl_imm_s(db, 2);
+        let d = self.b.ins().ishl_imm_s(db, JC_DATA_AT);
         let m = self.b.ins().bor(prv, d);
-        let fsh = self.b.ins().ishl_imm_s(fb, 5);
+        let fsh = self.b.ins().ishl_imm_s(fb, JC_FETCH_AT);
         let m = self.b.ins().bor(m, fsh);
         let ukey = self.b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * tlb::BANK_U as usize) as i32);
         let user = self.b.ins().icmp_imm_s(IntCC::Equal, db, tlb::BANK_U as i64);
         let zero = self.b.ins().iconst(I64, 0);
         let asid = self.b.ins().select(user, ukey, zero);
-        let asid = self.b.ins().ishl_imm_s(asid, 8);
+        let asid = self.b.ins().ishl_imm_s(asid, JC_ASID_AT);
         let m = self.b.ins().bor(m, asid);
         let m = self.b.ins().ishl_imm_s(m, JC_MODE_SHIFT as i64);
         let want = self.b.ins().iadd(pa, m);
