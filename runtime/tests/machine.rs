@@ -227,16 +227,19 @@ fn encoder_li_loads_every_constant_exactly() {
     }
 }
 
-/// Sv48: a four-level walk to a 1 GiB page reached through the top-level
-/// index (`VA bit 39` set, non-canonical under Sv39), from S-mode, on both the
-/// load path and the `ecall` back to M-mode.
-#[test]
-fn sv48_four_level_walk_translates_from_s_mode() {
-    const ROOT: u64 = BASE + 0x10_0000;
+const SV48_ROOT: u64 = BASE + 0x10_0000;
+const SV48_DATA: u64 = BASE + 0x10_3000;
+const MAGIC: i64 = 0x1234_5678_9abc_def0;
+
+/// A program that maps RAM under Sv48 (an identity gigapage at
+/// `0x8000_0000`, and an alias of it at VA `1 << 39`, reached through the
+/// top-level index: non-canonical under Sv39), stores [`MAGIC`] at
+/// [`SV48_DATA`], enters S-mode and runs `s_code` there, which must end with
+/// `a0` = [`MAGIC`] and an `ecall`. M-mode then exits with 0, with 1 for a
+/// wrong trap cause, 2 for a wrong `a0`.
+fn sv48_s_mode(s_code: impl FnOnce(&mut Asm)) -> Vec<u8> {
     const L2A: u64 = BASE + 0x10_1000;
     const L2B: u64 = BASE + 0x10_2000;
-    const DATA: u64 = BASE + 0x10_3000;
-    const MAGIC: i64 = 0x1234_5678_9abc_def0;
     const LEAF: i64 = (((BASE >> 12) << 10) | 0xcf) as i64; // V R W X A D, 1 GiB at BASE
     let ptr = |table: u64| (((table >> 12) << 10) | 1) as i64; // V: next level
     let t = IsaTable::core();
@@ -246,12 +249,12 @@ fn sv48_four_level_walk_translates_from_s_mode() {
         a.li(T1, v);
         a.emit("sd", 0, T0, T1, 0);
     };
-    store(&mut a, ROOT, ptr(L2A)); // VA 0..512 GiB
-    store(&mut a, ROOT + 8, ptr(L2B)); // VA 512 GiB.. (bit 39)
+    store(&mut a, SV48_ROOT, ptr(L2A)); // VA 0..512 GiB
+    store(&mut a, SV48_ROOT + 8, ptr(L2B)); // VA 512 GiB.. (bit 39)
     store(&mut a, L2A + 2 * 8, LEAF); // identity gigapage at 0x8000_0000
     store(&mut a, L2B, LEAF); // alias at VA 0x80_0000_0000
-    store(&mut a, DATA, MAGIC);
-    a.li(T0, ((9u64 << 60) | (ROOT >> 12)) as i64);
+    store(&mut a, SV48_DATA, MAGIC);
+    a.li(T0, ((9u64 << 60) | (SV48_ROOT >> 12)) as i64);
     a.emit("csrrw", 0, T0, 0, 0x180); // satp: Sv48
     a.li(T0, 1 << 11);
     a.emit("csrrs", 0, T0, 0, 0x300); // mstatus.MPP = S
@@ -266,9 +269,7 @@ fn sv48_four_level_walk_translates_from_s_mode() {
     a.emit("csrrw", 0, T1, 0, 0x305);
     a.emit("mret", 0, 0, 0, 0);
     let s_entry = a.here();
-    a.li(T0, ((1u64 << 39) + (DATA - BASE)) as i64);
-    a.emit("ld", A0, T0, 0, 0);
-    a.emit("ecall", 0, 0, 0, 0);
+    s_code(&mut a);
     a.emit("jal", 0, 0, 0, 0);
     while a.here() % 4 != 0 {
         a.emit("c.nop", 0, 0, 0, 0);
@@ -294,7 +295,19 @@ fn sv48_four_level_walk_translates_from_s_mode() {
     };
     patch(&mut code, mepc_fix, s_entry);
     patch(&mut code, mtvec_fix, m_trap);
-    let elf = ElfBuilder::new(BASE, code).build();
+    ElfBuilder::new(BASE, code).build()
+}
+
+/// Sv48: a four-level walk to a 1 GiB page reached through the top-level
+/// index (`VA bit 39` set, non-canonical under Sv39), from S-mode, on both the
+/// load path and the `ecall` back to M-mode.
+#[test]
+fn sv48_four_level_walk_translates_from_s_mode() {
+    let elf = sv48_s_mode(|a| {
+        a.li(T0, ((1u64 << 39) + (SV48_DATA - BASE)) as i64);
+        a.emit("ld", A0, T0, 0, 0);
+        a.emit("ecall", 0, 0, 0, 0);
+    });
     let (o, m, _) = run(&elf, 100_000);
     assert_eq!(
         o,
@@ -304,4 +317,33 @@ fn sv48_four_level_walk_translates_from_s_mode() {
         m.hart.csr.mtval,
         m.hart.x[A0 as usize]
     );
+}
+
+/// Atomics hit the TLB like loads and stores: 100 rounds of LR/SC and an
+/// AMO on one translated page walk (and count a modeled D-TLB miss) once
+/// per kind of access, not once per instruction.
+#[test]
+fn atomics_on_a_translated_page_hit_the_tlb() {
+    const ROUNDS: i64 = 100;
+    let elf = sv48_s_mode(|a| {
+        a.li(T0, ((1u64 << 39) + (SV48_DATA - BASE)) as i64);
+        a.li(28, ROUNDS);
+        let top = a.here();
+        a.emit("lr.d", A0, T0, 0, 0);
+        a.emit("sc.d", 29, T0, A0, 0);
+        a.emit("amoadd.d", 0, T0, 0, 0);
+        a.emit("addi", 28, 28, 0, -1);
+        let here = a.here();
+        a.emit("bne", 0, 28, 0, top - here);
+        a.emit("ld", A0, T0, 0, 0);
+        a.emit("ecall", 0, 0, 0, 0);
+    });
+    let (o, m, _) = run(&elf, 100_000);
+    assert_eq!(o, Outcome::Exit(0), "mcause {:#x} mtval {:#x}", m.hart.csr.mcause, m.hart.csr.mtval);
+    let fills = m.stats.tlb_fills;
+    let misses = m.stats.dtlb_misses;
+    // Data: the page read, then made writable (not a modeled miss); fetches
+    // fill too. Before atomics hit the TLB, each LR was a miss.
+    assert!(misses <= 2 && fills <= 8, "{misses} modeled D-TLB misses, {fills} TLB fills");
+    assert!(misses >= 1, "the data page was walked at least once");
 }

@@ -1,6 +1,7 @@
 //! Random instruction streams generated from the encoding table: ALU, M,
-//! branch, jump, load and store rows (standard and compressed) with random
-//! operands over a small data area that straddles a page boundary, wrapped in
+//! branch, jump, load, store and A rows (standard and compressed) with random
+//! operands over a small data area that straddles a page boundary (atomics
+//! at its start or its middle, so LR/SC pairs succeed and fail), wrapped in
 //! a loop so the JIT compiles them into host loops. Each program runs in
 //! lockstep on the interpreter and the JIT. The test command runs 60 seeds;
 //! `MKJIT_RANDOM_SEEDS=N` (and `MKJIT_RANDOM_FIRST_SEED=S`) run a longer campaign.
@@ -11,7 +12,7 @@ use common::{boot, jit, lockstep_machines, Rng};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::random::{corner_value, random_fields, stream_kind, StreamKind as Kind};
-use mkjit_runtime::isa::{Fields, Format, InsnDef, IsaSet, IsaTable, Op};
+use mkjit_runtime::isa::{Fields, Format, InsnDef, IsaTable, Op};
 use mkjit_runtime::machine::Outcome;
 
 const BASE: u64 = 0x8000_0000;
@@ -22,11 +23,6 @@ const S0: u8 = 8;
 const LOOP: u8 = 30;
 /// Registers random instructions must not write.
 const RESERVED: [u8; 3] = [SP, S0, LOOP];
-
-/// The base rows a loop body may use (no atomics: they need aligned addresses).
-fn kind(d: &InsnDef) -> Option<Kind> {
-    stream_kind(d).filter(|_| d.set != IsaSet::A)
-}
 
 fn random_value(rng: &mut Rng) -> i64 {
     corner_value(rng) as i64
@@ -42,6 +38,10 @@ fn operands(t: &IsaTable, d: &InsnDef, rng: &mut Rng, k: Kind) -> Option<(u32, F
             if matches!(d.format, Format::I | Format::S) {
                 f.imm = rng.below(4096) as i64 - 2048;
             }
+        }
+        if k == Kind::Amo {
+            // Aligned for every size: the data area's start or its middle.
+            f.rs1 = if rng.below(2) == 0 { S0 } else { SP };
         }
         if k == Kind::Branch || k == Kind::Jal {
             f.imm = 0;
@@ -75,7 +75,8 @@ struct Item {
 
 /// Builds one random program; returns its ELF image.
 fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
-    let rows: Vec<(usize, Kind)> = t.rows().iter().enumerate().filter_map(|(i, d)| kind(d).map(|k| (i, k))).collect();
+    let rows: Vec<(usize, Kind)> =
+        t.rows().iter().enumerate().filter_map(|(i, d)| stream_kind(d).map(|k| (i, k))).collect();
     let mut items: Vec<Item> = Vec::new();
     while items.len() < n {
         let (ri, k) = rows[rng.below(rows.len() as u64) as usize];
@@ -86,7 +87,7 @@ fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
     // Forward targets a few items ahead (always in range), or the loop tail.
     let count = items.len();
     for (i, item) in items.iter_mut().enumerate() {
-        if matches!(kind(&t.rows()[item.row]), Some(Kind::Branch | Kind::Jal)) {
+        if matches!(stream_kind(&t.rows()[item.row]), Some(Kind::Branch | Kind::Jal)) {
             item.target = Some((i + 1 + rng.below(6) as usize).min(count));
         }
     }

@@ -24,12 +24,26 @@ const T4: u8 = 29;
 /// The program: 200 iterations of `a0 += 1`; after 100, the `addi` is rewritten
 /// to `a0 += 16` (with or without `fence.i`). Exit 0 iff a0 == 1700.
 fn program(with_fence: bool) -> Vec<u8> {
-    program_with(with_fence, false)
+    program_with(with_fence, Rewrite::Store)
 }
 
-/// [`program`]; with `read_first`, the rewrite first loads the old word
-/// through the same register (a load proves nothing about stores).
-fn program_with(with_fence: bool, read_first: bool) -> Vec<u8> {
+/// How the program rewrites its instruction.
+#[derive(Clone, Copy, Debug)]
+enum Rewrite {
+    /// `sw`.
+    Store,
+    /// `lw` of the old word through the same register, then `sw` (a load
+    /// proves nothing about stores).
+    LoadFirst,
+    /// `amoswap.w`.
+    Amoswap,
+    /// `lr.w` then `sc.w` (the reservation of compiled code's LR must serve
+    /// the SC the interpreter runs on the code page).
+    LrSc,
+}
+
+/// [`program`], rewriting the instruction as `how` says.
+fn program_with(with_fence: bool, how: Rewrite) -> Vec<u8> {
     let t = IsaTable::core();
     let new_word = t.encode("addi", Fields { rd: A0, rs1: A0, rs2: 0, rs3: 0, imm: 16 }).expect("encodes");
     // Two passes: the first finds the label offsets (all instructions are 4 bytes).
@@ -50,10 +64,22 @@ fn program_with(with_fence: bool, read_first: bool) -> Vec<u8> {
         a.emit("addi", S0, S0, 0, 1);
         let here = a.here();
         a.emit("bne", 0, S0, S2, labels[1] - here);
-        if read_first {
-            a.emit("lw", T4, T2, 0, 0);
+        match how {
+            Rewrite::Store => {
+                a.emit("sw", 0, T2, T3, 0);
+            }
+            Rewrite::LoadFirst => {
+                a.emit("lw", T4, T2, 0, 0);
+                a.emit("sw", 0, T2, T3, 0);
+            }
+            Rewrite::Amoswap => {
+                a.emit("amoswap.w", T4, T2, T3, 0);
+            }
+            Rewrite::LrSc => {
+                a.emit("lr.w", T4, T2, 0, 0);
+                a.emit("sc.w", T4, T2, T3, 0);
+            }
         }
-        a.emit("sw", 0, T2, T3, 0);
         if with_fence {
             a.emit("fence.i", 0, 0, 0, 0);
         }
@@ -117,14 +143,21 @@ fn self_modifying_loop_agrees_in_lockstep() {
 }
 
 #[test]
-fn a_store_after_a_load_of_the_same_code_word_takes_effect() {
-    let elf = program_with(false, true);
-    let (o, _) = run_to_end(&elf, &mut mkjit_runtime::interp::Interp::new(), 100_000);
-    assert_eq!(o, Outcome::Exit(0), "the program itself is right (interpreter)");
-    for threshold in [1, 2] {
-        let mut j = jit(threshold);
-        let (o, _) = run_to_end(&elf, &mut j, 100_000);
-        assert_eq!(o, Outcome::Exit(0), "JIT, threshold {threshold}");
-        assert!(j.jit_stats().suspected > 0, "the write to a translated page was noticed");
+fn rewrites_by_load_and_store_amo_and_lr_sc_take_effect() {
+    for how in [Rewrite::LoadFirst, Rewrite::Amoswap, Rewrite::LrSc] {
+        let elf = program_with(false, how);
+        let (o, _) = run_to_end(&elf, &mut mkjit_runtime::interp::Interp::new(), 100_000);
+        assert_eq!(o, Outcome::Exit(0), "the program itself is right (interpreter), {how:?}");
+        for threshold in [1, 2] {
+            let mut j = jit(threshold);
+            let (o, _) = run_to_end(&elf, &mut j, 100_000);
+            assert_eq!(o, Outcome::Exit(0), "JIT, threshold {threshold}, {how:?}");
+            assert!(j.jit_stats().suspected > 0, "the write to a translated page was noticed ({how:?})");
+        }
+        for step in [1, 7, 100] {
+            let r = lockstep_machines(boot(&elf), boot(&elf), &mut jit(2), 100_000, step, 3)
+                .unwrap_or_else(|e| panic!("{how:?}, step {step}: {e}"));
+            assert_eq!(r.outcome, Outcome::Exit(0));
+        }
     }
 }

@@ -6,9 +6,11 @@
 //! must notice at their next entry, and the new function must run, exactly
 //! as on the interpreter. Each iteration also loads through a pointer it
 //! loaded (a TLB memo in loops) and runs an AMO, every other iteration on a
-//! data page whose TLB entry collides with that load's: the helper's TLB fill
-//! evicts it, so the next load must miss (and be charged a modeled D-TLB
-//! miss) on both engines even though the memo had seen it hit.
+//! data page whose TLB entry collides with that load's: the AMO misses, and
+//! its TLB fill evicts the load's entry, so the next load must miss (and be
+//! charged a modeled D-TLB miss) on both engines even though a memo had seen
+//! it hit. (Both misses leave compiled code, so less than the usual share of
+//! the run is compiled code.)
 
 mod common;
 
@@ -173,7 +175,7 @@ fn remapping_a_code_page_agrees_in_lockstep() {
                 .unwrap_or_else(|e| panic!("multi_page {multi_page} chain {chain} step {step}: {e}"));
             assert_eq!(r.outcome, Outcome::Exit(0));
             let s = j.jit_stats();
-            assert!(s.compiles > 0 && r.jit_clock > r.insns / 2, "{s:?}");
+            assert!(s.compiles > 0 && r.jit_clock > r.insns / 3, "{} of {}: {s:?}", r.jit_clock, r.insns);
             if step == 100_000 && multi_page {
                 assert!(s.map_exits > 0, "a region spanning the remapped page noticed: {s:?}");
             }

@@ -344,11 +344,18 @@ impl Machine {
     }
 
     /// Translates `va` for an atomic access of `size` bytes (must be aligned) and returns its physical address.
+    ///
+    /// Like a load (LR) or a store (SC, AMOs), it hits the TLB when the
+    /// translation is there with that permission; only a miss walks.
     pub fn translate_atomic(&mut self, va: u64, size: u64, lr: bool) -> Result<u64, Exception> {
         let (mis, acc) =
             if lr { (cause::LOAD_MISALIGNED, Access::Read) } else { (cause::STORE_MISALIGNED, Access::Write) };
         if !va.is_multiple_of(size) {
             return Err(Exception::new(mis, va));
+        }
+        if let Some(p) = self.tlb_hit(va, size, acc) {
+            // Read and write tags are only set for pages wholly in RAM.
+            return Ok(crate::ram::RAM_BASE + (p as u64 - self.bus.ram.host_base() as u64));
         }
         let pa = self.translate_sized(va, size, acc)?;
         if !self.bus.ram.contains(pa, size) {

@@ -116,7 +116,7 @@ fn tlb_probe(lx: &mut Lx<'_, '_>, va: Value, size: u64, tag_off: i32) -> (Value,
 
 /// Branches to a stub that leaves the region before the current instruction
 /// unless `hit`; continues on the hit path.
-fn miss_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64) {
+pub(super) fn miss_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64) {
     let miss = lx.b.create_block();
     lx.b.set_cold_block(miss);
     let cont = lx.b.create_block();
@@ -143,7 +143,7 @@ fn probe_addend(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: bool, pc: u64)
 
 /// Host address of `size` bytes at `base + imm` for a `write` or a read,
 /// after leaving the region unless the access may go straight to host memory.
-fn host_address(lx: &mut Lx<'_, '_>, base: Value, imm: i64, size: u64, write: bool, pc: u64) -> Value {
+pub(super) fn host_address(lx: &mut Lx<'_, '_>, base: Value, imm: i64, size: u64, write: bool, pc: u64) -> Value {
     let va = lx.ins().iadd_imm_s(base, imm);
     match lx.env.direct {
         Some(d) => direct_address(lx, d, (base, imm), va, size, write, pc),

@@ -68,11 +68,12 @@
 //! leaves the region before it (state as before the instruction).
 //!
 //! Per-instruction translation lives in one file per instruction set
-//! ([`rv64i`], [`rv64m`], [`mem`], [`system`]).
+//! ([`rv64i`], [`rv64m`], [`mem`], [`rv64a`], [`system`]).
 
 pub mod custom;
 mod mem;
 mod meter;
+mod rv64a;
 mod rv64i;
 mod rv64m;
 mod system;
@@ -1240,6 +1241,10 @@ impl<'a, 'f> Lx<'a, 'f> {
                 rv64m::lower(self, gi)
             }
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd => mem::lower(self, gi),
+            LrW | ScW | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW | AmominuW | AmomaxuW
+            | LrD | ScD | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD | AmominuD | AmomaxuD => {
+                rv64a::lower(self, gi)
+            }
             Custom(set, _) => match self.machine.and_then(|m| Some((m, custom::lookup(m, set)?))) {
                 Some((m, fp)) => custom::lower(self, gi, m, fp),
                 None => system::exec(self, gi),

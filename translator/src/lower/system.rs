@@ -1,6 +1,6 @@
 //! Instructions run through their reference handler: Zicsr, `ecall`,
-//! `ebreak`, `mret`, `sret`, `wfi`, `sfence.vma`, `fence.i`, the A extension,
-//! custom instructions and illegal encodings.
+//! `ebreak`, `mret`, `sret`, `wfi`, `sfence.vma`, `fence.i`, custom
+//! instructions without a fast path, and illegal encodings.
 //!
 //! The handler reads `rs1`/`rs2`/`rs3` from `hart.x` and may write `rd`, so
 //! those are stored before the call and `rd` is reloaded after it; an
