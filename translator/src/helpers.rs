@@ -114,21 +114,26 @@ pub unsafe extern "C" fn exec(ctx: *mut Ctx, insn: *const Insn, handler: usize, 
     ctx.ext_calls += custom as u64;
     match h(m, insn, pc) {
         Ok(next) => {
-            // The machine loop would only re-check interrupts here: when none is
-            // pending and nothing the region was compiled for changed, go on.
-            if m.hart.exit == exit::IRQ_CHECK
-                && m.ext.interrupt.is_none()
-                && TranslationState::of(m) == before
-                && trap::pending_interrupt(&m.hart).is_none()
-            {
-                m.hart.exit = 0;
-            }
+            let now = TranslationState::of(m);
             let jumped = next != pc.wrapping_add(insn.len as u64);
             // A custom instruction may change privilege or translation without
             // jumping (context restores, gate calls): leave after it if it did.
             // (Registers are taken back from hart.x; see `lower::system`.)
-            let changed = custom && TranslationState::of(m) != before;
-            retire_and_check(m, next, Class::of(insn.op), jumped || changed || insn.op.is_control()) as u64
+            let changed = custom && now != before;
+            let leaves = jumped || changed || insn.op.is_control();
+            // The machine loop would only re-check interrupts here: when none is
+            // pending, go on, in the region when nothing it was compiled for
+            // changed, or through the jump cache in the new mode when the
+            // region is left anyway (`mret`, `sret`; the jump cache is emptied
+            // when the enabled instruction sets change).
+            if m.hart.exit == exit::IRQ_CHECK
+                && m.ext.interrupt.is_none()
+                && (now == before || (leaves && now.enabled == before.enabled))
+                && trap::pending_interrupt(&m.hart).is_none()
+            {
+                m.hart.exit = 0;
+            }
+            retire_and_check(m, next, Class::of(insn.op), leaves) as u64
         }
         Err(e) => {
             m.raise(e, pc);

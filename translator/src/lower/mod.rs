@@ -33,8 +33,10 @@
 //!           write back; return MEM_EXIT (the dispatcher interprets from pc)
 //!   trap:   (a helper left the region) if hart.exit: exit(hart.pc, hart.clock)
 //!           else (when chaining) write back and go on through the jump cache in
-//!           the hart's current mode (ecall and other traps chain too; `xret`
-//!           and CSR writes set hart.exit, for the machine loop's interrupt check)
+//!           the hart's current mode (ecall and other traps chain too, and so
+//!           do `mret`/`sret` when no interrupt is pending; otherwise they,
+//!           and CSR writes that change translation, leave hart.exit set for
+//!           the machine loop's interrupt check)
 //! ```
 //!
 //! **Chaining.** Regions are `tail`-convention functions, so one region
@@ -164,10 +166,13 @@ pub const SLOT_SIZE: usize = 16;
 /// Most chain slots one region may use (its distinct chainable exits beyond that leave plainly).
 pub const MAX_SLOTS_PER_REGION: u32 = 512;
 
-/// Index of `va` in the jump cache (generated code computes the same).
+/// Index of `va` in the jump cache (generated code computes the same). The
+/// bits above 25 count too: user code at `0x4000_0000` and kernel code at
+/// `0x8000_0000` at the same offsets (system-call entries and returns) must
+/// not share entries.
 #[inline]
 pub fn jc_index(va: u64) -> usize {
-    ((va >> 1) ^ (va >> 13)) as usize & (JC_ENTRIES - 1)
+    ((va >> 1) ^ (va >> 13) ^ (va >> 25)) as usize & (JC_ENTRIES - 1)
 }
 
 /// Offsets of the counters generated code increments (see [`ChainEnv::counters`]).
@@ -1077,8 +1082,9 @@ impl<'a, 'f> Lx<'a, 'f> {
         fetch_host(self.b, self.hart, self.hart_flags, FetchBank::of(&self.env), t, miss)
     }
 
-    /// After a helper left the region (`ecall`, a trap, a custom instruction):
-    /// unless it set `hart.exit` (`xret`, CSR writes do), goes on through the jump cache
+    /// After a helper left the region (`ecall`, `mret`/`sret`, a trap, a custom
+    /// instruction): unless it left `hart.exit` set (an interrupt to take, a
+    /// device to poll; see `helpers::exec`), goes on through the jump cache
     /// in the mode the hart is in *now* (the dispatcher would do just that:
     /// look up `hart.pc` in the current mode, with no interrupt check since
     /// nothing set `hart.exit`). The mode tag and the fetch TLB bank come
@@ -1123,6 +1129,8 @@ impl<'a, 'f> Lx<'a, 'f> {
         let a = self.b.ins().ushr_imm_s(t, 1);
         let c = self.b.ins().ushr_imm_s(t, 13);
         let h = self.b.ins().bxor(a, c);
+        let d = self.b.ins().ushr_imm_s(t, 25);
+        let h = self.b.ins().bxor(h, d);
         let h = self.b.ins().band_imm_s(h, JC_ENTRIES as i64 - 1);
         let off = self.b.ins().ishl_imm_s(h, 5);
         self.b.ins().iadd_imm_s(off, ce.jc as i64)
