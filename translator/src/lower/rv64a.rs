@@ -145,20 +145,14 @@ fn amo_rmw(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, op: AmoOp) -> Flow {
         AmoOp::Xor => lx.ins().bxor(old, src),
         AmoOp::And => lx.ins().band(old, src),
         AmoOp::Or => lx.ins().bor(old, src),
-        AmoOp::Min | AmoOp::Max => {
-            let (a, b) = (word(lx, old, true), word(lx, src, true));
-            if matches!(op, AmoOp::Min) {
-                lx.ins().smin(a, b)
-            } else {
-                lx.ins().smax(a, b)
-            }
-        }
-        AmoOp::Minu | AmoOp::Maxu => {
-            let (a, b) = (word(lx, old, false), word(lx, src, false));
-            if matches!(op, AmoOp::Minu) {
-                lx.ins().umin(a, b)
-            } else {
-                lx.ins().umax(a, b)
+        AmoOp::Min | AmoOp::Max | AmoOp::Minu | AmoOp::Maxu => {
+            let signed = matches!(op, AmoOp::Min | AmoOp::Max);
+            let (a, b) = (word(lx, old, signed), word(lx, src, signed));
+            match op {
+                AmoOp::Min => lx.ins().smin(a, b),
+                AmoOp::Max => lx.ins().smax(a, b),
+                AmoOp::Minu => lx.ins().umin(a, b),
+                _ => lx.ins().umax(a, b),
             }
         }
     };
