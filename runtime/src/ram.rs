@@ -157,6 +157,17 @@ impl Ram {
         self.map.as_ptr() as *mut u8
     }
 
+    /// What added to a guest physical RAM address gives its host address
+    /// (`host_base - RAM_BASE`, wrapping): the constant generated code adds.
+    pub fn host_offset(&self) -> u64 {
+        (self.host_base() as u64).wrapping_sub(RAM_BASE)
+    }
+
+    /// The guest physical address of the RAM byte at host address `host`.
+    pub fn paddr_of(&self, host: u64) -> u64 {
+        host.wrapping_sub(self.host_offset())
+    }
+
     /// The whole of RAM as a byte slice.
     pub fn bytes(&self) -> &[u8] {
         &self.map

@@ -7,14 +7,12 @@ use mkjit_runtime::console::BufferConsole;
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::interp::Interp;
 use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::isa::IsaTable;
 use mkjit_runtime::machine::{Machine, Outcome};
 use std::path::PathBuf;
 
 const BASE: u64 = 0x8000_0000;
-const A0: u8 = 10;
-const T0: u8 = 5;
-const T1: u8 = 6;
 
 fn boot(elf: &[u8]) -> (Machine, BufferConsole) {
     let con = BufferConsole::new();

@@ -94,7 +94,6 @@ use mkjit_runtime::hart::{exit, Hart, Priv};
 use mkjit_runtime::interp::Interp;
 use mkjit_runtime::machine::{Engine, Machine};
 use mkjit_runtime::mmu::tlb;
-use mkjit_runtime::ram::RAM_BASE;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -731,7 +730,7 @@ impl Jit {
                 return None;
             }
             let host = e.addend.wrapping_add(next);
-            host.wrapping_sub(m.bus.ram.host_base() as u64).wrapping_add(RAM_BASE)
+            m.bus.ram.paddr_of(host)
         };
         m.bus.ram.contains(pa, 4096).then_some(pa)
     }
@@ -756,7 +755,7 @@ impl Jit {
     fn env(&self, m: &Machine, key: &Key, region_id: usize) -> Env {
         let prv = Priv::from_bits(key.prv_bits() as u64);
         let (data_bank, fetch_bank) = (key.data_bank(), key.fetch_bank());
-        let host_offset = (m.bus.ram.host_base() as u64).wrapping_sub(RAM_BASE);
+        let host_offset = m.bus.ram.host_offset();
         let hooked = m.ext.translate.is_some();
         let direct = (data_bank == tlb::BANK_M && !hooked).then(|| DirectMem {
             host_offset,

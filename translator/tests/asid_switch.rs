@@ -12,21 +12,12 @@ mod common;
 use common::{boot, lockstep_machines, run_to_end, sv39_monitor};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::isa::IsaTable;
 use mkjit_runtime::machine::Outcome;
 use mkjit_translator::{Jit, JitConfig};
 
 const BASE: u64 = 0x8000_0000;
-const RA: u8 = 1;
-const T0: u8 = 5;
-const T1: u8 = 6;
-const S0: u8 = 8;
-const S1: u8 = 9;
-const A0: u8 = 10;
-const A7: u8 = 17;
-const S3: u8 = 19;
-const T3: u8 = 28;
-const T4: u8 = 29;
 
 /// Physical page offsets: the shared U code, each space's data page and page tables.
 const PA_CODE: u64 = 0x1000;

@@ -11,21 +11,12 @@ mod common;
 use common::{boot, jit, lockstep_machines, run_to_end};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::isa::{Fields, IsaTable};
 use mkjit_runtime::machine::Outcome;
 use mkjit_translator::{Jit, JitConfig};
 
 const BASE: u64 = 0x8000_0000;
-const RA: u8 = 1;
-const T0: u8 = 5;
-const T1: u8 = 6;
-const T2: u8 = 7;
-const S0: u8 = 8;
-const S1: u8 = 9;
-const A0: u8 = 10;
-const S2: u8 = 18;
-const T3: u8 = 28;
-const T4: u8 = 29;
 
 /// Iterations of the main loop.
 const N: i64 = 3000;

@@ -49,6 +49,11 @@ impl Campaign {
         );
     }
 
+    /// Asserts that more than `min` of the clock slots ran in compiled code.
+    fn assert_compiled_share(&self, min: f64) {
+        assert!(self.share > min, "only {:.1}% ran in compiled code", self.share * 100.0);
+    }
+
     /// The sum of one counter over the programs.
     fn total(&self, f: impl Fn(&JitStats) -> u64) -> u64 {
         self.stats.iter().map(f).sum()
@@ -94,7 +99,7 @@ fn project_guest_programs_agree_in_lockstep() {
     assert!(!progs.is_empty(), "no guest programs in {}", project_dir().display());
     let c = run_all(&progs, 1, 300);
     c.assert_agreed(&progs);
-    assert!(c.share > 0.5, "only {:.1}% ran in compiled code", c.share * 100.0);
+    c.assert_compiled_share(0.5);
 }
 
 #[test]
@@ -102,7 +107,7 @@ fn project_guest_programs_agree_in_lockstep_on_the_optimising_tier() {
     let progs = project_programs();
     let c = run_all_with(&progs, 300, 3, &|| jit_at_once(JitConfig { tier: Tier::Optimized, ..Default::default() }));
     c.assert_agreed(&progs);
-    assert!(c.share > 0.5, "only {:.1}% ran in compiled code", c.share * 100.0);
+    c.assert_compiled_share(0.5);
 }
 
 #[test]
@@ -144,7 +149,7 @@ fn upstream_isa_tests_agree_in_lockstep() {
     }
     let c = run_all(&progs, 2, 200);
     c.assert_agreed(&progs);
-    assert!(c.share > 0.3, "only {:.1}% ran in compiled code", c.share * 100.0);
+    c.assert_compiled_share(0.3);
 }
 
 /// A code cache so small that it fills up and is flushed again and again.

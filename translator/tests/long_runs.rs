@@ -7,13 +7,10 @@ mod common;
 
 use common::{boot, jit, self_checking_image, State};
 use mkjit_runtime::interp::Interp;
+use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::machine::{Engine, Outcome};
 
 const BASE: u64 = 0x8000_0000;
-const T0: u8 = 5;
-const T1: u8 = 6;
-const T4: u8 = 29;
-const A1: u8 = 11;
 
 /// Iterations of the loop (five instructions each).
 const N: i64 = 300_000;

@@ -12,14 +12,13 @@ use common::{boot, jit, lockstep_machines, Rng};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::random::{corner_value, random_fields, stream_kind, StreamKind as Kind};
+use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::isa::{Fields, Format, InsnDef, IsaTable, Op};
 use mkjit_runtime::machine::Outcome;
 
 const BASE: u64 = 0x8000_0000;
 /// Data area: 8 KiB at BASE + 1 MiB; x8 points at its middle (a page boundary).
 const DATA: u64 = BASE + 0x10_0000;
-const SP: u8 = 2;
-const S0: u8 = 8;
 const LOOP: u8 = 30;
 /// Registers random instructions must not write.
 const RESERVED: [u8; 3] = [SP, S0, LOOP];

@@ -7,19 +7,11 @@ mod common;
 use common::{boot, jit, jit_background, lockstep_machines, run_to_end};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::isa::{Fields, IsaTable};
 use mkjit_runtime::machine::Outcome;
 
 const BASE: u64 = 0x8000_0000;
-const A0: u8 = 10;
-const S0: u8 = 8;
-const S1: u8 = 9;
-const S2: u8 = 18;
-const T0: u8 = 5;
-const T1: u8 = 6;
-const T2: u8 = 7;
-const T3: u8 = 28;
-const T4: u8 = 29;
 
 /// The program: 200 iterations of `a0 += 1`; after 100, the `addi` is rewritten
 /// to `a0 += 16` (with or without `fence.i`). Exit 0 iff a0 == 1700.

@@ -5,11 +5,10 @@
 mod common;
 
 use common::{boot, jit, self_checking_image};
+use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::machine::Outcome;
 
 const T0: u8 = 5;
-const T4: u8 = 29;
-const A0: u8 = 10;
 
 /// Iterations of the loop.
 const N: i64 = 5000;

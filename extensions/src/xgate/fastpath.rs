@@ -73,7 +73,7 @@ impl InlineFastPath for XgateFastPath {
         let e = Env {
             tregs: regs(m) as *const ThreadRegs as i64,
             ram_size: m.bus.ram.size(),
-            host_offset: (m.bus.ram.host_base() as u64).wrapping_sub(RAM_BASE) as i64,
+            host_offset: m.bus.ram.host_offset() as i64,
             slow_map: m.bus.slow_store_map() as i64,
             sf: fx.state_flags(),
             hf: fx.hart_flags(),

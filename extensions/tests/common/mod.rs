@@ -88,27 +88,7 @@ pub fn cap_entry(
 
 /// Register numbers.
 pub mod reg {
-    pub const ZERO: u8 = 0;
-    pub const RA: u8 = 1;
-    pub const SP: u8 = 2;
-    pub const GP: u8 = 3;
-    pub const TP: u8 = 4;
-    pub const T0: u8 = 5;
-    pub const T1: u8 = 6;
-    pub const T2: u8 = 7;
-    pub const S0: u8 = 8;
-    pub const S1: u8 = 9;
-    pub const A0: u8 = 10;
-    pub const A1: u8 = 11;
-    pub const A2: u8 = 12;
-    pub const A3: u8 = 13;
-    pub const A4: u8 = 14;
-    pub const A5: u8 = 15;
-    pub const A6: u8 = 16;
-    pub const A7: u8 = 17;
-    pub const S2: u8 = 18;
-    pub const S3: u8 = 19;
-    pub const T3: u8 = 28;
+    pub use mkjit_runtime::isa::reg::*;
 }
 
 /// Why a run stopped.

@@ -206,7 +206,7 @@ impl Machine {
         let readable = f & pte::R != 0 || (ms & mstatus::MXR != 0 && f & pte::X != 0);
         let writable = f & pte::W != 0 && f & pte::D != 0 && self.bus.fast_writable(ppage);
         let executable = f & pte::X != 0;
-        let host = self.bus.ram.host_base() as u64 + (ppage - crate::ram::RAM_BASE);
+        let host = ppage.wrapping_add(self.bus.ram.host_offset());
         let e = &mut h.tlb.entries[b][i];
         e.tag_r = if readable && f & pte::A != 0 { tag } else { INVALID };
         e.tag_w = if writable { tag } else { INVALID };
@@ -355,7 +355,7 @@ impl Machine {
         }
         if let Some(p) = self.tlb_hit(va, size, acc) {
             // Read and write tags are only set for pages wholly in RAM.
-            return Ok(crate::ram::RAM_BASE + (p as u64 - self.bus.ram.host_base() as u64));
+            return Ok(self.bus.ram.paddr_of(p as u64));
         }
         let pa = self.translate_sized(va, size, acc)?;
         if !self.bus.ram.contains(pa, size) {
@@ -388,8 +388,7 @@ impl Machine {
     /// Translates an instruction address to a physical RAM address (fetch permission).
     pub fn fetch_translate(&mut self, va: u64) -> Result<u64, Exception> {
         if let Some(p) = self.tlb_hit(va, 2, Access::Exec) {
-            let off = p as u64 - self.bus.ram.host_base() as u64;
-            return Ok(crate::ram::RAM_BASE + off);
+            return Ok(self.bus.ram.paddr_of(p as u64));
         }
         let pa = self.translate_sized(va, 2, Access::Exec)?;
         if !self.bus.ram.contains(pa, 2) {

@@ -661,19 +661,10 @@ fn build(
     let mbase = b.declare_var(I64);
     b.def_var(mbase, m0);
     let bank_off = offsets::TLB + bank as usize * tlb::ENTRIES * tlb::ENTRY_SIZE;
-    // The untranslated bank has no ASID: key and salt are always 0. User code
-    // is compiled for one ASID (the engine keys it by it): constants, and
-    // nothing at all for ASID 0 (the baseline tier folds no constants).
-    let (tlb_key, tlb_salt5) = match (bank, env.asid) {
-        (tlb::BANK_M, _) => (None, None),
-        (_, Some(a)) => (nonzero(b, tlb::asid_key(a)), nonzero(b, tlb::asid_salt(a) << 5)),
-        (_, None) => {
-            let salt = b.ins().load(I64, hart_flags, hart, (offsets::TLB_SALT + 8 * bank as usize) as i32);
-            (
-                Some(b.ins().load(I64, hart_flags, hart, (offsets::TLB_KEY + 8 * bank as usize) as i32)),
-                Some(b.ins().ishl_imm_s(salt, 5)),
-            )
-        }
+    // The untranslated bank has no ASID: key and salt are always 0.
+    let (tlb_key, tlb_salt5) = match bank {
+        tlb::BANK_M => (None, None),
+        _ => bank_key_salt(b, hart, hart_flags, bank, env.asid, 5),
     };
 
     // Memos of the last page hit, for up to MAX_SITE_MEMOS loads and stores in
@@ -886,6 +877,29 @@ fn nonzero(b: &mut FunctionBuilder<'_>, k: u64) -> Option<Value> {
     (k != 0).then(|| b.ins().iconst(I64, k as i64))
 }
 
+/// The ASID key and the index salt (shifted left by `shift`) of TLB `bank`:
+/// constants for code compiled for one `asid` (the engine keys user code by
+/// it), and nothing at all where they are zero (the baseline tier folds no
+/// constants); otherwise loaded from the hart.
+fn bank_key_salt(
+    b: &mut FunctionBuilder<'_>,
+    hart: Value,
+    hf: MemFlagsData,
+    bank: u8,
+    asid: Option<u16>,
+    shift: i64,
+) -> (Option<Value>, Option<Value>) {
+    match asid {
+        Some(a) => (nonzero(b, tlb::asid_key(a)), nonzero(b, tlb::asid_salt(a) << shift)),
+        None => {
+            let key = b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * bank as usize) as i32);
+            let salt = b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * bank as usize) as i32);
+            let salt = if shift == 0 { salt } else { b.ins().ishl_imm_s(salt, shift) };
+            (Some(key), Some(salt))
+        }
+    }
+}
+
 /// `op(x, k)`, or `x` itself when `k` is `None` (zero, for `or` and `xor`).
 pub(super) fn combine(
     b: &mut FunctionBuilder<'_>,
@@ -925,34 +939,29 @@ fn fetch_host(
     t: Value,
     miss: Block,
 ) -> Value {
-    let (key, salt, bank) = match fb {
+    const BANK_BYTES: usize = tlb::ENTRIES * tlb::ENTRY_SIZE;
+    // The entries' base: the hart plus a displacement for a fixed bank, plus
+    // a computed offset for the current one.
+    let (key, salt, base, disp) = match fb {
         FetchBank::Fixed(fb, asid) => {
-            let (key, salt) = match asid {
-                Some(a) => (nonzero(b, tlb::asid_key(a)), nonzero(b, tlb::asid_salt(a))),
-                None => (
-                    Some(b.ins().load(I64, hf, hart, (offsets::TLB_KEY + 8 * fb as usize) as i32)),
-                    Some(b.ins().load(I64, hf, hart, (offsets::TLB_SALT + 8 * fb as usize) as i32)),
-                ),
-            };
-            (key, salt, b.ins().iconst(I64, fb as i64 * (tlb::ENTRIES * tlb::ENTRY_SIZE) as i64))
+            let (key, salt) = bank_key_salt(b, hart, hf, fb, asid, 0);
+            (key, salt, hart, (offsets::TLB + fb as usize * BANK_BYTES) as i32)
         }
         FetchBank::Current(fb) => {
             let fb8 = b.ins().ishl_imm_s(fb, 3);
             let kp = b.ins().iadd(hart, fb8);
-            (
-                Some(b.ins().load(I64, hf, kp, offsets::TLB_KEY as i32)),
-                Some(b.ins().load(I64, hf, kp, offsets::TLB_SALT as i32)),
-                b.ins().ishl_imm_s(fb, (tlb::ENTRIES * tlb::ENTRY_SIZE).trailing_zeros() as i64),
-            )
+            let key = b.ins().load(I64, hf, kp, offsets::TLB_KEY as i32);
+            let salt = b.ins().load(I64, hf, kp, offsets::TLB_SALT as i32);
+            let bank = b.ins().ishl_imm_s(fb, BANK_BYTES.trailing_zeros() as i64);
+            (Some(key), Some(salt), b.ins().iadd(hart, bank), offsets::TLB as i32)
         }
     };
     let vpn = b.ins().ushr_imm_s(t, 12);
     let i = combine(b, vpn, salt, |b, x, s| b.ins().bxor(x, s));
     let i = b.ins().band_imm_s(i, tlb::ENTRIES as i64 - 1);
     let i = b.ins().ishl_imm_s(i, 5);
-    let ent = b.ins().iadd(hart, i);
-    let ent = b.ins().iadd(ent, bank);
-    let tag = b.ins().load(I64, hf, ent, offsets::TLB as i32 + mem::TAG_X);
+    let ent = b.ins().iadd(base, i);
+    let tag = b.ins().load(I64, hf, ent, disp + mem::TAG_X);
     let last = b.ins().iadd_imm_s(t, 1);
     let page = b.ins().band_imm_s(last, !0xfff);
     let want = combine(b, page, key, |b, x, k| b.ins().bor(x, k));
@@ -960,7 +969,7 @@ fn fetch_host(
     let ok = b.create_block();
     b.ins().brif(hit, ok, &[], miss, &[]);
     b.switch_to_block(ok);
-    let addend = b.ins().load(I64, hf, ent, offsets::TLB as i32 + mem::ADDEND);
+    let addend = b.ins().load(I64, hf, ent, disp + mem::ADDEND);
     b.ins().iadd(addend, t)
 }
 
@@ -1040,6 +1049,11 @@ impl<'a, 'f> Lx<'a, 'f> {
         }
     }
 
+    /// The guest physical address of the RAM byte at host address `host`.
+    pub(crate) fn physical(&mut self, host: Value) -> Value {
+        self.b.ins().iadd_imm_s(host, self.env.host_offset.wrapping_neg() as i64)
+    }
+
     /// Adds 1 to the counter at `off`.
     fn count(&mut self, ce: &ChainEnv, off: i32) {
         let base = self.b.ins().iconst(I64, ce.counters as i64);
@@ -1104,7 +1118,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         let host = fetch_host(self.b, hart, hf, FetchBank::Current(fb), pc, miss);
         // The tag as `Jit::mode_tag` computes it (see `jc_mode_tag`): the
         // ASID key of the user bank counts when data accesses use it.
-        let pa = self.b.ins().iadd_imm_s(host, self.env.host_offset.wrapping_neg() as i64);
+        let pa = self.physical(host);
         let d = self.b.ins().ishl_imm_s(db, JC_DATA_AT);
         let m = self.b.ins().bor(prv, d);
         let fsh = self.b.ins().ishl_imm_s(fb, JC_FETCH_AT);

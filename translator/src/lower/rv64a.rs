@@ -88,16 +88,10 @@ fn atomic_address(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, write: bool) -
     mem::host_address(lx, base, 0, size, write, gi.pc)
 }
 
-/// The guest physical address of RAM at `host`.
-fn physical(lx: &mut Lx<'_, '_>, host: Value) -> Value {
-    let off = lx.env.host_offset;
-    lx.ins().iadd_imm_s(host, off.wrapping_neg() as i64)
-}
-
 fn lr(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64) -> Flow {
     let host = atomic_address(lx, gi, size, false);
     let v = mem::host_load(lx, host, size, true);
-    let pa = physical(lx, host);
+    let pa = lx.physical(host);
     let (hart, hf) = (lx.hart, lx.hart_flags());
     lx.ins().store(hf, pa, hart, offsets::RESERVATION as i32);
     lx.set_x(gi.insn.rd, v);
@@ -108,7 +102,7 @@ fn sc(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64) -> Flow {
     let src = lx.x(gi.insn.rs2);
     let host = atomic_address(lx, gi, size, true);
     let old = mem::host_load(lx, host, size, true);
-    let pa = physical(lx, host);
+    let pa = lx.physical(host);
     let (hart, hf) = (lx.hart, lx.hart_flags());
     let held = lx.ins().load(I64, hf, hart, offsets::RESERVATION as i32);
     let ok = lx.ins().icmp(IntCC::Equal, held, pa);

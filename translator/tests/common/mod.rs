@@ -7,6 +7,7 @@
 use mkjit_runtime::config::MachineConfig;
 use mkjit_runtime::console::BufferConsole;
 use mkjit_runtime::interp::Interp;
+use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::machine::{Engine, Machine, Outcome};
 use mkjit_translator::{Jit, JitConfig};
 
@@ -208,10 +209,6 @@ pub fn sv39_monitor(
     expected: i64,
     service: impl Fn(&mut mkjit_runtime::isa::encode::Asm),
 ) -> Vec<u8> {
-    const T0: u8 = 5;
-    const T1: u8 = 6;
-    const A0: u8 = 10;
-    const A7: u8 = 17;
     let t = mkjit_runtime::isa::IsaTable::core();
     let mut labels = [0i64; 3]; // handler, done, fail
     let mut code = Vec::new();
