@@ -158,23 +158,31 @@ fn refuses_to_run_without_the_extensions() {
 }
 
 /// The codesign image prints the same bytes on the interpreter, the JIT and
-/// the JIT without extension fast paths.
+/// the JIT without extension fast paths. The JIT compiles on its background
+/// thread (the CLI's default), fast paths included.
 #[test]
 fn codesign_output_is_identical_on_every_engine() {
     let run = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_mkjit"))
-            .args(["run", "--max-insns", "4000000000", "--ext", EXT])
+            .args(["run", "--max-insns", "4000000000", "--stats", "--ext", EXT])
             .args(args)
             .arg(image("codesign.elf"))
+            .env_remove("MKJIT_JIT_BACKGROUND")
             .output()
             .expect("mkjit runs");
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
     };
-    let (icode, interp) = run(&["--engine", "interp"]);
+    let (icode, interp, _) = run(&["--engine", "interp"]);
     assert_eq!(icode, Some(0), "{interp}");
     for args in [&["--engine", "jit"][..], &["--engine", "jit", "--no-fastpath"][..]] {
-        let (code, out) = run(args);
+        let (code, out, stats) = run(args);
         assert_eq!(code, Some(0), "{args:?}: {out}");
         assert_eq!(out, interp, "{args:?}: output differs from the interpreter's");
+        let compiles = stat(&stats, "jit compiles");
+        assert!(compiles > 0 && stat(&stats, "jit background compiles") == compiles, "{args:?}: {stats}");
+        if args.len() == 2 {
+            assert!(stat(&stats, "jit ext fast paths") > 0, "no fast path compiled: {stats}");
+        }
     }
 }

@@ -215,9 +215,23 @@ impl Counters {
         self.costs[ev]
     }
 
-    /// What [`Self::hit`] does, as inline JIT code: counts event `ev` and charges its cost.
-    pub fn emit_hit(&self, fx: &mut FastPathCx<'_, '_, '_>, ev: usize) {
-        fx.count_event(&self.counts[ev], self.costs[ev]);
+    /// Event `ev`'s counter address and cost, for inline JIT code.
+    pub fn event(&self, ev: usize) -> EventRef {
+        EventRef { counter: &self.counts[ev] as *const u64 as usize, cost: self.costs[ev] }
+    }
+}
+
+/// One event's counter (its address) and cost, captured for inline JIT code.
+#[derive(Clone, Copy, Debug)]
+pub struct EventRef {
+    counter: usize,
+    cost: u64,
+}
+
+impl EventRef {
+    /// What [`Counters::hit`] does, as inline JIT code: counts the event and charges its cost.
+    pub fn emit(self, fx: &mut FastPathCx<'_, '_, '_>) {
+        fx.count_event(self.counter as *const u64, self.cost);
     }
 }
 

@@ -7,13 +7,13 @@ mod common;
 
 use common::{ins, reg::*, EngineKind, Sys};
 use cranelift_codegen::ir::InstBuilder;
-use mkjit_extensions::common::{charge, set_x, with_state, x, Counters, ExtState, R};
+use mkjit_extensions::common::{charge, set_x, with_state, x, Counters, EventRef, ExtState, R};
 use mkjit_extensions::{registry, Config, CostEvent, Extension, ExtensionSpec, InsnDoc};
 use mkjit_runtime::hart::Priv;
 use mkjit_runtime::isa::{Format, Insn, InsnDef, IsaSet, Op};
 use mkjit_runtime::machine::Machine;
 use mkjit_runtime::trap::{cause, Exception};
-use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
+use mkjit_translator::fastpath::{FastPathCx, InlineFastPath, PreparedFastPath};
 use std::any::Any;
 
 // --- README example begins ---
@@ -95,12 +95,19 @@ struct ToyFastPath;
 static TOY_FAST_PATH: ToyFastPath = ToyFastPath;
 
 impl InlineFastPath for ToyFastPath {
-    fn emit(&self, m: &Machine, i: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
-        let Some(st) = m.ext.state::<ToyState>(SET) else { return false };
+    // On the machine's thread: what emitting needs (the code may compile on another).
+    fn prepare(&self, m: &Machine) -> Box<dyn PreparedFastPath> {
+        let st = m.ext.state::<ToyState>(SET).expect("enabled");
+        Box::new(ToyPrepared(st.ctr.event(0))) // the event the helper counts, and its modeled cycles
+    }
+}
+struct ToyPrepared(EventRef);
+impl PreparedFastPath for ToyPrepared {
+    fn emit(&self, i: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
         let v = fx.x(i.rs1);
         let n = fx.ins().popcnt(v);
         fx.set_x(i.rd, n);
-        st.ctr.emit_hit(fx, 0); // the event the helper counts, and its modeled cycles
+        self.0.emit(fx);
         true
     }
 }

@@ -17,12 +17,13 @@
 //! What a job depends on is checked when it comes back: the engine's flush
 //! generation (a flush drops every reservation), the guest bytes of its blocks
 //! (nothing watched those pages while it compiled) and, for a tier-up, that
-//! the region it replaces is still the same. Regions with extension
-//! instructions are compiled on the dispatcher's thread: their fast paths
-//! consult the machine's extension state.
+//! the region it replaces is still the same. Extension fast paths are
+//! prepared from the machine when the job is made (addresses of extension
+//! state, parameters): replacing an extension's state flushes, which drops
+//! the job.
 
 use crate::engine::Key;
-use crate::lower::{self, trampoline::Trampolines, Compiler, Env, LowerError, Tier, Want};
+use crate::lower::{self, custom::FastPaths, trampoline::Trampolines, Compiler, Env, LowerError, Tier, Want};
 use crate::region::Region;
 use mkjit_runtime::cost::{Class, CLASSES};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -45,6 +46,8 @@ pub struct Job {
     pub guest: Region,
     /// What the code bakes in.
     pub env: Env,
+    /// The extension fast paths the code may use.
+    pub fast: FastPaths,
     /// How to compile.
     pub tier: Tier,
     /// The cost model's class costs.
@@ -110,7 +113,7 @@ impl Worker {
                     }
                     let t0 = Instant::now();
                     let cost = |op| job.costs[Class::of(op) as usize];
-                    let out = compiler.compile(&job.guest, &job.env, job.tier, &cost, job.want, None);
+                    let out = compiler.compile(&job.guest, &job.env, job.tier, &cost, job.want, &job.fast);
                     let micros = t0.elapsed().as_micros() as u64;
                     if outbox.send(Done { job, out, micros }).is_err() {
                         break;
@@ -164,9 +167,4 @@ impl Drop for Worker {
 /// at most two targets (a branch's two sides, or one jump).
 pub fn slot_bound(guest: &Region) -> usize {
     (2 * guest.blocks.len()).min(lower::MAX_SLOTS_PER_REGION as usize)
-}
-
-/// Whether `guest` has extension instructions (compiled on the dispatcher's thread).
-pub fn has_custom(guest: &Region) -> bool {
-    guest.blocks.iter().flat_map(|b| &b.insns).any(|gi| matches!(gi.insn.op, mkjit_runtime::isa::Op::Custom(..)))
 }

@@ -63,11 +63,14 @@
 //! thread and marked `Pending` (the interpreter runs them meanwhile, and they
 //! start no region of their own); the code is installed at the next
 //! dispatcher step after it arrives, unless a flush came first or its guest
-//! bytes changed. Tier-ups go the same way. Regions with extension
-//! instructions compile in line (their fast paths read extension state).
-//! Measured on the 2-core machine: the stock / codesign guest OS 0.24 / 0.30 s
-//! in line, 0.18 / 0.23 s in the background; the bytecode-VM benchmark 6%
-//! less; lower thresholds still lose (300: 0.25-0.28 s, 1000: 0.23-0.26 s).
+//! bytes changed. Tier-ups go the same way, and so do regions with extension
+//! instructions: their fast paths are prepared from the machine when the job
+//! is made ([`crate::fastpath::FastPaths`]). Measured on the 2-core machine:
+//! the stock / codesign guest OS 0.24 / 0.30 s in line, 0.18 / 0.23 s in the
+//! background; the bytecode-VM benchmark 6% less; lower thresholds still
+//! lose (300: 0.25-0.28 s, 1000: 0.23-0.26 s). Compiling the codesign
+//! image's extension regions in line too cost its IPC workload (10,000 round
+//! trips) 0.25 s against 0.19 s in the background.
 //!
 //! **Switch recompiles**: a region whose `switch`-like jump (`jr` through a
 //! table) misses the jump cache reports the jump's pc; the engine records the
@@ -87,6 +90,7 @@
 use crate::arena::{ArenaError, CodeArena};
 use crate::background::{self, Done, Job, Worker};
 use crate::helpers::Ctx;
+use crate::lower::custom::FastPaths;
 use crate::lower::{self, counter, ChainEnv, Compiler, DirectMem, Env, LowerError, Tier, Want};
 use crate::region::{self, Region};
 use mkjit_runtime::cost::{Class, CLASSES};
@@ -792,7 +796,7 @@ impl Jit {
         let mut cap = self.cfg.region_cap;
         let mut guest = region::discover(m, key.va, key.pa, cap, &self.seen(m, key, one_page));
         let tier = self.cfg.tier;
-        if self.worker.is_some() && !background::has_custom(&guest) {
+        if self.worker.is_some() {
             self.submit(m, key, guest, tier, None);
             return None;
         }
@@ -803,7 +807,8 @@ impl Jit {
         let mut flushed = false;
         loop {
             let env = self.env(m, &key, self.regions.len());
-            let out = match self.compiler.compile(&guest, &env, tier, &cost, want, Some(m)) {
+            let fast = FastPaths::prepare(m, &guest);
+            let out = match self.compiler.compile(&guest, &env, tier, &cost, want, &fast) {
                 Ok(c) => c,
                 Err(e) => {
                     self.compile_failed(m, key, e);
@@ -877,6 +882,7 @@ impl Jit {
             key,
             idx,
             first_slot,
+            fast: FastPaths::prepare(m, &guest),
             guest,
             env,
             tier,
@@ -1211,7 +1217,7 @@ impl Jit {
             return;
         }
         let key = r.keys[0];
-        if self.worker.is_some() && !background::has_custom(&r.guest) {
+        if self.worker.is_some() {
             r.upgrading = true;
             let guest = r.guest.clone();
             self.submit(m, key, guest, Tier::Optimized, Some(idx));
@@ -1223,7 +1229,8 @@ impl Jit {
         let want = Self::want(m);
         let env = self.env(m, &key, idx);
         let guest = &self.regions[idx].as_ref().expect("live region").guest;
-        let Ok(out) = self.compiler.compile(guest, &env, Tier::Optimized, &cost, want, Some(m)) else { return };
+        let fast = FastPaths::prepare(m, guest);
+        let Ok(out) = self.compiler.compile(guest, &env, Tier::Optimized, &cost, want, &fast) else { return };
         let Some(ptr) = self.arena.install(&out.code) else { return };
         let first_slot = self.slot_keys.len();
         self.upgrade(m, idx, first_slot, None, &out, ptr, t0.elapsed().as_micros() as u64);

@@ -16,13 +16,13 @@
 
 use super::queue::Queue;
 use super::{op, state, E_ARECV, E_EMPTY, SET};
-use crate::common::status;
+use crate::common::{status, EventRef};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
 use mkjit_runtime::hart::Priv;
 use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
-use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
+use mkjit_translator::fastpath::{FastPathCx, InlineFastPath, PreparedFastPath};
 use std::mem::{offset_of, size_of};
 
 const I64: types::Type = types::I64;
@@ -33,8 +33,31 @@ pub struct XamsgFastPath;
 /// The instance the extension registers.
 pub static FAST_PATH: XamsgFastPath = XamsgFastPath;
 
+/// What the fast paths read from the machine.
+struct Prepared {
+    /// Address of the queues.
+    queues: i64,
+    /// Number of queues.
+    n: i64,
+    empty: EventRef,
+    arecv: EventRef,
+}
+
 impl InlineFastPath for XamsgFastPath {
-    fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
+    fn prepare(&self, m: &Machine) -> Box<dyn PreparedFastPath> {
+        let st = state(m);
+        Box::new(Prepared {
+            queues: st.queues.as_ptr() as i64,
+            n: st.queues.len() as i64,
+            empty: st.ctr.event(E_EMPTY),
+            arecv: st.ctr.event(E_ARECV),
+        })
+    }
+}
+
+impl PreparedFastPath for Prepared {
+    fn emit(&self, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
+        let m = self;
         match insn.op {
             Op::Custom(SET, op::ARECV) if fx.prv() == Priv::U => arecv_empty(m, insn, fx),
             Op::Custom(SET, op::AQCOUNT) if fx.prv() != Priv::U => {
@@ -50,24 +73,22 @@ impl InlineFastPath for XamsgFastPath {
 }
 
 /// Guards that `x[rs1]` names a queue; returns the queue's host address.
-fn queue(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> Value {
-    let st = state(m);
+fn queue(p: &Prepared, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> Value {
     let q = fx.x(insn.rs1);
-    let inside = fx.ins().icmp_imm_s(IntCC::UnsignedLessThan, q, st.queues.len() as i64);
+    let inside = fx.ins().icmp_imm_s(IntCC::UnsignedLessThan, q, p.n);
     fx.guard(inside);
     let at = fx.ins().imul_imm_s(q, size_of::<Queue>() as i64);
-    let base = fx.iconst(st.queues.as_ptr() as i64);
+    let base = fx.iconst(p.queues);
     fx.ins().iadd(base, at)
 }
 
-fn arecv_empty(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) {
-    let st = state(m);
+fn arecv_empty(p: &Prepared, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) {
     let sf = fx.state_flags();
     let line = fx.x(insn.rs2);
     let mis = fx.ins().band_imm_s(line, 63);
     let aligned = fx.ins().icmp_imm_s(IntCC::Equal, mis, 0);
     fx.guard(aligned);
-    let q = queue(m, insn, fx);
+    let q = queue(p, insn, fx);
     let enabled = fx.ins().uload8(I64, sf, q, offset_of!(Queue, enabled) as i32);
     fx.guard(enabled);
     let owner = fx.ins().load(I64, sf, q, offset_of!(Queue, owner) as i32);
@@ -78,7 +99,6 @@ fn arecv_empty(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) {
     fx.guard(empty);
     let v = fx.iconst(status::EMPTY as i64);
     fx.set_x(insn.rd, v);
-    for ev in [E_EMPTY, E_ARECV] {
-        st.ctr.emit_hit(fx, ev);
-    }
+    p.empty.emit(fx);
+    p.arecv.emit(fx);
 }

@@ -26,7 +26,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder};
 use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
-use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
+use mkjit_translator::fastpath::{FastPathCx, InlineFastPath, PreparedFastPath};
 use std::mem::{offset_of, size_of};
 
 const I64: types::Type = types::I64;
@@ -44,18 +44,37 @@ macro_rules! field {
     };
 }
 
+/// What the fast paths read from the machine.
+#[derive(Clone, Copy)]
+struct Prepared {
+    /// Address of the capability cache's shadow.
+    shadow: i64,
+    /// Address of the `xcap.ccc_hit` counter.
+    hit_count: i64,
+    /// Address of the `xcap.access` counter.
+    access_count: u64,
+}
+
 impl InlineFastPath for XcapFastPath {
-    fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
+    fn prepare(&self, m: &Machine) -> Box<dyn PreparedFastPath> {
+        let st = state(m);
+        Box::new(Prepared {
+            shadow: st.ccc.fast_base() as i64,
+            hit_count: &st.ctr.counts[E_CCC_HIT] as *const u64 as i64,
+            access_count: &st.ctr.counts[E_ACCESS] as *const u64 as u64,
+        })
+    }
+}
+
+impl PreparedFastPath for Prepared {
+    fn emit(&self, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
         // (width, signed, store)
         let (width, signed, store) = match insn.op {
             Op::Custom(SET, o @ op::LOAD0..=6) => (1u64 << (o & 3), o < 4, false),
             Op::Custom(SET, o @ op::STORE0..=35) => (1u64 << (o - op::STORE0), false, true),
             _ => return false,
         };
-        let st = state(m);
-        let shadow = st.ccc.fast_base() as i64;
-        let hit_count = &st.ctr.counts[E_CCC_HIT] as *const u64 as i64;
-        let access_count = &st.ctr.counts[E_ACCESS] as *const u64 as u64;
+        let Prepared { shadow, hit_count, access_count } = *self;
         let sf = fx.state_flags();
 
         let r = fx.x(insn.rs1);

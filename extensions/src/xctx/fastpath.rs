@@ -20,14 +20,14 @@
 
 use super::slot::{ext_word_enabled, Slot, W_EXT, W_SATP, W_STATUS};
 use super::{op, state, E_SAVE, SET};
-use crate::common::{regs, ThreadRegs, NONE};
+use crate::common::{regs, EventRef, ThreadRegs, NONE};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder};
 use mkjit_runtime::csr::mstatus;
 use mkjit_runtime::hart::{Csrs, Hart, Priv};
 use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
-use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
+use mkjit_translator::fastpath::{FastPathCx, InlineFastPath, PreparedFastPath};
 use std::mem::{offset_of, size_of};
 
 const I64: types::Type = types::I64;
@@ -38,16 +38,39 @@ pub struct XctxFastPath;
 /// The instance the extension registers.
 pub static FAST_PATH: XctxFastPath = XctxFastPath;
 
+/// What the fast path reads from the machine.
+#[derive(Clone, Copy)]
+struct Prepared {
+    /// Address of `ctxcur`.
+    ctxcur: i64,
+    /// Address of the slots.
+    slots: i64,
+    /// Address of the thread registers.
+    tregs: i64,
+    /// Which extension words the enabled sets save.
+    on: [bool; 13],
+    save: EventRef,
+}
+
 impl InlineFastPath for XctxFastPath {
-    fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
+    fn prepare(&self, m: &Machine) -> Box<dyn PreparedFastPath> {
+        let st = state(m);
+        Box::new(Prepared {
+            ctxcur: &st.ctxcur as *const u64 as i64,
+            slots: st.slots.as_ptr() as i64,
+            tregs: regs(m) as *const ThreadRegs as i64,
+            on: ext_word_enabled(m),
+            save: st.ctr.event(E_SAVE),
+        })
+    }
+}
+
+impl PreparedFastPath for Prepared {
+    fn emit(&self, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
         if insn.op != Op::Custom(SET, op::SAVE) || fx.prv() == Priv::U {
             return false;
         }
-        let st = state(m);
-        let ctxcur = &st.ctxcur as *const u64 as i64;
-        let slots = st.slots.as_ptr() as i64;
-        let tregs = regs(m) as *const ThreadRegs as i64;
-        let on = ext_word_enabled(m);
+        let Prepared { ctxcur, slots, tregs, on, save } = *self;
         let (sf, hf, hart) = (fx.state_flags(), fx.hart_flags(), fx.hart());
         let csr = |f: usize| (offset_of!(Hart, csr) + f) as i32;
 
@@ -91,7 +114,7 @@ impl InlineFastPath for XctxFastPath {
         }
         let one = fx.ins().iconst(types::I8, 1);
         fx.ins().store(sf, one, slot, offset_of!(Slot, present) as i32);
-        st.ctr.emit_hit(fx, E_SAVE);
+        save.emit(fx);
         true
     }
 }

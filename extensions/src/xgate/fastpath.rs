@@ -25,7 +25,7 @@
 
 use super::clb::{FastGate, FAST_GATES, FAST_SLOT_MUL};
 use super::{op, state, E_CLB_HIT, E_GCALL, E_GRET, E_LINK_POP, E_LINK_PUSH, E_SATP_SWITCH, LINK_VALID, SET};
-use crate::common::{regs, ThreadRegs};
+use crate::common::{regs, EventRef, ThreadRegs};
 use crate::xline::Window;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
@@ -34,7 +34,7 @@ use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
 use mkjit_runtime::mmu::tlb::{self, ASID_BITS};
 use mkjit_runtime::ram::RAM_BASE;
-use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
+use mkjit_translator::fastpath::{FastPathCx, InlineFastPath, PreparedFastPath};
 use std::mem::{offset_of, size_of};
 
 const I64: types::Type = types::I64;
@@ -45,12 +45,26 @@ pub struct XgateFastPath;
 /// The instance the extension registers.
 pub static FAST_PATH: XgateFastPath = XgateFastPath;
 
-/// Addresses and constants both fast paths use.
-struct Env {
+/// What the fast paths read from the machine: addresses and constants.
+struct Prepared {
     tregs: i64,
     ram_size: u64,
     host_offset: i64,
     slow_map: i64,
+    /// Address of the CLB's shadow.
+    shadow: i64,
+    /// Address of the link stack's deepest depth.
+    max_depth: i64,
+    /// The events, by number.
+    events: Vec<EventRef>,
+    /// The windows (address, count), the `xline.handoff` counter's address
+    /// and its cost; `None` when Xline is off (nothing moves).
+    handoff: Option<(i64, usize, i64, u64)>,
+}
+
+/// What both fast paths use: the prepared values and the code's flags and hart.
+struct Env<'p> {
+    p: &'p Prepared,
     sf: cranelift_codegen::ir::MemFlagsData,
     hf: cranelift_codegen::ir::MemFlagsData,
     gf: cranelift_codegen::ir::MemFlagsData,
@@ -66,23 +80,33 @@ fn treg(f: usize) -> i32 {
 }
 
 impl InlineFastPath for XgateFastPath {
-    fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
-        if fx.prv() != Priv::U {
-            return false;
-        }
-        let e = Env {
+    fn prepare(&self, m: &Machine) -> Box<dyn PreparedFastPath> {
+        let st = state(m);
+        let events = (0..st.ctr.counts.len()).map(|ev| st.ctr.event(ev)).collect();
+        let handoff = crate::xline::handoff_layout(m)
+            .map(|(windows, n, counter, cost)| (windows as i64, n, counter as i64, cost));
+        Box::new(Prepared {
             tregs: regs(m) as *const ThreadRegs as i64,
             ram_size: m.bus.ram.size(),
             host_offset: m.bus.ram.host_offset() as i64,
             slow_map: m.bus.slow_store_map() as i64,
-            sf: fx.state_flags(),
-            hf: fx.hart_flags(),
-            gf: fx.guest_flags(),
-            hart: fx.hart(),
-        };
+            shadow: st.clb.fast_base() as i64,
+            max_depth: &st.max_depth as *const u64 as i64,
+            events,
+            handoff,
+        })
+    }
+}
+
+impl PreparedFastPath for Prepared {
+    fn emit(&self, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
+        if fx.prv() != Priv::U {
+            return false;
+        }
+        let e = Env { p: self, sf: fx.state_flags(), hf: fx.hart_flags(), gf: fx.guest_flags(), hart: fx.hart() };
         match insn.op {
-            Op::Custom(SET, op::GCALL) => gcall(m, insn, fx, &e),
-            Op::Custom(SET, op::GRET) => gret(m, fx, &e),
+            Op::Custom(SET, op::GCALL) => gcall(insn, fx, &e),
+            Op::Custom(SET, op::GRET) => gret(fx, &e),
             _ => return false,
         }
         true
@@ -100,7 +124,7 @@ struct LinkStack {
 /// Loads the link-stack registers and guards that `lsp` is 64-byte aligned.
 fn link_stack(fx: &mut FastPathCx<'_, '_, '_>, e: &Env) -> LinkStack {
     let sf = e.sf;
-    let t = fx.iconst(e.tregs);
+    let t = fx.iconst(e.p.tregs);
     let lsp = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lsp)));
     let lsbase = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lsbase)));
     let lslimit = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, lslimit)));
@@ -113,9 +137,9 @@ fn link_stack(fx: &mut FastPathCx<'_, '_, '_>, e: &Env) -> LinkStack {
 /// Guards that `addr` (64-byte aligned) starts 64 bytes of RAM; returns its host address.
 fn ram64(fx: &mut FastPathCx<'_, '_, '_>, e: &Env, addr: Value) -> Value {
     let off = fx.ins().iadd_imm_s(addr, RAM_BASE.wrapping_neg() as i64);
-    let inside = fx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (e.ram_size - 64) as i64);
+    let inside = fx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, (e.p.ram_size - 64) as i64);
     fx.guard(inside);
-    let base = fx.iconst(e.host_offset);
+    let base = fx.iconst(e.p.host_offset);
     fx.ins().iadd(base, addr)
 }
 
@@ -142,16 +166,14 @@ fn switch(fx: &mut FastPathCx<'_, '_, '_>, e: &Env, satp: Value, key: Value, sal
 }
 
 /// Counts the events and charges their costs.
-fn events(m: &Machine, fx: &mut FastPathCx<'_, '_, '_>, evs: &[usize]) {
+fn events(e: &Env, fx: &mut FastPathCx<'_, '_, '_>, evs: &[usize]) {
     for &ev in evs {
-        state(m).ctr.emit_hit(fx, ev);
+        e.p.events[ev].emit(fx);
     }
 }
 
-fn gcall(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
-    let st = state(m);
-    let shadow = st.clb.fast_base() as i64;
-    let max_depth = &st.max_depth as *const u64 as i64;
+fn gcall(insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
+    let (shadow, max_depth) = (e.p.shadow, e.p.max_depth);
     let (sf, gf) = (e.sf, e.gf);
 
     let index = fx.x(insn.rs1);
@@ -184,7 +206,7 @@ fn gcall(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
     // The record's page must take stores directly (no translated code, not watched).
     let off = fx.ins().iadd_imm_s(lsp, RAM_BASE.wrapping_neg() as i64);
     let page = fx.ins().ushr_imm_s(off, 12);
-    let map = fx.iconst(e.slow_map);
+    let map = fx.iconst(e.p.slow_map);
     let byte = fx.ins().iadd(map, page);
     let slow = fx.ins().uload8(I64, sf, byte, 0);
     let direct = fx.ins().icmp_imm_s(IntCC::Equal, slow, 0);
@@ -198,7 +220,7 @@ fn gcall(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
     let gbadge = fx.ins().load(I64, sf, t, treg(offset_of!(ThreadRegs, gbadge)));
     let sp = fx.x(2);
     let ret = fx.iconst(fx.pc().wrapping_add(4) as i64);
-    let moved = move_windows(m, fx, xlgive, asid, to, true);
+    let moved = move_windows(e, fx, xlgive, asid, to, true);
     let valid = fx.ins().bor_imm_s(moved, LINK_VALID as i64);
     let zero = fx.iconst(0);
     fx.ins().store(sf, zero, t, treg(offset_of!(ThreadRegs, xlgive)));
@@ -220,12 +242,12 @@ fn gcall(m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
     let key = fx.ins().load(I64, sf, f, field(offset_of!(FastGate, key)));
     let salt = fx.ins().load(I64, sf, f, field(offset_of!(FastGate, salt)));
     switch(fx, e, target, key, salt);
-    events(m, fx, &[E_CLB_HIT, E_GCALL, E_LINK_PUSH, E_SATP_SWITCH]);
+    events(e, fx, &[E_CLB_HIT, E_GCALL, E_LINK_PUSH, E_SATP_SWITCH]);
     let pc = fx.ins().load(I64, sf, f, field(offset_of!(FastGate, pc)));
     fx.leave_to(pc);
 }
 
-fn gret(m: &Machine, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
+fn gret(fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
     let (sf, gf) = (e.sf, e.gf);
     let LinkStack { t, lsp, lsbase, lslimit } = link_stack(fx, e);
     let above = fx.ins().icmp(IntCC::UnsignedGreaterThan, lsp, lsbase);
@@ -254,13 +276,13 @@ fn gret(m: &Machine, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
 
     let windows = fx.ins().band_imm_s(w[6], 0xffff);
     let from = fx.asid_of(cur);
-    move_windows(m, fx, windows, from, key, false);
+    move_windows(e, fx, windows, from, key, false);
     fx.ins().store(sf, rec, t, treg(offset_of!(ThreadRegs, lsp)));
     fx.ins().store(sf, w[2], t, treg(offset_of!(ThreadRegs, gtp)));
     fx.ins().store(sf, w[4], t, treg(offset_of!(ThreadRegs, gbadge)));
     fx.set_x(2, w[5]);
     switch(fx, e, satp, key, salt);
-    events(m, fx, &[E_GRET, E_LINK_POP, E_SATP_SWITCH]);
+    events(e, fx, &[E_GRET, E_LINK_POP, E_SATP_SWITCH]);
     fx.leave_to(w[1]);
 }
 
@@ -269,16 +291,16 @@ fn gret(m: &Machine, fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
 /// `from`), unrolled over the windows: each moves to `to`; counts and
 /// charges `xline.handoff` per window moved; returns the mask of those moved.
 fn move_windows(
-    m: &Machine,
+    e: &Env,
     fx: &mut FastPathCx<'_, '_, '_>,
     mask: Value,
     from: Value,
     to: Value,
     give: bool,
 ) -> Value {
-    let Some((windows, n, counter, cost)) = crate::xline::handoff_layout(m) else { return fx.iconst(0) };
+    let Some((windows, n, counter, cost)) = e.p.handoff else { return fx.iconst(0) };
     let sf = fx.state_flags();
-    let base = fx.iconst(windows as i64);
+    let base = fx.iconst(windows);
     let mut moved = fx.iconst(0);
     let mut count = fx.iconst(0);
     for k in 0..n {
@@ -301,7 +323,7 @@ fn move_windows(
         moved = fx.ins().bor(moved, c_at);
         count = fx.ins().iadd(count, c);
     }
-    let a = fx.iconst(counter as i64);
+    let a = fx.iconst(counter);
     let old = fx.ins().load(I64, sf, a, 0);
     let new = fx.ins().iadd(old, count);
     fx.ins().store(sf, new, a, 0);

@@ -14,13 +14,13 @@
 //! which the translate hook serves out of line.
 
 use super::{op, state, Window, E_GIVE, SET};
-use crate::common::{regs, ThreadRegs};
+use crate::common::{regs, EventRef, ThreadRegs};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder};
 use mkjit_runtime::hart::Priv;
 use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
-use mkjit_translator::fastpath::{FastPathCx, InlineFastPath};
+use mkjit_translator::fastpath::{FastPathCx, InlineFastPath, PreparedFastPath};
 use std::mem::{offset_of, size_of};
 
 const I64: types::Type = types::I64;
@@ -31,15 +31,36 @@ pub struct XlineFastPath;
 /// The instance the extension registers.
 pub static FAST_PATH: XlineFastPath = XlineFastPath;
 
+/// What the fast path reads from the machine.
+#[derive(Clone, Copy)]
+struct Prepared {
+    /// Address of the windows.
+    windows: i64,
+    /// Number of windows.
+    n: i64,
+    /// Address of `xlgive`.
+    xlgive: i64,
+    give: EventRef,
+}
+
 impl InlineFastPath for XlineFastPath {
-    fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
+    fn prepare(&self, m: &Machine) -> Box<dyn PreparedFastPath> {
+        let st = state(m);
+        Box::new(Prepared {
+            windows: st.windows.as_ptr() as i64,
+            n: st.windows.len() as i64,
+            xlgive: (regs(m) as *const ThreadRegs as usize + offset_of!(ThreadRegs, xlgive)) as i64,
+            give: st.ctr.event(E_GIVE),
+        })
+    }
+}
+
+impl PreparedFastPath for Prepared {
+    fn emit(&self, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
         if insn.op != Op::Custom(SET, op::GIVE) || fx.prv() != Priv::U {
             return false;
         }
-        let st = state(m);
-        let windows = st.windows.as_ptr() as i64;
-        let n = st.windows.len() as i64;
-        let xlgive = (regs(m) as *const ThreadRegs as usize + offset_of!(ThreadRegs, xlgive)) as i64;
+        let Prepared { windows, n, xlgive, give } = *self;
         let sf = fx.state_flags();
 
         let w = fx.x(insn.rs1);
@@ -62,7 +83,7 @@ impl InlineFastPath for XlineFastPath {
         let g = fx.ins().load(I64, sf, a, 0);
         let g = fx.ins().bor(g, bit);
         fx.ins().store(sf, g, a, 0);
-        st.ctr.emit_hit(fx, E_GIVE);
+        give.emit(fx);
         true
     }
 }

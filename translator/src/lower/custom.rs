@@ -2,9 +2,13 @@
 //!
 //! The translator knows no extension. An extension that wants its common case
 //! compiled inline implements [`InlineFastPath`] and registers it for its
-//! instruction set with [`register`]; the lowering asks it, per instruction,
-//! to emit Cranelift IR through a [`FastPathCx`]. The reference helper stays
-//! the semantics and the fallback:
+//! instruction set with [`register`]. When a region is to be compiled, the
+//! engine asks it, on the machine's thread, to [`InlineFastPath::prepare`]
+//! what its fast paths read from the machine (addresses of extension state,
+//! parameters, enabled sets) into a [`PreparedFastPath`]; the lowering, on
+//! whichever thread compiles the region, asks that, per instruction, to emit
+//! Cranelift IR through a [`FastPathCx`]. The reference helper stays the
+//! semantics and the fallback:
 //!
 //! ```text
 //!   unpromoted registers -> hart.x (both paths start from the same state)
@@ -32,22 +36,57 @@
 //! changes, and the engine flushes, when a state is replaced).
 
 use super::{system, Flow, Lx, I64};
-use crate::region::GuestInsn;
+use crate::region::{GuestInsn, Region};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::{FuncInstBuilder, FunctionBuilder};
 use mkjit_runtime::hart::{offsets, Csrs, Hart, Priv};
-use mkjit_runtime::isa::Insn;
+use mkjit_runtime::isa::{Insn, Op};
 use mkjit_runtime::machine::Machine;
 use mkjit_runtime::mmu::tlb;
 
 /// An extension's inline fast paths (one per instruction set).
 pub trait InlineFastPath: Send + Sync {
-    /// Emits the fast path of `insn` for code that will run on `m` (enabled
-    /// sets and state addresses are fixed for the code; its privilege is
-    /// [`FastPathCx::prv`]), or returns false, having emitted nothing, to use
-    /// the helper alone.
-    fn emit(&self, m: &Machine, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool;
+    /// Captures what the fast paths of code compiled now for `m` read from
+    /// it: addresses of extension state, parameters and costs, the enabled
+    /// sets (all fixed for the code). Runs on the machine's thread; the
+    /// result may emit on another.
+    fn prepare(&self, m: &Machine) -> Box<dyn PreparedFastPath>;
+}
+
+/// An extension's fast paths with what they need from the machine captured.
+pub trait PreparedFastPath: Send + Sync {
+    /// Emits the fast path of `insn` (the code's privilege is
+    /// [`FastPathCx::prv`]), or returns false, having emitted nothing, to
+    /// use the helper alone.
+    fn emit(&self, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool;
+}
+
+/// The prepared fast paths of the custom sets a region uses.
+#[derive(Default)]
+pub struct FastPaths(Vec<(u16, Box<dyn PreparedFastPath>)>);
+
+impl FastPaths {
+    /// Prepares, from `m` as it is now, the fast paths of every custom set
+    /// that `guest` has instructions of (none when `m` disallows fast paths).
+    pub fn prepare(m: &Machine, guest: &Region) -> FastPaths {
+        let mut sets: Vec<(u16, Box<dyn PreparedFastPath>)> = Vec::new();
+        for gi in guest.blocks.iter().flat_map(|b| &b.insns) {
+            if let Op::Custom(set, _) = gi.insn.op {
+                if !sets.iter().any(|(s, _)| *s == set) {
+                    if let Some(fp) = lookup(m, set) {
+                        sets.push((set, fp.prepare(m)));
+                    }
+                }
+            }
+        }
+        FastPaths(sets)
+    }
+
+    /// The fast paths of custom set `set`, if prepared.
+    pub fn get(&self, set: u16) -> Option<&dyn PreparedFastPath> {
+        self.0.iter().find(|(s, _)| *s == set).map(|(_, fp)| &**fp)
+    }
 }
 
 /// The registered fast paths of a set, as stored in the machine's extension hooks.
@@ -229,7 +268,7 @@ impl<'f> FastPathCx<'_, '_, 'f> {
 }
 
 /// Lowers custom instruction `gi` with `fp`'s fast path and the helper as its fallback.
-pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, m: &Machine, fp: &dyn InlineFastPath) -> Flow {
+pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, fp: &dyn PreparedFastPath) -> Flow {
     // Both paths start with every unpromoted register in hart.x.
     lx.sync_dirty();
     lx.dirty = [false; 32];
@@ -238,7 +277,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, m: &Machine, fp: &dyn I
     lx.b.set_cold_block(slow);
     let join = lx.b.create_block();
     let mut cx = FastPathCx { lx: &mut *lx, slow, written: Vec::new(), left: false, pc: gi.pc };
-    if !fp.emit(m, &gi.insn, &mut cx) {
+    if !fp.emit(&gi.insn, &mut cx) {
         return system::exec(lx, gi);
     }
     let (mut written, left) = (cx.written, cx.left);

@@ -96,7 +96,6 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use meter::Meter;
 use mkjit_runtime::hart::{offsets, Hart};
 use mkjit_runtime::isa::Op;
-use mkjit_runtime::machine::Machine;
 use mkjit_runtime::mmu::tlb;
 use mkjit_runtime::ram::{RAM_BASE, RAM_MAX_SIZE};
 use std::collections::HashMap;
@@ -379,9 +378,9 @@ impl Compiler {
         self.tramps.enter
     }
 
-    /// Compiles `region` for `env` with the register allocator of `tier`, to
-    /// run on `machine` as it is now (extension fast paths consult it;
-    /// without it, extension instructions call their helper).
+    /// Compiles `region` for `env` with the register allocator of `tier` and
+    /// the extension fast paths `fast`, prepared from the machine the code
+    /// will run on (extension instructions without one call their helper).
     pub fn compile(
         &mut self,
         region: &Region,
@@ -389,7 +388,7 @@ impl Compiler {
         tier: Tier,
         cost: &dyn Fn(Op) -> u64,
         want: Want,
-        machine: Option<&Machine>,
+        fast: &custom::FastPaths,
     ) -> Result<Compiled, LowerError> {
         if region.blocks.is_empty() {
             return Err(LowerError::Empty);
@@ -406,7 +405,7 @@ impl Compiler {
         let (slots, fast_paths);
         {
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            (slots, fast_paths) = build(&mut b, region, env, tier, cost, cc, self.tramps, machine);
+            (slots, fast_paths) = build(&mut b, region, env, tier, cost, cc, self.tramps, fast);
             b.finalize(self.isa.frontend_config());
         }
         let isa = match tier {
@@ -498,8 +497,8 @@ pub(crate) struct Lx<'a, 'f> {
     pub site_memo: HashMap<u64, i32>,
     /// The stack slot holding those memos.
     pub site_slot: Option<StackSlot>,
-    /// The machine the code is compiled for (extension fast paths consult it).
-    machine: Option<&'a Machine>,
+    /// The extension fast paths prepared for the code.
+    fast: &'a custom::FastPaths,
     /// Extension instructions given an inline fast path so far.
     fast_paths: u32,
     /// What the region bakes in.
@@ -601,7 +600,7 @@ fn build(
     cost: &dyn Fn(Op) -> u64,
     cc: cranelift_codegen::isa::CallConv,
     tramps: trampoline::Trampolines,
-    machine: Option<&Machine>,
+    fast: &custom::FastPaths,
 ) -> (Vec<(u64, u64)>, u32) {
     let bank = env.bank;
     let vmctx = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 1, description: "hart".into() });
@@ -799,7 +798,7 @@ fn build(
         direct_memo: Vec::new(),
         site_memo,
         site_slot,
-        machine,
+        fast,
         fast_paths: 0,
         env: *env,
         exit,
@@ -1267,8 +1266,8 @@ impl<'a, 'f> Lx<'a, 'f> {
             | LrD | ScD | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD | AmominuD | AmomaxuD => {
                 rv64a::lower(self, gi)
             }
-            Custom(set, _) => match self.machine.and_then(|m| Some((m, custom::lookup(m, set)?))) {
-                Some((m, fp)) => custom::lower(self, gi, m, fp),
+            Custom(set, _) => match self.fast.get(set) {
+                Some(fp) => custom::lower(self, gi, fp),
                 None => system::exec(self, gi),
             },
             _ => system::exec(self, gi),
