@@ -290,14 +290,7 @@ fn gret(fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
 /// `from` and giveable) or `xline::hand_back` (windows in `mask` owned by
 /// `from`), unrolled over the windows: each moves to `to`; counts and
 /// charges `xline.handoff` per window moved; returns the mask of those moved.
-fn move_windows(
-    e: &Env,
-    fx: &mut FastPathCx<'_, '_, '_>,
-    mask: Value,
-    from: Value,
-    to: Value,
-    give: bool,
-) -> Value {
+fn move_windows(e: &Env, fx: &mut FastPathCx<'_, '_, '_>, mask: Value, from: Value, to: Value, give: bool) -> Value {
     let Some((windows, n, counter, cost)) = e.p.handoff else { return fx.iconst(0) };
     let sf = fx.state_flags();
     let base = fx.iconst(windows);
