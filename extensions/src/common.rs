@@ -4,6 +4,7 @@
 //! accesses) the reference semantics are built from.
 
 use crate::CostEvent;
+use cranelift_codegen::ir::{types, InstBuilder, Value};
 use mkjit_runtime::csr::mstatus;
 use mkjit_runtime::hart::{exit, Priv};
 use mkjit_runtime::isa::{Insn, IsaSet};
@@ -232,6 +233,17 @@ impl EventRef {
     /// What [`Counters::hit`] does, as inline JIT code: counts the event and charges its cost.
     pub fn emit(self, fx: &mut FastPathCx<'_, '_, '_>) {
         fx.count_event(self.counter as *const u64, self.cost);
+    }
+
+    /// Counts the event `n` times (a computed number) and charges `n` times its cost.
+    pub fn emit_times(self, fx: &mut FastPathCx<'_, '_, '_>, n: Value) {
+        let sf = fx.state_flags();
+        let a = fx.iconst(self.counter as i64);
+        let old = fx.ins().load(types::I64, sf, a, 0);
+        let new = fx.ins().iadd(old, n);
+        fx.ins().store(sf, new, a, 0);
+        let cycles = fx.ins().imul_imm_s(n, self.cost as i64);
+        fx.charge_value(cycles);
     }
 }
 

@@ -805,9 +805,10 @@ impl Jit {
         let cost = |op| costs[Class::of(op) as usize];
         let mut installed = None;
         let mut flushed = false;
+        // (A smaller region compiled again below uses no other sets.)
+        let fast = FastPaths::prepare(m, &guest);
         loop {
             let env = self.env(m, &key, self.regions.len());
-            let fast = FastPaths::prepare(m, &guest);
             let out = match self.compiler.compile(&guest, &env, tier, &cost, want, &fast) {
                 Ok(c) => c,
                 Err(e) => {

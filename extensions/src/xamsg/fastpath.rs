@@ -57,11 +57,10 @@ impl InlineFastPath for XamsgFastPath {
 
 impl PreparedFastPath for Prepared {
     fn emit(&self, insn: &Insn, fx: &mut FastPathCx<'_, '_, '_>) -> bool {
-        let m = self;
         match insn.op {
-            Op::Custom(SET, op::ARECV) if fx.prv() == Priv::U => arecv_empty(m, insn, fx),
+            Op::Custom(SET, op::ARECV) if fx.prv() == Priv::U => arecv_empty(self, insn, fx),
             Op::Custom(SET, op::AQCOUNT) if fx.prv() != Priv::U => {
-                let q = queue(m, insn, fx);
+                let q = queue(self, insn, fx);
                 let sf = fx.state_flags();
                 let n = fx.ins().load(I64, sf, q, offset_of!(Queue, queued) as i32);
                 fx.set_x(insn.rd, n);

@@ -57,9 +57,8 @@ struct Prepared {
     max_depth: i64,
     /// The events, by number.
     events: Vec<EventRef>,
-    /// The windows (address, count), the `xline.handoff` counter's address
-    /// and its cost; `None` when Xline is off (nothing moves).
-    handoff: Option<(i64, usize, i64, u64)>,
+    /// How to move windows; `None` when Xline is off (nothing moves).
+    handoff: Option<crate::xline::HandoffLayout>,
 }
 
 /// What both fast paths use: the prepared values and the code's flags and hart.
@@ -83,8 +82,6 @@ impl InlineFastPath for XgateFastPath {
     fn prepare(&self, m: &Machine) -> Box<dyn PreparedFastPath> {
         let st = state(m);
         let events = (0..st.ctr.counts.len()).map(|ev| st.ctr.event(ev)).collect();
-        let handoff = crate::xline::handoff_layout(m)
-            .map(|(windows, n, counter, cost)| (windows as i64, n, counter as i64, cost));
         Box::new(Prepared {
             tregs: regs(m) as *const ThreadRegs as i64,
             ram_size: m.bus.ram.size(),
@@ -93,7 +90,7 @@ impl InlineFastPath for XgateFastPath {
             shadow: st.clb.fast_base() as i64,
             max_depth: &st.max_depth as *const u64 as i64,
             events,
-            handoff,
+            handoff: crate::xline::handoff_layout(m),
         })
     }
 }
@@ -291,7 +288,7 @@ fn gret(fx: &mut FastPathCx<'_, '_, '_>, e: &Env) {
 /// `from`), unrolled over the windows: each moves to `to`; counts and
 /// charges `xline.handoff` per window moved; returns the mask of those moved.
 fn move_windows(e: &Env, fx: &mut FastPathCx<'_, '_, '_>, mask: Value, from: Value, to: Value, give: bool) -> Value {
-    let Some((windows, n, counter, cost)) = e.p.handoff else { return fx.iconst(0) };
+    let Some(crate::xline::HandoffLayout { windows, n, handoff }) = e.p.handoff else { return fx.iconst(0) };
     let sf = fx.state_flags();
     let base = fx.iconst(windows);
     let mut moved = fx.iconst(0);
@@ -316,11 +313,6 @@ fn move_windows(e: &Env, fx: &mut FastPathCx<'_, '_, '_>, mask: Value, from: Val
         moved = fx.ins().bor(moved, c_at);
         count = fx.ins().iadd(count, c);
     }
-    let a = fx.iconst(counter);
-    let old = fx.ins().load(I64, sf, a, 0);
-    let new = fx.ins().iadd(old, count);
-    fx.ins().store(sf, new, a, 0);
-    let cycles = fx.ins().imul_imm_s(count, cost as i64);
-    fx.charge_value(cycles);
+    handoff.emit_times(fx, count);
     moved
 }

@@ -8,8 +8,8 @@
 //! ```
 
 use crate::common::{
-    self, causes, charge_set, cur_asid, load_words, regs, regs_mut, require_super, require_user, x, Counters, ExtState,
-    R,
+    self, causes, charge_set, cur_asid, load_words, regs, regs_mut, require_super, require_user, x, Counters, EventRef,
+    ExtState, R,
 };
 use crate::{Config, CostEvent, CsrAccess, CsrDef, Extension, ExtensionSpec, InsnDoc, Param};
 use mkjit_runtime::csr::CsrDenied;
@@ -289,15 +289,24 @@ pub fn hand_over(m: &mut Machine, mask: u64, from: u64, to: u64) -> u64 {
     moved
 }
 
-/// What inline code needs to move windows as [`hand_over`]/[`hand_back`] do:
-/// the windows (address, count), and the address and cost of the
-/// `xline.handoff` counter; `None` when Xline is off (nothing moves).
-pub(crate) fn handoff_layout(m: &Machine) -> Option<(*const Window, usize, *const u64, u64)> {
+/// What inline code needs to move windows as [`hand_over`]/[`hand_back`] do.
+#[derive(Clone, Copy)]
+pub(crate) struct HandoffLayout {
+    /// Address of the windows.
+    pub windows: i64,
+    /// Number of windows.
+    pub n: usize,
+    /// The `xline.handoff` event.
+    pub handoff: EventRef,
+}
+
+/// [`HandoffLayout`] of `m`; `None` when Xline is off (nothing moves).
+pub(crate) fn handoff_layout(m: &Machine) -> Option<HandoffLayout> {
     if !common::enabled(m, SET) {
         return None;
     }
     let st = state(m);
-    Some((st.windows.as_ptr(), st.windows.len(), &st.ctr.counts[E_HANDOFF], st.ctr.costs[E_HANDOFF]))
+    Some(HandoffLayout { windows: st.windows.as_ptr() as i64, n: st.windows.len(), handoff: st.ctr.event(E_HANDOFF) })
 }
 
 /// `gret` hand-back: windows in `mask` still owned by `from` (the callee) go back to `to`.
