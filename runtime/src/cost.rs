@@ -20,15 +20,17 @@ use std::collections::BTreeMap;
 /// Instruction classes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Class {
-    /// Integer ALU, `lui`, `auipc`.
+    /// Integer ALU, `lui`, `auipc`; floating-point moves, sign injection,
+    /// minimum/maximum, comparisons and `fclass`.
     Alu,
-    /// Multiplication.
+    /// Multiplication; floating-point add, multiply, fused multiply-add and
+    /// conversions (pipelined with a few cycles of latency, like the multiplier).
     Mul,
-    /// Division and remainder.
+    /// Division and remainder; floating-point divide and square root.
     Div,
-    /// Loads.
+    /// Loads, integer and floating-point.
     Load,
-    /// Stores.
+    /// Stores, integer and floating-point.
     Store,
     /// Conditional branches.
     Branch,
@@ -86,9 +88,12 @@ impl Class {
         use Op::*;
         match op {
             Mul | Mulh | Mulhsu | Mulhu | Mulw => Class::Mul,
-            Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw => Class::Div,
-            Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => Class::Load,
-            Sb | Sh | Sw | Sd => Class::Store,
+            FmaddS | FmsubS | FnmsubS | FnmaddS | FaddS | FsubS | FmulS | FcvtWS | FcvtWuS | FcvtLS | FcvtLuS
+            | FcvtSW | FcvtSWu | FcvtSL | FcvtSLu | FmaddD | FmsubD | FnmsubD | FnmaddD | FaddD | FsubD | FmulD
+            | FcvtSD | FcvtDS | FcvtWD | FcvtWuD | FcvtLD | FcvtLuD | FcvtDW | FcvtDWu | FcvtDL | FcvtDLu => Class::Mul,
+            Div | Divu | Rem | Remu | Divw | Divuw | Remw | Remuw | FdivS | FsqrtS | FdivD | FsqrtD => Class::Div,
+            Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Flw | Fld => Class::Load,
+            Sb | Sh | Sw | Sd | Fsw | Fsd => Class::Store,
             Beq | Bne | Blt | Bge | Bltu | Bgeu => Class::Branch,
             Jal | Jalr => Class::Jump,
             LrW | ScW | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW | AmominuW | AmomaxuW

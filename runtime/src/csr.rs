@@ -25,10 +25,14 @@ pub mod mstatus {
     pub const TVM: u64 = 1 << 20;
     pub const TW: u64 = 1 << 21;
     pub const TSR: u64 = 1 << 22;
+    /// Floating-point unit state: Off (0), Initial, Clean, Dirty (3).
+    pub const FS: u64 = 3 << 13;
+    /// Some extension state is Dirty (read-only, follows `FS`).
+    pub const SD: u64 = 1 << 63;
     /// Writable through `mstatus`.
-    pub const M_WRITABLE: u64 = SIE | MIE | SPIE | MPIE | SPP | MPP | MPRV | SUM | MXR | TVM | TW | TSR;
-    /// Visible and writable through `sstatus`.
-    pub const S_WRITABLE: u64 = SIE | SPIE | SPP | SUM | MXR;
+    pub const M_WRITABLE: u64 = SIE | MIE | SPIE | MPIE | SPP | MPP | FS | MPRV | SUM | MXR | TVM | TW | TSR;
+    /// Writable through `sstatus`.
+    pub const S_WRITABLE: u64 = SIE | SPIE | SPP | FS | SUM | MXR;
     /// UXL field (read-only through `sstatus`).
     pub const UXL: u64 = 3 << 32;
 }
@@ -36,8 +40,9 @@ pub mod mstatus {
 /// UXL = SXL = 2 (64-bit), fixed.
 pub const MSTATUS_UXL_SXL: u64 = (2 << 32) | (2 << 34);
 
-/// `misa`: RV64 with A, C, I, M, S, U.
-pub const MISA: u64 = (2 << 62) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
+/// `misa`: RV64 with A, C, D, F, I, M, S, U.
+pub const MISA: u64 =
+    (2 << 62) | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
 
 /// Exceptions that `medeleg` can delegate (all but environment call from M-mode).
 const MEDELEG_MASK: u64 = 0xb3ff;
@@ -72,6 +77,9 @@ const PMPCFG_NAMES: [&str; 16] = [
 ];
 
 csr_numbers! {
+    FFLAGS = 0x001, "fflags";
+    FRM = 0x002, "frm";
+    FCSR = 0x003, "fcsr";
     SSTATUS = 0x100, "sstatus";
     SIE = 0x104, "sie";
     STVEC = 0x105, "stvec";
@@ -156,6 +164,10 @@ impl Hart {
         if (new >> mstatus::MPP_SHIFT) & 3 == 2 {
             new = (new & !mstatus::MPP) | (old & mstatus::MPP);
         }
+        new &= !mstatus::SD;
+        if new & mstatus::FS == mstatus::FS {
+            new |= mstatus::SD;
+        }
         self.csr.mstatus = new | MSTATUS_UXL_SXL;
         if (old ^ new) & mstatus::MXR != 0 {
             self.tlb.flush_translated();
@@ -192,6 +204,9 @@ impl Machine {
         if (0xc00..=0xc1f).contains(&n) && !self.counter_enabled(n - 0xc00) {
             return Err(CsrDenied);
         }
+        if matches!(n, FFLAGS | FRM | FCSR) && !h.fp_enabled() {
+            return Err(CsrDenied);
+        }
         Ok(())
     }
 
@@ -211,7 +226,10 @@ impl Machine {
         let h = &self.hart;
         let c = &h.csr;
         Ok(match n {
-            SSTATUS => c.mstatus & (mstatus::S_WRITABLE | mstatus::UXL),
+            FFLAGS => h.fcsr & 0x1f,
+            FRM => (h.fcsr >> 5) & 7,
+            FCSR => h.fcsr & 0xff,
+            SSTATUS => c.mstatus & (mstatus::S_WRITABLE | mstatus::UXL | mstatus::SD),
             SIE => c.mie & c.mideleg,
             STVEC => c.stvec,
             SCOUNTEREN => c.scounteren,
@@ -260,6 +278,14 @@ impl Machine {
         let h = &mut self.hart;
         let c = &mut h.csr;
         match n {
+            FFLAGS | FRM | FCSR => {
+                h.fcsr = match n {
+                    FFLAGS => (h.fcsr & !0x1f) | (v & 0x1f),
+                    FRM => (h.fcsr & 0x1f) | ((v & 7) << 5),
+                    _ => v & 0xff,
+                };
+                h.set_fp_dirty();
+            }
             SSTATUS => h.set_mstatus(v, mstatus::S_WRITABLE),
             SIE => c.mie = (c.mie & !c.mideleg) | (v & c.mideleg & MIE_MASK),
             STVEC => c.stvec = legal_tvec(v),

@@ -152,6 +152,10 @@ pub struct Hart {
     pub traps: u64,
     /// Clock slots spent idle in `wfi`.
     pub idle: u64,
+    /// Floating-point registers (single-precision values NaN-boxed).
+    pub f: [u64; 32],
+    /// `fcsr`: rounding mode `frm` in bits 7:5, accrued exceptions `fflags` in bits 4:0.
+    pub fcsr: u64,
     /// CSRs.
     pub csr: Csrs,
     /// Soft TLB.
@@ -182,6 +186,12 @@ pub mod offsets {
     pub const TLB: usize = offset_of!(Hart, tlb);
     /// `reservation`.
     pub const RESERVATION: usize = offset_of!(Hart, reservation);
+    /// `f[0]`.
+    pub const F: usize = offset_of!(Hart, f);
+    /// `fcsr`.
+    pub const FCSR: usize = offset_of!(Hart, fcsr);
+    /// `csr.mstatus`.
+    pub const MSTATUS: usize = offset_of!(Hart, csr) + offset_of!(super::Csrs, mstatus);
 }
 
 impl Hart {
@@ -203,12 +213,26 @@ impl Hart {
             reservation: u64::MAX,
             traps: 0,
             idle: 0,
+            f: [0; 32],
+            fcsr: 0,
             csr: Csrs::default(),
             tlb: Tlb::new(),
         });
         h.csr.mstatus = crate::csr::MSTATUS_UXL_SXL;
         h.update_mmu_mode();
         h
+    }
+
+    /// Whether floating-point instructions are enabled (`mstatus.FS` is not Off).
+    #[inline]
+    pub fn fp_enabled(&self) -> bool {
+        self.csr.mstatus & crate::csr::mstatus::FS != 0
+    }
+
+    /// Marks the floating-point state modified (`mstatus.FS` = Dirty, and `SD`).
+    #[inline]
+    pub fn set_fp_dirty(&mut self) {
+        self.csr.mstatus |= crate::csr::mstatus::FS | crate::csr::mstatus::SD;
     }
 
     /// Retired instructions.

@@ -7,6 +7,7 @@
 //! per instruction set and return the next `pc` or an exception.
 
 pub mod dispatch;
+pub mod float;
 mod rv64a;
 mod rv64i;
 mod rv64m;

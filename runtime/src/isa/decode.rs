@@ -45,8 +45,8 @@ impl Insn {
 pub struct SetMask(pub u64);
 
 impl SetMask {
-    /// Every core set (I, M, A, C, Zicsr, Zifencei, privileged) and no custom set.
-    pub const CORE: SetMask = SetMask(0x7f);
+    /// Every core set (I, M, A, F, D, C, Zicsr, Zifencei, privileged) and no custom set.
+    pub const CORE: SetMask = SetMask(0x1ff);
 
     /// The bit standing for `set`.
     pub const fn bit(set: IsaSet) -> u64 {
@@ -58,6 +58,8 @@ impl SetMask {
             IsaSet::Zicsr => 1 << 4,
             IsaSet::Zifencei => 1 << 5,
             IsaSet::Priv => 1 << 6,
+            IsaSet::F => 1 << 7,
+            IsaSet::D => 1 << 8,
             IsaSet::Custom(n) => 1 << (16 + (n as u64 % 48)),
         }
     }
@@ -118,7 +120,7 @@ fn intersects(a: &InsnDef, b: &InsnDef) -> bool {
 }
 
 impl IsaTable {
-    /// The core RV64IMAC + Zicsr + Zifencei + privileged table.
+    /// The core RV64IMAFDC + Zicsr + Zifencei + privileged table.
     pub fn core() -> Self {
         let mut t = IsaTable { rows: Vec::new(), wide: vec![Vec::new(); 128], compressed: vec![Vec::new(); 32] };
         for set in CORE {

@@ -2,8 +2,8 @@
 //! operand syntax from the row's [`Format`].
 
 use super::decode::{Insn, IsaTable};
-use super::format::Format;
-use super::reg::name;
+use super::format::{Format, F_RD, F_RS1, F_RS2, F_RS3};
+use super::reg::{fname, name};
 
 /// Formats a CSR number by name where it has one.
 fn csr_name(n: i64) -> String {
@@ -24,7 +24,9 @@ impl IsaTable {
             };
         }
         let def = self.row(insn.row);
-        let (rd, rs1, rs2) = (name(insn.rd), name(insn.rs1), name(insn.rs2));
+        let fr = def.format.fregs();
+        let reg = |r: u8, bit: u8| if fr & bit != 0 { fname(r) } else { name(r) };
+        let (rd, rs1, rs2) = (reg(insn.rd, F_RD), reg(insn.rs1, F_RS1), reg(insn.rs2, F_RS2));
         let imm = insn.imm;
         let target = pc.wrapping_add(imm as u64);
         let ops = match def.format {
@@ -57,6 +59,13 @@ impl IsaTable {
             Format::Fence => fence_sets(imm),
             Format::None | Format::CNone => String::new(),
             Format::Sfence => format!("{rs1}, {rs2}"),
+            Format::FpArith => format!("{rd}, {rs1}, {rs2}{}", rounding(imm)),
+            Format::FpFma => format!("{rd}, {rs1}, {rs2}, {}{}", reg(insn.rs3, F_RS3), rounding(imm)),
+            Format::FpUnary | Format::FpToInt | Format::IntToFp => format!("{rd}, {rs1}{}", rounding(imm)),
+            Format::FpSign | Format::FpCmp => format!("{rd}, {rs1}, {rs2}"),
+            Format::FpToIntBits | Format::IntToFpBits => format!("{rd}, {rs1}"),
+            Format::FpLoad | Format::CFld | Format::CFldsp => format!("{rd}, {imm}({rs1})"),
+            Format::FpStore | Format::CFsd | Format::CFsdsp => format!("{rs2}, {imm}({rs1})"),
         };
         if ops.is_empty() {
             def.name.to_string()
@@ -78,6 +87,18 @@ impl IsaTable {
 fn is_load(op: super::Op) -> bool {
     use super::Op::*;
     matches!(op, Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu)
+}
+
+/// A rounding-mode operand: nothing for the dynamic mode.
+fn rounding(rm: i64) -> &'static str {
+    match rm {
+        0 => ", rne",
+        1 => ", rtz",
+        2 => ", rdn",
+        3 => ", rup",
+        4 => ", rmm",
+        _ => "",
+    }
 }
 
 fn aqrl(imm: i64) -> &'static str {
@@ -118,5 +139,12 @@ mod tests {
         assert_eq!(d(0x0000_0073), "ecall");
         assert_eq!(d(0x4505), "c.li       a0, zero, 1");
         assert_eq!(d(0x0000), "illegal    0x0000");
+        assert_eq!(d(0x02b5_7553), "fadd.d     fa0, fa0, fa1");
+        assert_eq!(d(0xc225_1553), "fcvt.l.d   a0, fa0, rtz");
+        assert_eq!(d(0x6a05_f543), "fmadd.d    fa0, fa1, ft0, fa3");
+        assert_eq!(d(0x2108), "c.fld      fa0, 0(a0)");
+        assert_eq!(d(0x30b5_2827), "fsw        fa1, 784(a0)");
+        assert_eq!(d(0x5801_70d3), "fsqrt.s    ft1, ft2");
+        assert_eq!(d(0xe005_0553), "fmv.x.w    a0, fa0");
     }
 }

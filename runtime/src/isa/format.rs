@@ -107,6 +107,60 @@ pub enum Format {
     CSwsp,
     /// `c.sdsp`: sd rs2, uimm(sp).
     CSdsp,
+    // Floating-point formats: the operands marked `f` name floating-point
+    // registers (see [`Format::fregs`]); `rm` is the rounding-mode field
+    // (bits 14:12), kept in `imm`, where the reserved modes 5 and 6 make the
+    // encoding illegal.
+    /// fd, fs1, fs2, rm.
+    FpArith,
+    /// fd, fs1, fs2, fs3 (bits 31:27), rm.
+    FpFma,
+    /// fd, fs1, rm.
+    FpUnary,
+    /// fd, fs1, fs2 (sign injection, minimum, maximum).
+    FpSign,
+    /// xd, fs1, fs2 (comparisons).
+    FpCmp,
+    /// xd, fs1, rm (conversions to integers).
+    FpToInt,
+    /// xd, fs1 (`fmv.x.*`, `fclass.*`).
+    FpToIntBits,
+    /// fd, xs1, rm (conversions from integers).
+    IntToFp,
+    /// fd, xs1 (`fmv.*.x`).
+    IntToFpBits,
+    /// fd, imm(xs1), the layout of [`Format::I`].
+    FpLoad,
+    /// fs2, imm(xs1), the layout of [`Format::S`].
+    FpStore,
+    /// `c.fld`: fld fd', uimm(rs1'), the layout of [`Format::CLd`].
+    CFld,
+    /// `c.fsd`: fsd fs2', uimm(rs1'), the layout of [`Format::CSd`].
+    CFsd,
+    /// `c.fldsp`: fld fd, uimm(sp) (any fd).
+    CFldsp,
+    /// `c.fsdsp`: fsd fs2, uimm(sp), the layout of [`Format::CSdsp`].
+    CFsdsp,
+}
+
+/// [`Format::fregs`] bit: `rd` names a floating-point register.
+pub const F_RD: u8 = 1;
+/// [`Format::fregs`] bit: `rs1` names a floating-point register.
+pub const F_RS1: u8 = 2;
+/// [`Format::fregs`] bit: `rs2` names a floating-point register.
+pub const F_RS2: u8 = 4;
+/// [`Format::fregs`] bit: `rs3` names a floating-point register.
+pub const F_RS3: u8 = 8;
+
+/// A rounding-mode field: `None` for the reserved values 5 and 6.
+fn rm(raw: u32) -> Option<i64> {
+    let v = bits(raw, 14, 12);
+    (v != 5 && v != 6).then_some(v as i64)
+}
+
+/// Whether `v` is a rounding mode an encoding may carry.
+fn valid_rm(v: i64) -> bool {
+    matches!(v, 0..=4 | 7)
 }
 
 #[inline]
@@ -148,6 +202,22 @@ fn is_creg(r: u8) -> bool {
 }
 
 impl Format {
+    /// Which operands name floating-point registers ([`F_RD`], [`F_RS1`],
+    /// [`F_RS2`], [`F_RS3`]); every other operand a format decodes is an
+    /// integer register (or unused, as 0).
+    pub const fn fregs(self) -> u8 {
+        match self {
+            Format::FpArith | Format::FpSign => F_RD | F_RS1 | F_RS2,
+            Format::FpFma => F_RD | F_RS1 | F_RS2 | F_RS3,
+            Format::FpUnary => F_RD | F_RS1,
+            Format::FpCmp => F_RS1 | F_RS2,
+            Format::FpToInt | Format::FpToIntBits => F_RS1,
+            Format::IntToFp | Format::IntToFpBits | Format::FpLoad | Format::CFld | Format::CFldsp => F_RD,
+            Format::FpStore | Format::CFsd | Format::CFsdsp => F_RS2,
+            _ => 0,
+        }
+    }
+
     /// Extracts the operands of `raw`; `None` for a reserved encoding.
     pub fn decode(self, raw: u32) -> Option<Fields> {
         let rd = bits(raw, 11, 7) as u8;
@@ -251,7 +321,21 @@ impl Format {
             Format::CJalr => f(1, c_rd, 0, 0),
             Format::CAdd => f(c_rd, c_rd, c_rs2, 0),
             Format::CSwsp => f(0, 2, c_rs2, ((bits(raw, 8, 7) << 6) | (bits(raw, 12, 9) << 2)) as i64),
-            Format::CSdsp => f(0, 2, c_rs2, ((bits(raw, 9, 7) << 6) | (bits(raw, 12, 10) << 3)) as i64),
+            Format::CSdsp | Format::CFsdsp => {
+                f(0, 2, c_rs2, ((bits(raw, 9, 7) << 6) | (bits(raw, 12, 10) << 3)) as i64)
+            }
+            Format::FpArith => f(rd, rs1, rs2, rm(raw)?),
+            Format::FpFma => Some(Fields { rd, rs1, rs2, rs3: bits(raw, 31, 27) as u8, imm: rm(raw)? }),
+            Format::FpUnary | Format::FpToInt | Format::IntToFp => f(rd, rs1, 0, rm(raw)?),
+            Format::FpSign | Format::FpCmp => f(rd, rs1, rs2, 0),
+            Format::FpToIntBits | Format::IntToFpBits => f(rd, rs1, 0, 0),
+            Format::FpLoad => Format::I.decode(raw),
+            Format::FpStore => Format::S.decode(raw),
+            Format::CFld => Format::CLd.decode(raw),
+            Format::CFsd => Format::CSd.decode(raw),
+            Format::CFldsp => {
+                f(c_rd, 2, 0, ((bits(raw, 4, 2) << 6) | (bit(raw, 12) << 5) | (bits(raw, 6, 5) << 3)) as i64)
+            }
         }
     }
 
@@ -419,9 +503,28 @@ impl Format {
                 (x.rs1 == 2 && fits_unsigned(imm, 8, 4)).then_some(())?;
                 (r(x.rs2)? << 2) | (((u >> 6) & 3) << 7) | (((u >> 2) & 0xf) << 9)
             }
-            Format::CSdsp => {
+            Format::CSdsp | Format::CFsdsp => {
                 (x.rs1 == 2 && fits_unsigned(imm, 9, 8)).then_some(())?;
                 (r(x.rs2)? << 2) | (((u >> 6) & 7) << 7) | (((u >> 3) & 7) << 10)
+            }
+            Format::FpArith | Format::FpFma => {
+                valid_rm(imm).then_some(())?;
+                let rs3 = if self == Format::FpFma { r(x.rs3)? << 27 } else { 0 };
+                (r(x.rd)? << 7) | (r(x.rs1)? << 15) | (r(x.rs2)? << 20) | rs3 | (u << 12)
+            }
+            Format::FpUnary | Format::FpToInt | Format::IntToFp => {
+                valid_rm(imm).then_some(())?;
+                (r(x.rd)? << 7) | (r(x.rs1)? << 15) | (u << 12)
+            }
+            Format::FpSign | Format::FpCmp => (r(x.rd)? << 7) | (r(x.rs1)? << 15) | (r(x.rs2)? << 20),
+            Format::FpToIntBits | Format::IntToFpBits => (r(x.rd)? << 7) | (r(x.rs1)? << 15),
+            Format::FpLoad => Format::I.encode(x)?,
+            Format::FpStore => Format::S.encode(x)?,
+            Format::CFld => Format::CLd.encode(x)?,
+            Format::CFsd => Format::CSd.encode(x)?,
+            Format::CFldsp => {
+                (x.rs1 == 2 && fits_unsigned(imm, 9, 8)).then_some(())?;
+                (r(x.rd)? << 7) | (((u >> 6) & 7) << 2) | (((u >> 5) & 1) << 12) | (((u >> 3) & 3) << 5)
             }
         })
     }

@@ -1,4 +1,4 @@
-//! Integer register names: numbers by ABI name (for code that assembles
+//! Register names: numbers by ABI name (for code that assembles
 //! guest programs) and the names the disassembler prints.
 
 /// ABI names of x0..x31.
@@ -10,6 +10,17 @@ pub const ABI_NAMES: [&str; 32] = [
 /// ABI name of register `r` (0..=31).
 pub fn name(r: u8) -> &'static str {
     ABI_NAMES[(r & 31) as usize]
+}
+
+/// ABI names of f0..f31.
+pub const FP_ABI_NAMES: [&str; 32] = [
+    "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
+    "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+];
+
+/// ABI name of floating-point register `r` (0..=31).
+pub fn fname(r: u8) -> &'static str {
+    FP_ABI_NAMES[(r & 31) as usize]
 }
 
 /// Register numbers by ABI name.

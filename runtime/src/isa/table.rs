@@ -27,6 +27,10 @@ pub enum IsaSet {
     Zifencei,
     /// Privileged architecture instructions.
     Priv,
+    /// Single-precision floating point.
+    F,
+    /// Double-precision floating point (with `c.fld`/`c.fsd`/`c.fldsp`/`c.fsdsp`).
+    D,
     /// A set registered from outside the core, by its registry number.
     Custom(u16),
 }
@@ -238,5 +242,79 @@ pub static RV64C: &[InsnDef] = rows! { C:
     "c.sdsp"     "111 - ----- ----- 10" CSdsp Sd;
 };
 
+/// RV64F. `fmt` (bits 26:25) is 00.
+pub static RV64F: &[InsnDef] = rows! { F:
+    "flw"       "------------ ----- 010 ----- 0000111" FpLoad Flw;
+    "fsw"       "------- ----- ----- 010 ----- 0100111" FpStore Fsw;
+    "fmadd.s"   "----- 00 ----- ----- --- ----- 1000011" FpFma FmaddS;
+    "fmsub.s"   "----- 00 ----- ----- --- ----- 1000111" FpFma FmsubS;
+    "fnmsub.s"  "----- 00 ----- ----- --- ----- 1001011" FpFma FnmsubS;
+    "fnmadd.s"  "----- 00 ----- ----- --- ----- 1001111" FpFma FnmaddS;
+    "fadd.s"    "0000000 ----- ----- --- ----- 1010011" FpArith FaddS;
+    "fsub.s"    "0000100 ----- ----- --- ----- 1010011" FpArith FsubS;
+    "fmul.s"    "0001000 ----- ----- --- ----- 1010011" FpArith FmulS;
+    "fdiv.s"    "0001100 ----- ----- --- ----- 1010011" FpArith FdivS;
+    "fsqrt.s"   "0101100 00000 ----- --- ----- 1010011" FpUnary FsqrtS;
+    "fsgnj.s"   "0010000 ----- ----- 000 ----- 1010011" FpSign FsgnjS;
+    "fsgnjn.s"  "0010000 ----- ----- 001 ----- 1010011" FpSign FsgnjnS;
+    "fsgnjx.s"  "0010000 ----- ----- 010 ----- 1010011" FpSign FsgnjxS;
+    "fmin.s"    "0010100 ----- ----- 000 ----- 1010011" FpSign FminS;
+    "fmax.s"    "0010100 ----- ----- 001 ----- 1010011" FpSign FmaxS;
+    "fcvt.w.s"  "1100000 00000 ----- --- ----- 1010011" FpToInt FcvtWS;
+    "fcvt.wu.s" "1100000 00001 ----- --- ----- 1010011" FpToInt FcvtWuS;
+    "fcvt.l.s"  "1100000 00010 ----- --- ----- 1010011" FpToInt FcvtLS;
+    "fcvt.lu.s" "1100000 00011 ----- --- ----- 1010011" FpToInt FcvtLuS;
+    "fmv.x.w"   "1110000 00000 ----- 000 ----- 1010011" FpToIntBits FmvXW;
+    "fclass.s"  "1110000 00000 ----- 001 ----- 1010011" FpToIntBits FclassS;
+    "feq.s"     "1010000 ----- ----- 010 ----- 1010011" FpCmp FeqS;
+    "flt.s"     "1010000 ----- ----- 001 ----- 1010011" FpCmp FltS;
+    "fle.s"     "1010000 ----- ----- 000 ----- 1010011" FpCmp FleS;
+    "fcvt.s.w"  "1101000 00000 ----- --- ----- 1010011" IntToFp FcvtSW;
+    "fcvt.s.wu" "1101000 00001 ----- --- ----- 1010011" IntToFp FcvtSWu;
+    "fcvt.s.l"  "1101000 00010 ----- --- ----- 1010011" IntToFp FcvtSL;
+    "fcvt.s.lu" "1101000 00011 ----- --- ----- 1010011" IntToFp FcvtSLu;
+    "fmv.w.x"   "1111000 00000 ----- 000 ----- 1010011" IntToFpBits FmvWX;
+};
+
+/// RV64D, with the compressed double-precision loads and stores. `fmt` is 01.
+pub static RV64D: &[InsnDef] = rows! { D:
+    "fld"       "------------ ----- 011 ----- 0000111" FpLoad Fld;
+    "fsd"       "------- ----- ----- 011 ----- 0100111" FpStore Fsd;
+    "fmadd.d"   "----- 01 ----- ----- --- ----- 1000011" FpFma FmaddD;
+    "fmsub.d"   "----- 01 ----- ----- --- ----- 1000111" FpFma FmsubD;
+    "fnmsub.d"  "----- 01 ----- ----- --- ----- 1001011" FpFma FnmsubD;
+    "fnmadd.d"  "----- 01 ----- ----- --- ----- 1001111" FpFma FnmaddD;
+    "fadd.d"    "0000001 ----- ----- --- ----- 1010011" FpArith FaddD;
+    "fsub.d"    "0000101 ----- ----- --- ----- 1010011" FpArith FsubD;
+    "fmul.d"    "0001001 ----- ----- --- ----- 1010011" FpArith FmulD;
+    "fdiv.d"    "0001101 ----- ----- --- ----- 1010011" FpArith FdivD;
+    "fsqrt.d"   "0101101 00000 ----- --- ----- 1010011" FpUnary FsqrtD;
+    "fsgnj.d"   "0010001 ----- ----- 000 ----- 1010011" FpSign FsgnjD;
+    "fsgnjn.d"  "0010001 ----- ----- 001 ----- 1010011" FpSign FsgnjnD;
+    "fsgnjx.d"  "0010001 ----- ----- 010 ----- 1010011" FpSign FsgnjxD;
+    "fmin.d"    "0010101 ----- ----- 000 ----- 1010011" FpSign FminD;
+    "fmax.d"    "0010101 ----- ----- 001 ----- 1010011" FpSign FmaxD;
+    "fcvt.s.d"  "0100000 00001 ----- --- ----- 1010011" FpUnary FcvtSD;
+    "fcvt.d.s"  "0100001 00000 ----- --- ----- 1010011" FpUnary FcvtDS;
+    "fcvt.w.d"  "1100001 00000 ----- --- ----- 1010011" FpToInt FcvtWD;
+    "fcvt.wu.d" "1100001 00001 ----- --- ----- 1010011" FpToInt FcvtWuD;
+    "fcvt.l.d"  "1100001 00010 ----- --- ----- 1010011" FpToInt FcvtLD;
+    "fcvt.lu.d" "1100001 00011 ----- --- ----- 1010011" FpToInt FcvtLuD;
+    "fmv.x.d"   "1110001 00000 ----- 000 ----- 1010011" FpToIntBits FmvXD;
+    "fclass.d"  "1110001 00000 ----- 001 ----- 1010011" FpToIntBits FclassD;
+    "feq.d"     "1010001 ----- ----- 010 ----- 1010011" FpCmp FeqD;
+    "flt.d"     "1010001 ----- ----- 001 ----- 1010011" FpCmp FltD;
+    "fle.d"     "1010001 ----- ----- 000 ----- 1010011" FpCmp FleD;
+    "fcvt.d.w"  "1101001 00000 ----- --- ----- 1010011" IntToFp FcvtDW;
+    "fcvt.d.wu" "1101001 00001 ----- --- ----- 1010011" IntToFp FcvtDWu;
+    "fcvt.d.l"  "1101001 00010 ----- --- ----- 1010011" IntToFp FcvtDL;
+    "fcvt.d.lu" "1101001 00011 ----- --- ----- 1010011" IntToFp FcvtDLu;
+    "fmv.d.x"   "1111001 00000 ----- 000 ----- 1010011" IntToFpBits FmvDX;
+    "c.fld"     "001 --- --- -- --- 00" CFld Fld;
+    "c.fsd"     "101 --- --- -- --- 00" CFsd Fsd;
+    "c.fldsp"   "001 - ----- ----- 10" CFldsp Fld;
+    "c.fsdsp"   "101 - ----- ----- 10" CFsdsp Fsd;
+};
+
 /// Every core set, in registration order.
-pub static CORE: &[&[InsnDef]] = &[RV64I, RV64M, RV64A, RV64C, ZICSR, ZIFENCEI, PRIV];
+pub static CORE: &[&[InsnDef]] = &[RV64I, RV64M, RV64A, RV64C, ZICSR, ZIFENCEI, PRIV, RV64F, RV64D];
