@@ -7,6 +7,10 @@
 #   bash ci/build-guest-tests.sh           build all programs
 #   bash ci/build-guest-tests.sh --check   build into a scratch directory and
 #                                          fail if any differs from bin/
+#
+# Programs are assembled for rv64imac unless the source has a line
+# `/* march: ISA */` (e.g. `/* march: rv64imafdc */`), which names the base
+# ISA string to use instead.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,9 +29,9 @@ done
 
 # LLVM 14 knows Zicsr/Zifencei only as part of the base ISA and rejects them
 # in -march; newer versions want them spelled out.
-march=rv64imac_zicsr_zifencei
-if ! echo | "$CLANG" --target=riscv64-unknown-elf -march=$march -x assembler -c - -o /dev/null 2>/dev/null; then
-  march=rv64imac
+march_ext=_zicsr_zifencei
+if ! echo | "$CLANG" --target=riscv64-unknown-elf -march=rv64imac$march_ext -x assembler -c - -o /dev/null 2>/dev/null; then
+  march_ext=
 fi
 
 work="$(mktemp -d)"
@@ -43,6 +47,8 @@ export SOURCE_DATE_EPOCH=0
 status=0
 for src in src/*.S; do
   name="$(basename "$src" .S)"
+  base="$(sed -n 's|^/\* march: \([a-z0-9_]*\) \*/$|\1|p' "$src" | head -n 1)"
+  march="${base:-rv64imac}$march_ext"
   "$CLANG" --target=riscv64-unknown-elf -march=$march -mabi=lp64 \
     -mcmodel=medany -mno-relax -nostdlib -static -ffreestanding \
     -Isrc -c "$src" -o "$work/obj/$name.o"

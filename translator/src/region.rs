@@ -28,6 +28,7 @@
 //! ```
 
 use mkjit_runtime::interp::{dispatch, Handler};
+use mkjit_runtime::isa::format::{F_RD, F_RS1, F_RS2, F_RS3};
 use mkjit_runtime::isa::{Insn, IsaTable, Op, RegEffects};
 use mkjit_runtime::machine::Machine;
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,6 +45,28 @@ pub struct GuestInsn {
     /// Whether the instruction may read or write registers beyond its operands
     /// (its row says [`RegEffects::All`]): all guest registers then go through `hart.x`.
     pub all_regs: bool,
+    /// Which operands name floating-point registers (`Format::fregs` of its row).
+    pub fregs: u8,
+}
+
+impl GuestInsn {
+    /// The integer registers among `rs1`, `rs2`, `rs3` (floating-point operands left out).
+    pub fn int_sources(&self) -> impl Iterator<Item = u8> + '_ {
+        let i = &self.insn;
+        [(i.rs1, F_RS1), (i.rs2, F_RS2), (i.rs3, F_RS3)]
+            .into_iter()
+            .filter(|&(_, bit)| self.fregs & bit == 0)
+            .map(|(r, _)| r)
+    }
+
+    /// The integer register `rd` names (`x0` when `rd` is a floating-point register).
+    pub fn int_dest(&self) -> u8 {
+        if self.fregs & F_RD != 0 {
+            0
+        } else {
+            self.insn.rd
+        }
+    }
 }
 
 /// A straight-line block of a region.
@@ -375,8 +398,10 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, seen: &dyn Profile) -
                 lo
             };
             let (handler, insn) = dispatch::decode(m, raw);
-            let all_regs = (insn.row as usize) < m.isa.rows().len() && m.isa.row(insn.row).regs == RegEffects::All;
-            decoded.insert(a, GuestInsn { pc: a, insn, handler, all_regs });
+            let row = ((insn.row as usize) < m.isa.rows().len()).then(|| m.isa.row(insn.row));
+            let all_regs = row.is_some_and(|d| d.regs == RegEffects::All);
+            let fregs = row.map_or(0, |d| d.format.fregs());
+            decoded.insert(a, GuestInsn { pc: a, insn, handler, all_regs, fregs });
             let next = a + len;
             let decoded_len = decoded.len();
             // Targets of conditional branches join the region only if they already
@@ -508,7 +533,7 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, seen: &dyn Profile) -
                 Op::Auipc => Some((i.rd, gi.pc.wrapping_add(i.imm as u64))),
                 // An instruction that may write any register (see `GuestInsn::all_regs`).
                 _ if gi.all_regs => None,
-                _ if auipc.is_some_and(|(r, _)| r == i.rd) => None,
+                _ if auipc.is_some_and(|(r, _)| r == gi.int_dest()) => None,
                 _ => auipc,
             };
         }

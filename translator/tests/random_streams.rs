@@ -1,8 +1,11 @@
 //! Random instruction streams generated from the encoding table: ALU, M,
-//! branch, jump, load, store and A rows (standard and compressed) with random
+//! branch, jump, load, store, A, F and D rows (standard and compressed) with random
 //! operands over a small data area that straddles a page boundary (atomics
 //! at its start or its middle, so LR/SC pairs succeed and fail), wrapped in
-//! a loop so the JIT compiles them into host loops. Each program runs in
+//! a loop so the JIT compiles them into host loops. Floating-point registers
+//! start with random bits (NaN-boxed singles among them), `frm` with a random
+//! valid mode and `mstatus.FS` Initial, so the first floating-point
+//! instruction finds the state not yet Dirty. Each program runs in
 //! lockstep on the interpreter and the JIT. The test command runs 60 seeds;
 //! `MKJIT_RANDOM_SEEDS=N` (and `MKJIT_RANDOM_FIRST_SEED=S`) run a longer campaign.
 
@@ -11,6 +14,7 @@ mod common;
 use common::{boot, jit, lockstep_machines, Rng};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::format::F_RD;
 use mkjit_runtime::isa::random::{corner_value, random_fields, stream_kind, StreamKind as Kind};
 use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::isa::{Fields, Format, InsnDef, IsaTable, Op};
@@ -20,8 +24,11 @@ const BASE: u64 = 0x8000_0000;
 /// Data area: 8 KiB at BASE + 1 MiB; x8 points at its middle (a page boundary).
 const DATA: u64 = BASE + 0x10_0000;
 const LOOP: u8 = 30;
+/// Holds `1 << 13`: the loop tail clears `mstatus.FS` bit 13 with it (Dirty
+/// becomes Clean), so compiled code meets floating-point state not yet Dirty.
+const FS_LOW: u8 = 29;
 /// Registers random instructions must not write.
-const RESERVED: [u8; 3] = [SP, S0, LOOP];
+const RESERVED: [u8; 4] = [SP, S0, LOOP, FS_LOW];
 
 fn random_value(rng: &mut Rng) -> i64 {
     corner_value(rng) as i64
@@ -32,9 +39,12 @@ fn operands(t: &IsaTable, d: &InsnDef, rng: &mut Rng, k: Kind) -> Option<(u32, F
     for _ in 0..4000 {
         let mut f = random_fields(rng);
         if k == Kind::Mem {
-            f.rs1 =
-                if matches!(d.format, Format::CLwsp | Format::CLdsp | Format::CSwsp | Format::CSdsp) { SP } else { S0 };
-            if matches!(d.format, Format::I | Format::S) {
+            let sp_relative = matches!(
+                d.format,
+                Format::CLwsp | Format::CLdsp | Format::CSwsp | Format::CSdsp | Format::CFldsp | Format::CFsdsp
+            );
+            f.rs1 = if sp_relative { SP } else { S0 };
+            if matches!(d.format, Format::I | Format::S | Format::FpLoad | Format::FpStore) {
                 f.imm = rng.below(4096) as i64 - 2048;
             }
         }
@@ -54,7 +64,9 @@ fn operands(t: &IsaTable, d: &InsnDef, rng: &mut Rng, k: Kind) -> Option<(u32, F
         if let Ok(w) = t.encode(d.name, f) {
             // Stores have no rd; other rows must not write a reserved register.
             let dec = t.decode(w, mkjit_runtime::isa::decode::SetMask::CORE)?;
-            let writes = !matches!(d.op, Op::Sb | Op::Sh | Op::Sw | Op::Sd) && !matches!(k, Kind::Branch);
+            let writes = !matches!(d.op, Op::Sb | Op::Sh | Op::Sw | Op::Sd | Op::Fsw | Op::Fsd)
+                && !matches!(k, Kind::Branch)
+                && d.format.fregs() & F_RD == 0;
             if writes && RESERVED.contains(&dec.rd) {
                 continue;
             }
@@ -91,6 +103,21 @@ fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
         }
     }
     let mut a = Asm::new(t);
+    // mstatus.FS = Initial, frm random, f registers random (some NaN-boxed singles).
+    a.li(5, 1 << 13);
+    a.emit("csrrs", 0, 5, 0, 0x300);
+    a.li(5, rng.below(5) as i64);
+    a.emit("csrrw", 0, 5, 0, 0x002);
+    for r in 0..32u8 {
+        let v = random_value(rng);
+        let v = if rng.below(3) == 0 { v | (0xffff_ffff_u64 << 32) as i64 } else { v };
+        a.li(5, v);
+        a.emit("fmv.d.x", r, 5, 0, 0);
+    }
+    a.li(5, 3 << 13);
+    a.emit("csrrc", 0, 5, 0, 0x300);
+    a.li(5, 1 << 13);
+    a.emit("csrrs", 0, 5, 0, 0x300);
     for r in 1..32u8 {
         if !RESERVED.contains(&r) {
             a.li(r, random_value(rng));
@@ -99,6 +126,7 @@ fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
     a.li(S0, (DATA + 0x1000) as i64);
     a.li(SP, DATA as i64);
     a.li(LOOP, iterations);
+    a.li(FS_LOW, 1 << 13);
     let body = a.here() as u64;
     let mut offs = Vec::with_capacity(count + 1);
     let mut o = body;
@@ -120,7 +148,8 @@ fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
             a.code.extend_from_slice(&w.to_le_bytes());
         }
     }
-    // Loop tail: counter down, back to the body.
+    // Loop tail: FS from Dirty to Clean, counter down, back to the body.
+    a.emit("csrrc", 0, FS_LOW, 0, 0x300);
     a.emit("addi", LOOP, LOOP, 0, -1);
     let here = a.here();
     a.emit("bne", 0, LOOP, 0, body as i64 - here);

@@ -200,6 +200,75 @@ impl Op {
         )
     }
 
+    /// Whether the operation belongs to F or D.
+    pub fn is_float(self) -> bool {
+        use Op::*;
+        matches!(
+            self,
+            Flw | Fsw
+                | Fld
+                | Fsd
+                | FmaddS
+                | FmsubS
+                | FnmsubS
+                | FnmaddS
+                | FaddS
+                | FsubS
+                | FmulS
+                | FdivS
+                | FsqrtS
+                | FsgnjS
+                | FsgnjnS
+                | FsgnjxS
+                | FminS
+                | FmaxS
+                | FcvtWS
+                | FcvtWuS
+                | FcvtLS
+                | FcvtLuS
+                | FmvXW
+                | FclassS
+                | FeqS
+                | FltS
+                | FleS
+                | FcvtSW
+                | FcvtSWu
+                | FcvtSL
+                | FcvtSLu
+                | FmvWX
+                | FmaddD
+                | FmsubD
+                | FnmsubD
+                | FnmaddD
+                | FaddD
+                | FsubD
+                | FmulD
+                | FdivD
+                | FsqrtD
+                | FsgnjD
+                | FsgnjnD
+                | FsgnjxD
+                | FminD
+                | FmaxD
+                | FcvtSD
+                | FcvtDS
+                | FcvtWD
+                | FcvtWuD
+                | FcvtLD
+                | FcvtLuD
+                | FmvXD
+                | FclassD
+                | FeqD
+                | FltD
+                | FleD
+                | FcvtDW
+                | FcvtDWu
+                | FcvtDL
+                | FcvtDLu
+                | FmvDX
+        )
+    }
+
     /// Whether the operation is a conditional branch.
     pub fn is_branch(self) -> bool {
         matches!(self, Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu)

@@ -88,12 +88,13 @@ pub enum StreamKind {
     Amo,
 }
 
-/// The role of row `d` (I, M, C and A rows), or `None` for rows a random
+/// The role of row `d` (I, M, C, A, F and D rows), or `None` for rows a random
 /// straight-line program cannot use as they are (`jalr`, `ecall`, `ebreak`,
-/// `fence`, system and custom rows).
+/// `fence`, system and custom rows). Floating-point rows need `mstatus.FS`
+/// on (else they raise illegal-instruction).
 pub fn stream_kind(d: &InsnDef) -> Option<StreamKind> {
     use Op::*;
-    if !matches!(d.set, IsaSet::I | IsaSet::M | IsaSet::C | IsaSet::A) {
+    if !matches!(d.set, IsaSet::I | IsaSet::M | IsaSet::C | IsaSet::A | IsaSet::F | IsaSet::D) {
         return None;
     }
     if matches!(d.format, Format::Amo | Format::Lr) {
@@ -102,7 +103,7 @@ pub fn stream_kind(d: &InsnDef) -> Option<StreamKind> {
     Some(match d.op {
         Beq | Bne | Blt | Bge | Bltu | Bgeu => StreamKind::Branch,
         Jal => StreamKind::Jal,
-        Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd => StreamKind::Mem,
+        Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd | Flw | Fld | Fsw | Fsd => StreamKind::Mem,
         Jalr | Ecall | Ebreak | Fence => return None,
         _ => StreamKind::Plain,
     })

@@ -73,6 +73,7 @@
 //! ([`rv64i`], [`rv64m`], [`mem`], [`rv64a`], [`system`]).
 
 pub mod custom;
+mod float;
 mod mem;
 mod meter;
 mod rv64a;
@@ -485,6 +486,8 @@ pub(crate) struct Lx<'a, 'f> {
     /// TLB hits proven in the current block: base register value, write
     /// access, the access's address and the entry's addend (see `mem`).
     pub tlb_memo: Vec<(Value, bool, Value, Value)>,
+    /// `mstatus.FS` is proven Dirty in the current block (see `float`).
+    pub fs_dirty: bool,
     /// The current block is in a loop of the region (where the TLB memo pays
     /// for the code it adds; elsewhere it only adds compile time).
     pub in_loop: bool,
@@ -624,13 +627,12 @@ fn build(
         let w = 8u64.pow(blk.depth.min(5));
         let mut written = [false; 32];
         for gi in &blk.insns {
-            let i = &gi.insn;
-            for r in [i.rs1, i.rs2, i.rs3] {
+            for r in gi.int_sources() {
                 if !written[r as usize & 31] {
                     weight[r as usize & 31] += w;
                 }
             }
-            written[i.rd as usize & 31] = true;
+            written[gi.int_dest() as usize & 31] = true;
         }
         // A register written in the block costs a store on the way out
         // unless promoted (in `matmul`'s inner loop, three stores per trip).
@@ -684,7 +686,7 @@ fn build(
                 if is_mem(i.op) && from_load[i.rs1 as usize & 31] {
                     sites.push((blk.depth, gi.pc));
                 }
-                let rd = i.rd as usize & 31;
+                let rd = gi.int_dest() as usize & 31;
                 if is_load(i.op) {
                     from_load[rd] = true;
                 } else if !is_store(i.op) && !i.op.is_branch() {
@@ -794,6 +796,7 @@ fn build(
         tlb_key,
         tlb_salt5,
         tlb_memo: Vec::new(),
+        fs_dirty: false,
         in_loop: false,
         direct_memo: Vec::new(),
         site_memo,
@@ -1266,6 +1269,7 @@ impl<'a, 'f> Lx<'a, 'f> {
             | LrD | ScD | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD | AmominuD | AmomaxuD => {
                 rv64a::lower(self, gi)
             }
+            _ if op.is_float() => float::lower(self, gi),
             Custom(set, _) => match self.fast.get(set) {
                 Some(fp) => custom::lower(self, gi, fp),
                 None => system::exec(self, gi),
@@ -1587,6 +1591,7 @@ impl<'a, 'f> Lx<'a, 'f> {
     fn forget_proofs(&mut self) {
         self.tlb_memo.clear();
         self.direct_memo.clear();
+        self.fs_dirty = false;
     }
 
     pub fn call_exec(&mut self, gi: &GuestInsn) -> Value {

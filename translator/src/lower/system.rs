@@ -1,9 +1,11 @@
-//! Instructions run through their reference handler: Zicsr, `ecall`,
+//! Instructions run through their reference handler: Zicsr, floating-point
+//! arithmetic, comparisons and conversions, `ecall`,
 //! `ebreak`, `mret`, `sret`, `wfi`, `sfence.vma`, `fence.i`, custom
 //! instructions without a fast path, and illegal encodings.
 //!
 //! The handler reads `rs1`/`rs2`/`rs3` from `hart.x` and may write `rd`, so
-//! those are stored before the call and `rd` is reloaded after it; an
+//! those are stored before the call and `rd` is reloaded after it (the
+//! integer ones: floating-point registers always live in `hart.f`); an
 //! instruction whose row declares `RegEffects::All` (context switches, gate
 //! calls) has every register stored before and reloaded after. The clock
 //! is stored as the interpreter would have it. The helper decides whether the
@@ -14,9 +16,8 @@ use super::{Flow, Lx};
 use crate::region::GuestInsn;
 
 pub(super) fn exec(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
-    let i = gi.insn;
     lx.sync_clock();
-    let regs: Vec<u8> = if gi.all_regs { (1..32).collect() } else { vec![i.rs1, i.rs2, i.rs3, i.rd] };
+    let regs: Vec<u8> = if gi.all_regs { (1..32).collect() } else { gi.int_sources().chain([gi.int_dest()]).collect() };
     for &r in &regs {
         lx.spill(r);
     }
@@ -26,7 +27,7 @@ pub(super) fn exec(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
             lx.reload(r);
         }
     } else {
-        lx.reload(i.rd);
+        lx.reload(gi.int_dest());
     }
     lx.leave_if(leave);
     lx.resync_cycles();

@@ -39,6 +39,7 @@ pub struct State {
     /// Modeled cycles (cost model).
     pub cycles: u64,
     pub x: [u64; 32],
+    pub f: [u64; 32],
     pub prv: char,
     pub traps: u64,
     pub idle: u64,
@@ -55,12 +56,14 @@ impl State {
             clock: h.clock,
             cycles: h.cycles,
             x: h.x,
+            f: h.f,
             prv: h.prv.letter(),
             traps: h.traps,
             idle: h.idle,
             reservation: h.reservation,
             csrs: vec![
                 ("mstatus", c.mstatus),
+                ("fcsr", h.fcsr),
                 ("mepc", c.mepc),
                 ("mcause", c.mcause),
                 ("mtval", c.mtval),
@@ -91,6 +94,9 @@ impl State {
         field("cycles".into(), self.cycles, other.cycles);
         for i in 0..32 {
             field(format!("x{i}"), self.x[i], other.x[i]);
+        }
+        for i in 0..32 {
+            field(format!("f{i}"), self.f[i], other.f[i]);
         }
         field("priv".into(), self.prv as u64, other.prv as u64);
         field("traps".into(), self.traps, other.traps);

@@ -9,8 +9,8 @@
  * c.swsp, c.sdsp. Also: the all-zero halfword is an illegal instruction,
  * 32-bit instructions at addresses that are 2 mod 4, branches and jumps to
  * such addresses, and a 32-bit instruction straddling a 4 KiB page boundary.
- * (C.FLD/C.FSD/C.FLDSP/C.FSDSP need the D extension and are not tested; the
- * RV32-only C.JAL encoding is C.ADDIW on RV64.)
+ * (C.FLD/C.FSD/C.FLDSP/C.FSDSP belong to the D extension and are checked by
+ * rv64fd.S; the RV32-only C.JAL encoding is C.ADDIW on RV64.)
  */
 #include "test.h"
 

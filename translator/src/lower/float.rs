@@ -1,0 +1,138 @@
+//! F and D: loads, stores, moves and sign injection inline; arithmetic,
+//! comparisons, conversions and `fclass` through their reference handler
+//! (SoftFloat, for exact results and flags in every rounding mode).
+//!
+//! Floating-point registers live in `hart.f`; inline code reads and writes
+//! them there. An instruction runs inline only while `mstatus.FS` is Dirty:
+//! then it can neither trap for FS nor change `mstatus`. The first inline
+//! instruction of a block checks that, and leaves the region before itself
+//! otherwise (the interpreter then raises the illegal-instruction trap or
+//! marks the state Dirty); the proof holds until the block ends or a helper
+//! runs, which are the only ways `mstatus` can change.
+//!
+//! ```text
+//!   fld   fd, imm(rs1):  host = <data access, see mem>;  hart.f[fd] = load64(host)
+//!   flw   fd, imm(rs1):  hart.f[fd] = load32(host) | 0xffff_ffff << 32   (NaN-boxed)
+//!   fsd/fsw fs2:         store64/32(host, hart.f[fs2])
+//!   fmv.x.d / fmv.x.w:   x[rd] = hart.f[fs1] / sext32(hart.f[fs1])
+//!   fmv.d.x / fmv.w.x:   hart.f[fd] = x[rs1] / (x[rs1] & 0xffff_ffff) | box
+//!   fsgnj{,n,x}.{s,d}:   bit operations; a single that is not NaN-boxed reads
+//!                        as the canonical NaN, as in the interpreter
+//! ```
+
+use super::{mem, system, Flow, Lx};
+use crate::region::GuestInsn;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::{InstBuilder, Value};
+use mkjit_runtime::csr::mstatus;
+use mkjit_runtime::hart::offsets;
+use mkjit_runtime::isa::Op;
+
+/// The upper half of a NaN-boxed single.
+const BOX: i64 = 0xffff_ffff_0000_0000_u64 as i64;
+/// The canonical single-precision NaN.
+const CANONICAL_S: i64 = 0x7fc0_0000;
+
+pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
+    use Op::*;
+    let i = gi.insn;
+    let inline = matches!(
+        i.op,
+        Flw | Fld | Fsw | Fsd | FmvXW | FmvXD | FmvWX | FmvDX | FsgnjS | FsgnjnS | FsgnjxS | FsgnjD | FsgnjnD | FsgnjxD
+    );
+    if !inline {
+        return system::exec(lx, gi);
+    }
+    fs_dirty(lx, gi.pc);
+    match i.op {
+        Fld | Flw => {
+            let size = if i.op == Fld { 8 } else { 4 };
+            let base = lx.x(i.rs1);
+            let host = mem::host_address(lx, base, i.imm, size, false, gi.pc);
+            let v = mem::host_load(lx, host, size, false);
+            let v = if size == 4 { lx.ins().bor_imm_s(v, BOX) } else { v };
+            set_f(lx, i.rd, v);
+        }
+        Fsd | Fsw => {
+            let size = if i.op == Fsd { 8 } else { 4 };
+            let base = lx.x(i.rs1);
+            let v = f(lx, i.rs2);
+            let host = mem::host_address(lx, base, i.imm, size, true, gi.pc);
+            mem::host_store(lx, v, host, size);
+        }
+        FmvXD => {
+            let v = f(lx, i.rs1);
+            lx.set_x(i.rd, v);
+        }
+        FmvXW => {
+            let v = f(lx, i.rs1);
+            let v = lx.ins().ireduce(cranelift_codegen::ir::types::I32, v);
+            let v = lx.ins().sextend(I64, v);
+            lx.set_x(i.rd, v);
+        }
+        FmvDX => {
+            let v = lx.x(i.rs1);
+            set_f(lx, i.rd, v);
+        }
+        FmvWX => {
+            let v = lx.x(i.rs1);
+            let low = lx.ins().band_imm_s(v, 0xffff_ffff);
+            let v = lx.ins().bor_imm_s(low, BOX);
+            set_f(lx, i.rd, v);
+        }
+        _ => {
+            let single = matches!(i.op, FsgnjS | FsgnjnS | FsgnjxS);
+            let (a, b) = (f(lx, i.rs1), f(lx, i.rs2));
+            let (a, b) = if single { (unbox(lx, a), unbox(lx, b)) } else { (a, b) };
+            let sign = if single { 1i64 << 31 } else { 1i64 << 63 };
+            let sb = match i.op {
+                FsgnjS | FsgnjD => b,
+                FsgnjnS | FsgnjnD => lx.ins().bnot(b),
+                _ => lx.ins().bxor(a, b),
+            };
+            let s = lx.ins().band_imm_s(sb, sign);
+            let mag = lx.ins().band_imm_s(a, !sign);
+            let v = lx.ins().bor(mag, s);
+            let v = if single { lx.ins().bor_imm_s(v, BOX) } else { v };
+            set_f(lx, i.rd, v);
+        }
+    }
+    Flow::Next
+}
+
+/// Leaves before the instruction at `pc` unless `mstatus.FS` is Dirty
+/// (checked once per block, see the module docs).
+fn fs_dirty(lx: &mut Lx<'_, '_>, pc: u64) {
+    if lx.fs_dirty {
+        return;
+    }
+    let flags = lx.hart_flags();
+    let hart = lx.hart;
+    let ms = lx.ins().load(I64, flags, hart, offsets::MSTATUS as i32);
+    let fs = lx.ins().band_imm_s(ms, mstatus::FS as i64);
+    let dirty = lx.ins().icmp_imm_s(IntCC::Equal, fs, mstatus::FS as i64);
+    mem::miss_unless(lx, dirty, pc);
+    lx.fs_dirty = true;
+}
+
+fn f(lx: &mut Lx<'_, '_>, r: u8) -> Value {
+    let flags = lx.hart_flags();
+    let hart = lx.hart;
+    lx.ins().load(I64, flags, hart, (offsets::F + 8 * r as usize) as i32)
+}
+
+fn set_f(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
+    let flags = lx.hart_flags();
+    let hart = lx.hart;
+    lx.ins().store(flags, v, hart, (offsets::F + 8 * r as usize) as i32);
+}
+
+/// The single in register contents `v`: its low half when NaN-boxed, else the canonical NaN.
+fn unbox(lx: &mut Lx<'_, '_>, v: Value) -> Value {
+    let hi = lx.ins().ushr_imm_s(v, 32);
+    let boxed = lx.ins().icmp_imm_s(IntCC::Equal, hi, 0xffff_ffff);
+    let low = lx.ins().band_imm_s(v, 0xffff_ffff);
+    let nan = lx.iconst(CANONICAL_S);
+    lx.ins().select(boxed, low, nan)
+}

@@ -1,0 +1,70 @@
+//! Floating-point state in compiled code: a hot loop whose only
+//! floating-point instructions are the ones the JIT runs inline (moves, sign
+//! injection, loads and stores) must mark `mstatus.FS` Dirty each time the
+//! loop made it Clean, exactly as the interpreter does; the loop's results
+//! and the final state agree between the engines. (Traps while FS is Off are
+//! checked on both engines by the guest program `rv64fd`.)
+
+mod common;
+
+use common::{boot, jit, self_checking_image, State};
+use mkjit_runtime::interp::Interp;
+use mkjit_runtime::isa::reg::*;
+use mkjit_runtime::machine::{Engine, Outcome};
+
+const BASE: u64 = 0x8000_0000;
+const N: i64 = 3000;
+const MSTATUS: i64 = 0x300;
+const FS: i64 = 3 << 13;
+
+/// `for t0 = N..1`: FS Dirty -> Clean, `f2 = t0`'s bits with the sign
+/// flipped, through inline instructions, stored and reloaded; fail unless FS
+/// reads Dirty again, and unless the sum of what was reloaded is right.
+fn image() -> Vec<u8> {
+    self_checking_image(|a, fail| {
+        a.li(T1, FS);
+        a.emit("csrrs", 0, T1, 0, MSTATUS);
+        a.li(T1, 1 << 13);
+        a.li(T0, N);
+        a.li(A1, (BASE + 0x10_0000) as i64);
+        a.li(A2, 0);
+        let lp = a.here();
+        a.emit("csrrc", 0, T1, 0, MSTATUS); // Dirty -> Clean
+        a.emit("fmv.d.x", 1, T0, 0, 0);
+        a.emit("fsgnjn.d", 2, 1, 1, 0); // f2 = -f1
+        a.emit("fsd", 0, A1, 2, 8);
+        a.emit("fld", 3, A1, 0, 8);
+        a.emit("fmv.x.d", A3, 3, 0, 0);
+        a.emit("add", A2, A2, A3, 0);
+        a.emit("csrrs", A4, 0, 0, MSTATUS);
+        a.li(A5, FS);
+        a.emit("and", A4, A4, A5, 0);
+        let here = a.here();
+        a.emit("bne", 0, A4, A5, fail - here);
+        a.emit("addi", T0, T0, 0, -1);
+        let here = a.here();
+        a.emit("bne", 0, T0, 0, lp - here);
+        // Sum of -(bits of t0 with the sign flipped) over the loop: the sign bit
+        // N times (wrapping) plus the values.
+        a.li(A5, N.wrapping_mul(1 << 63) + N * (N + 1) / 2);
+        let here = a.here();
+        a.emit("bne", 0, A2, A5, fail - here);
+    })
+}
+
+fn run(engine: &mut dyn Engine) -> State {
+    let mut m = boot(&image());
+    m.max_insns = Some(100 * N as u64);
+    assert_eq!(m.run(engine), Outcome::Exit(0), "on {}", engine.name());
+    State::of(&m)
+}
+
+#[test]
+fn inline_floating_point_instructions_keep_mstatus_fs_exact() {
+    let want = run(&mut Interp::new());
+    assert!(want.clock > 10 * N as u64, "the loop ran: {want:?}");
+    let mut j = jit(2);
+    let got = run(&mut j);
+    assert!(j.jit_stats().compiles > 0, "the loop was compiled");
+    assert_eq!(want, got, "state differs:\n{}", want.diff(&got));
+}
