@@ -320,7 +320,8 @@ fn min_max<T: Fmt>(m: &mut Machine, i: &Insn, pc: u64, max: bool) -> R {
         (false, true) => a,
         (false, false) => {
             let zeros = (a.raw() | b.raw()) & !(1 << (T::BITS - 1)) == 0;
-            let a_below = if zeros { sign(a) && !sign(b) } else { flagged(m, || a.lt(b)).0 };
+            // Neither is a NaN: the comparison raises nothing.
+            let a_below = if zeros { sign(a) && !sign(b) } else { a.lt(b) };
             if a_below != max {
                 a
             } else {

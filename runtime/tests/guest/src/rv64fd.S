@@ -222,28 +222,6 @@
   CHECK_F_FLAGS \n, f0, \expected, \flags
 .endm
 
-/* Checks n1, n2: insn at a unique label raises an illegal instruction
- * exception with mepc at it. */
-.macro TEST_ILLEGAL2 n1, n2, insn:vararg
-  EXPECT_TRAP 1003f
-1002:
-  \insn
-  TESTNUM \n1
-  j fail
-1003:
-  CHECK_CSR \n1, mcause, CAUSE_ILLEGAL_INSN
-  CHECK_CSR_ADDR \n2, mepc, 1002b
-.endm
-
-/* Checks n1..n3: as TEST_ILLEGAL2, and mtval = the 32-bit encoding. */
-.macro TEST_ILLEGAL n1, n2, n3, insn:vararg
-  TEST_ILLEGAL2 \n1, \n2, \insn
-  la t0, 1002b
-  lwu t0, 0(t0)
-  csrr t5, mtval
-  CHECK_REG \n3, t5, t0
-.endm
-
 /* Checks n1..n3: as TEST_ILLEGAL for a compressed insn (mtval = 16 bits). */
 .macro TEST_ILLEGAL_C n1, n2, n3, insn:vararg
   .option push

@@ -196,6 +196,28 @@
   la tp, \resume
 .endm
 
+/* Checks n1, n2: insn at a unique label raises an illegal instruction
+ * exception with mepc at it. */
+.macro TEST_ILLEGAL2 n1, n2, insn:vararg
+  EXPECT_TRAP 1003f
+1002:
+  \insn
+  TESTNUM \n1
+  j fail
+1003:
+  CHECK_CSR \n1, mcause, CAUSE_ILLEGAL_INSN
+  CHECK_CSR_ADDR \n2, mepc, 1002b
+.endm
+
+/* Checks n1..n3: as TEST_ILLEGAL2, and mtval = the 32-bit encoding. */
+.macro TEST_ILLEGAL n1, n2, n3, insn:vararg
+  TEST_ILLEGAL2 \n1, \n2, \insn
+  la t0, 1002b
+  lwu t0, 0(t0)
+  csrr t5, mtval
+  CHECK_REG \n3, t5, t0
+.endm
+
 /* Checks mcause/mepc/mtval of a trap taken to M-mode (clobbers t5). */
 .macro CHECK_MTRAP n1, cause, epc_sym, n2, n3, tval
   CHECK_CSR \n1, mcause, \cause

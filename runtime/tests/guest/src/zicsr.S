@@ -17,23 +17,6 @@
  */
 #include "test.h"
 
-/* Checks n1..n3: `insn` at a unique label raises an illegal instruction
- * exception with mepc at it and mtval = its encoding. */
-.macro TEST_ILLEGAL n1, n2, n3, insn:vararg
-  EXPECT_TRAP 1003f
-1002:
-  \insn
-  TESTNUM \n1
-  j fail
-1003:
-  CHECK_CSR \n1, mcause, CAUSE_ILLEGAL_INSN
-  CHECK_CSR_ADDR \n2, mepc, 1002b
-  la t0, 1002b
-  lwu t0, 0(t0)
-  csrr t5, mtval
-  CHECK_REG \n3, t5, t0
-.endm
-
   .text
 test_main:
   /* ---- csrrw: swap ---- */
