@@ -20,7 +20,7 @@
 //!                        as the canonical NaN, as in the interpreter
 //! ```
 
-use super::{mem, system, Flow, Lx};
+use super::{hardfloat, mem, system, Flow, Lx};
 use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
@@ -42,7 +42,13 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
         Flw | Fld | Fsw | Fsd | FmvXW | FmvXD | FmvWX | FmvDX | FsgnjS | FsgnjnS | FsgnjxS | FsgnjD | FsgnjnD | FsgnjxD
     );
     if !inline {
-        return system::exec(lx, gi);
+        return match hardfloat::plan(lx, gi) {
+            Some(plan) => {
+                fs_dirty(lx, gi.pc);
+                hardfloat::lower(lx, gi, plan)
+            }
+            None => system::exec(lx, gi),
+        };
     }
     fs_dirty(lx, gi.pc);
     match i.op {

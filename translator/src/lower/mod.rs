@@ -74,6 +74,7 @@
 
 pub mod custom;
 mod float;
+mod hardfloat;
 mod mem;
 mod meter;
 mod rv64a;
@@ -405,8 +406,10 @@ impl Compiler {
         self.ctx.set_disasm(want.asm);
         let (slots, fast_paths);
         {
+            // Every tier compiles for the same host features.
+            let host_fma = self.isa.has_native_fma();
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            (slots, fast_paths) = build(&mut b, region, env, tier, cost, cc, self.tramps, fast);
+            (slots, fast_paths) = build(&mut b, region, env, tier, cost, cc, self.tramps, fast, host_fma);
             b.finalize(self.isa.frontend_config());
         }
         let isa = match tier {
@@ -488,6 +491,8 @@ pub(crate) struct Lx<'a, 'f> {
     pub tlb_memo: Vec<(Value, bool, Value, Value)>,
     /// `mstatus.FS` is proven Dirty in the current block (see `float`).
     pub fs_dirty: bool,
+    /// The host has fused multiply-add instructions (see `hardfloat`).
+    pub host_fma: bool,
     /// The current block is in a loop of the region (where the TLB memo pays
     /// for the code it adds; elsewhere it only adds compile time).
     pub in_loop: bool,
@@ -604,6 +609,7 @@ fn build(
     cc: cranelift_codegen::isa::CallConv,
     tramps: trampoline::Trampolines,
     fast: &custom::FastPaths,
+    host_fma: bool,
 ) -> (Vec<(u64, u64)>, u32) {
     let bank = env.bank;
     let vmctx = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 1, description: "hart".into() });
@@ -797,6 +803,7 @@ fn build(
         tlb_salt5,
         tlb_memo: Vec::new(),
         fs_dirty: false,
+        host_fma,
         in_loop: false,
         direct_memo: Vec::new(),
         site_memo,

@@ -1,0 +1,410 @@
+//! Host floating-point fast paths for F and D arithmetic, comparisons and
+//! conversions, with the SoftFloat reference handler as the fallback.
+//!
+//! The host's SSE arithmetic rounds to nearest-even exactly as IEEE 754
+//! requires, so its result is the reference result whenever no exception
+//! flag has to be worked out. A fast path runs the operation on the host and
+//! keeps its result only when it can prove that the reference handler would
+//! produce the same value and leave `fcsr` unchanged; otherwise the
+//! instruction runs through its handler (SoftFloat), in the region:
+//!
+//! ```text
+//!   rounded (add, sub, mul, div, sqrt, fused multiply-add, fcvt.s.d, int -> float):
+//!       rm is RNE (static, or dynamic with frm = RNE)   the host's rounding
+//!       fflags.NX is already set                          inexact changes nothing
+//!       result exponent in [2, max - 1]                   no NaN (invalid, NaN
+//!                                                         operands), no infinity
+//!                                                         (overflow, divide by zero),
+//!                                                         nothing tiny (underflow)
+//!   exact (fcvt.d.s, fcvt.d.w/wu):  operand not a NaN; a dynamic rm must be RNE
+//!   compares, fmin/fmax:            neither operand a NaN (no flag is raised)
+//!   float -> int, static RTZ:       operand within the integer's range, and the
+//!                                   conversion exact or fflags.NX already set
+//!   singles:                        every operand properly NaN-boxed
+//! ```
+//!
+//! Subnormal operands need no check: the host computes with them exactly
+//! (no flush-to-zero or denormals-are-zero in the host's MXCSR), and RISC-V
+//! has no flag for them; a tiny result is caught by the exponent check. This
+//! is the scheme QEMU's softfloat calls "hardfloat"; the NX condition means
+//! a program's first inexact operation takes the handler, which sets NX, and
+//! the rest run on the host.
+//!
+//! Fused multiply-add needs the host's FMA instructions; without them (and
+//! for rounding modes other than RNE) the instruction always takes the handler.
+
+use super::{system, Flow, Lx};
+use crate::region::GuestInsn;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::types::{F32, F64, I32, I64};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Type, Value};
+use mkjit_runtime::hart::offsets;
+use mkjit_runtime::isa::Op;
+
+/// `fflags.NX`.
+const NX: i64 = 0x01;
+/// `fcsr.frm`.
+const FRM: i64 = 0xe0;
+/// `rm` values: round to nearest-even, toward zero, dynamic (`frm`).
+const RNE: i64 = 0;
+const RTZ: i64 = 1;
+const DYN: i64 = 7;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Min,
+    Max,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    /// `rd = rs1 op rs2`, rounded (`Min`/`Max`: exact).
+    Binary(Bin),
+    /// `rd = sqrt(rs1)`, rounded.
+    Sqrt,
+    /// `rd = ±(rs1·rs2) ± rs3`, rounded once.
+    Fma { neg_product: bool, neg_addend: bool },
+    /// `x[rd] = rs1 cc rs2`.
+    Compare(FloatCC),
+    /// `fcvt.d.s` (`widen`) or `fcvt.s.d`.
+    Convert { widen: bool },
+    /// `fcvt.{s,d}.{w,wu,l,lu}`.
+    FromInt { bits32: bool, signed: bool },
+    /// `fcvt.{w,wu,l,lu}.{s,d}`.
+    ToInt { bits32: bool, signed: bool },
+}
+
+/// The fast path's kind and whether its floating-point operands are singles.
+fn kind(op: Op) -> Option<(Kind, bool)> {
+    use Op::*;
+    let s = |k| Some((k, true));
+    let d = |k| Some((k, false));
+    let fma = |neg_product, neg_addend| Kind::Fma { neg_product, neg_addend };
+    let to = |bits32, signed| Kind::ToInt { bits32, signed };
+    let from = |bits32, signed| Kind::FromInt { bits32, signed };
+    match op {
+        FaddS => s(Kind::Binary(Bin::Add)),
+        FsubS => s(Kind::Binary(Bin::Sub)),
+        FmulS => s(Kind::Binary(Bin::Mul)),
+        FdivS => s(Kind::Binary(Bin::Div)),
+        FminS => s(Kind::Binary(Bin::Min)),
+        FmaxS => s(Kind::Binary(Bin::Max)),
+        FsqrtS => s(Kind::Sqrt),
+        FmaddS => s(fma(false, false)),
+        FmsubS => s(fma(false, true)),
+        FnmsubS => s(fma(true, false)),
+        FnmaddS => s(fma(true, true)),
+        FeqS => s(Kind::Compare(FloatCC::Equal)),
+        FltS => s(Kind::Compare(FloatCC::LessThan)),
+        FleS => s(Kind::Compare(FloatCC::LessThanOrEqual)),
+        FcvtWS => s(to(true, true)),
+        FcvtWuS => s(to(true, false)),
+        FcvtLS => s(to(false, true)),
+        FcvtLuS => s(to(false, false)),
+        FcvtSW => s(from(true, true)),
+        FcvtSWu => s(from(true, false)),
+        FcvtSL => s(from(false, true)),
+        FcvtSLu => s(from(false, false)),
+        FcvtSD => s(Kind::Convert { widen: false }),
+        FaddD => d(Kind::Binary(Bin::Add)),
+        FsubD => d(Kind::Binary(Bin::Sub)),
+        FmulD => d(Kind::Binary(Bin::Mul)),
+        FdivD => d(Kind::Binary(Bin::Div)),
+        FminD => d(Kind::Binary(Bin::Min)),
+        FmaxD => d(Kind::Binary(Bin::Max)),
+        FsqrtD => d(Kind::Sqrt),
+        FmaddD => d(fma(false, false)),
+        FmsubD => d(fma(false, true)),
+        FnmsubD => d(fma(true, false)),
+        FnmaddD => d(fma(true, true)),
+        FeqD => d(Kind::Compare(FloatCC::Equal)),
+        FltD => d(Kind::Compare(FloatCC::LessThan)),
+        FleD => d(Kind::Compare(FloatCC::LessThanOrEqual)),
+        FcvtWD => d(to(true, true)),
+        FcvtWuD => d(to(true, false)),
+        FcvtLD => d(to(false, true)),
+        FcvtLuD => d(to(false, false)),
+        FcvtDW => d(from(true, true)),
+        FcvtDWu => d(from(true, false)),
+        FcvtDL => d(from(false, true)),
+        FcvtDLu => d(from(false, false)),
+        FcvtDS => d(Kind::Convert { widen: true }),
+        _ => None,
+    }
+}
+
+/// What `fcsr` must hold for a fast path: `fcsr & mask == want`.
+#[derive(Clone, Copy)]
+struct FcsrNeed {
+    mask: i64,
+    want: i64,
+}
+
+impl FcsrNeed {
+    const NONE: FcsrNeed = FcsrNeed { mask: 0, want: 0 };
+
+    /// For a rounded operation with `rm`: `None` unless it rounds to nearest-even.
+    fn rounded(rm: i64) -> Option<FcsrNeed> {
+        match rm {
+            RNE => Some(FcsrNeed { mask: NX, want: NX }),
+            DYN => Some(FcsrNeed { mask: NX | FRM, want: NX }),
+            _ => None,
+        }
+    }
+
+    /// For an exact operation with `rm` (a dynamic `frm` must still be valid: RNE here).
+    fn exact(rm: i64) -> FcsrNeed {
+        if rm == DYN {
+            FcsrNeed { mask: FRM, want: 0 }
+        } else {
+            FcsrNeed::NONE
+        }
+    }
+}
+
+/// How an instruction runs on the host: its kind, whether its floating-point
+/// operands are singles, and what `fcsr` must hold.
+#[derive(Clone, Copy)]
+pub(super) struct Plan {
+    kind: Kind,
+    single: bool,
+    need: FcsrNeed,
+}
+
+/// The fast path of `gi`, or `None` when it has none (the handler runs it).
+pub(super) fn plan(lx: &Lx<'_, '_>, gi: &GuestInsn) -> Option<Plan> {
+    let (kind, single) = kind(gi.insn.op)?;
+    let rm = gi.insn.imm;
+    let need = match kind {
+        Kind::Binary(Bin::Min | Bin::Max) | Kind::Compare(_) => FcsrNeed::NONE,
+        Kind::Binary(_) | Kind::Sqrt | Kind::Convert { widen: false } => FcsrNeed::rounded(rm)?,
+        Kind::Fma { .. } if lx.host_fma => FcsrNeed::rounded(rm)?,
+        Kind::Fma { .. } => return None,
+        Kind::Convert { widen: true } => FcsrNeed::exact(rm),
+        // Every 32-bit integer is a double; other conversions may round.
+        Kind::FromInt { bits32: true, .. } if !single => FcsrNeed::exact(rm),
+        Kind::FromInt { .. } => FcsrNeed::rounded(rm)?,
+        // Exactness is checked on the value (see `lower`).
+        Kind::ToInt { .. } if rm == RTZ => FcsrNeed::NONE,
+        Kind::ToInt { .. } => return None,
+    };
+    Some(Plan { kind, single, need })
+}
+
+/// Lowers `gi` with the host fast path `plan` and its handler as the
+/// fallback. `mstatus.FS` must be proven Dirty.
+pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
+    let i = gi.insn;
+    let Plan { kind, single, need } = plan;
+    let fty = if single { F32 } else { F64 };
+
+    // The host computation and the conditions under which it is the reference result.
+    let mut ok: Vec<Value> = Vec::new();
+    let result: Result<Value, Value> = match kind {
+        Kind::Binary(bin) => {
+            let a = operand(lx, i.rs1, single, &mut ok);
+            let b = operand(lx, i.rs2, single, &mut ok);
+            let v = match bin {
+                Bin::Add => lx.ins().fadd(a, b),
+                Bin::Sub => lx.ins().fsub(a, b),
+                Bin::Mul => lx.ins().fmul(a, b),
+                Bin::Div => lx.ins().fdiv(a, b),
+                Bin::Min | Bin::Max => {
+                    let ordered = lx.ins().fcmp(FloatCC::Ordered, a, b);
+                    ok.push(ordered);
+                    if bin == Bin::Min {
+                        lx.ins().fmin(a, b)
+                    } else {
+                        lx.ins().fmax(a, b)
+                    }
+                }
+            };
+            if !matches!(bin, Bin::Min | Bin::Max) {
+                ok.push(in_range(lx, v, fty));
+            }
+            Ok(v)
+        }
+        Kind::Sqrt => {
+            let a = operand(lx, i.rs1, single, &mut ok);
+            let v = lx.ins().sqrt(a);
+            ok.push(in_range(lx, v, fty));
+            Ok(v)
+        }
+        Kind::Fma { neg_product, neg_addend } => {
+            let a = operand(lx, i.rs1, single, &mut ok);
+            let b = operand(lx, i.rs2, single, &mut ok);
+            let c = operand(lx, i.rs3, single, &mut ok);
+            // -(a·b) is (-a)·b exactly; a NaN result is refused anyway.
+            let a = if neg_product { lx.ins().fneg(a) } else { a };
+            let c = if neg_addend { lx.ins().fneg(c) } else { c };
+            let v = lx.ins().fma(a, b, c);
+            ok.push(in_range(lx, v, fty));
+            Ok(v)
+        }
+        Kind::Compare(cc) => {
+            let a = operand(lx, i.rs1, single, &mut ok);
+            let b = operand(lx, i.rs2, single, &mut ok);
+            let ordered = lx.ins().fcmp(FloatCC::Ordered, a, b);
+            ok.push(ordered);
+            let r = lx.ins().fcmp(cc, a, b);
+            Err(lx.ins().uextend(I64, r))
+        }
+        Kind::Convert { widen } => {
+            let a = operand(lx, i.rs1, widen, &mut ok);
+            if widen {
+                let ordered = lx.ins().fcmp(FloatCC::Ordered, a, a);
+                ok.push(ordered);
+                Ok(lx.ins().fpromote(F64, a))
+            } else {
+                let v = lx.ins().fdemote(F32, a);
+                ok.push(in_range(lx, v, F32));
+                Ok(v)
+            }
+        }
+        Kind::FromInt { bits32, signed } => {
+            let x = lx.x(i.rs1);
+            let x = if bits32 { lx.ins().ireduce(I32, x) } else { x };
+            Ok(if signed { lx.ins().fcvt_from_sint(fty, x) } else { lx.ins().fcvt_from_uint(fty, x) })
+        }
+        Kind::ToInt { bits32, signed } => {
+            let a = operand(lx, i.rs1, single, &mut ok);
+            let ity = if bits32 { I32 } else { I64 };
+            // The operand truncates to a representable integer (NaN fails both).
+            let n = if bits32 { 32 } else { 64 };
+            let (lo, lo_cc, hi) = if signed {
+                (-(2f64.powi(n - 1)), FloatCC::GreaterThanOrEqual, 2f64.powi(n - 1))
+            } else {
+                (-1.0, FloatCC::GreaterThan, 2f64.powi(n))
+            };
+            let (lo, hi) = (fconst(lx, fty, lo), fconst(lx, fty, hi));
+            let above = lx.ins().fcmp(lo_cc, a, lo);
+            let below = lx.ins().fcmp(FloatCC::LessThan, a, hi);
+            ok.push(above);
+            ok.push(below);
+            let v = if signed { lx.ins().fcvt_to_sint_sat(ity, a) } else { lx.ins().fcvt_to_uint_sat(ity, a) };
+            // Exact when the integer converts back to the operand; otherwise NX must be set.
+            let back = if signed { lx.ins().fcvt_from_sint(fty, v) } else { lx.ins().fcvt_from_uint(fty, v) };
+            let exact = lx.ins().fcmp(FloatCC::Equal, back, a);
+            let fcsr = fcsr(lx);
+            let nx = lx.ins().band_imm_s(fcsr, NX);
+            let nx = lx.ins().icmp_imm_s(IntCC::NotEqual, nx, 0);
+            let flags_ok = lx.ins().bor(exact, nx);
+            ok.push(flags_ok);
+            // 32-bit results are sign-extended, the unsigned ones too.
+            Err(if bits32 { lx.ins().sextend(I64, v) } else { v })
+        }
+    };
+    if need.mask != 0 {
+        let fcsr = fcsr(lx);
+        let bits = lx.ins().band_imm_s(fcsr, need.mask);
+        let c = lx.ins().icmp_imm_s(IntCC::Equal, bits, need.want);
+        ok.push(c);
+    }
+
+    let rd = gi.insn.rd;
+    let Some(first) = ok.first().copied() else {
+        // Nothing to check: the host result is always the reference result.
+        match result {
+            Ok(v) => set_f(lx, rd, v),
+            Err(v) => lx.set_x(rd, v),
+        }
+        return Flow::Next;
+    };
+    let cond = ok[1..].iter().fold(first, |acc, &c| lx.ins().band(acc, c));
+
+    let saved = lx.fork();
+    let proofs = (lx.tlb_memo.clone(), lx.direct_memo.clone(), lx.fs_dirty);
+    let fast = lx.b.create_block();
+    let slow = lx.b.create_block();
+    lx.b.set_cold_block(slow);
+    let join = lx.b.create_block();
+    let int_result = result.is_err();
+    if int_result {
+        lx.b.append_block_param(join, I64);
+    }
+    lx.ins().brif(cond, fast, &[], slow, &[]);
+
+    lx.b.switch_to_block(fast);
+    let args = match result {
+        Ok(v) => {
+            set_f(lx, rd, v);
+            vec![]
+        }
+        Err(v) => vec![v.into()],
+    };
+    lx.ins().jump(join, &args);
+
+    lx.b.switch_to_block(slow);
+    lx.rejoin(saved);
+    system::exec(lx, gi);
+    let args = if int_result { vec![lx.x(gi.int_dest()).into()] } else { vec![] };
+    lx.ins().jump(join, &args);
+
+    lx.b.switch_to_block(join);
+    lx.rejoin(saved);
+    // The handler of these instructions changes neither the TLB nor `mstatus`
+    // (FS is Dirty already): what the block proved before still holds.
+    (lx.tlb_memo, lx.direct_memo, lx.fs_dirty) = proofs;
+    if int_result {
+        let v = lx.b.block_params(join)[0];
+        lx.set_x(gi.int_dest(), v);
+    }
+    Flow::Next
+}
+
+fn fcsr(lx: &mut Lx<'_, '_>) -> Value {
+    let flags = lx.hart_flags();
+    let hart = lx.hart;
+    lx.ins().load(I64, flags, hart, offsets::FCSR as i32)
+}
+
+fn fconst(lx: &mut Lx<'_, '_>, ty: Type, v: f64) -> Value {
+    if ty == F32 {
+        lx.ins().f32const(v as f32)
+    } else {
+        lx.ins().f64const(v)
+    }
+}
+
+/// Floating-point register `r` as a value of its format; for a single, adds
+/// the condition that it is NaN-boxed to `ok`.
+fn operand(lx: &mut Lx<'_, '_>, r: u8, single: bool, ok: &mut Vec<Value>) -> Value {
+    let flags = lx.hart_flags();
+    let hart = lx.hart;
+    let off = (offsets::F + 8 * r as usize) as i32;
+    if single {
+        let hi = lx.ins().load(I32, flags, hart, off + 4);
+        let boxed = lx.ins().icmp_imm_s(IntCC::Equal, hi, -1);
+        ok.push(boxed);
+        lx.ins().load(F32, flags, hart, off)
+    } else {
+        lx.ins().load(F64, flags, hart, off)
+    }
+}
+
+/// Writes `v` to floating-point register `r`, NaN-boxed when it is a single.
+fn set_f(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
+    let flags = lx.hart_flags();
+    let hart = lx.hart;
+    let off = (offsets::F + 8 * r as usize) as i32;
+    lx.ins().store(flags, v, hart, off);
+    if lx.b.func.dfg.value_type(v) == F32 {
+        let ones = lx.ins().iconst(I32, -1);
+        lx.ins().store(flags, ones, hart, off + 4);
+    }
+}
+
+/// Whether `v`'s biased exponent is in `[2, max - 1]`: a finite, non-NaN
+/// result far enough from the subnormal range that it cannot be tiny.
+fn in_range(lx: &mut Lx<'_, '_>, v: Value, ty: Type) -> Value {
+    let (ity, frac, emax) = if ty == F32 { (I32, 23, 0xff) } else { (I64, 52, 0x7ff) };
+    let bits = lx.ins().bitcast(ity, MemFlagsData::new(), v);
+    let e = lx.ins().ushr_imm_s(bits, frac);
+    let e = lx.ins().band_imm_s(e, emax);
+    let e = lx.ins().iadd_imm_s(e, -2);
+    lx.ins().icmp_imm_s(IntCC::UnsignedLessThan, e, emax - 2)
+}
