@@ -27,13 +27,20 @@ for tool in "$CLANG" "$LLD"; do
   command -v "$tool" >/dev/null || { echo "error: $tool not found (apt-get install clang lld)" >&2; exit 1; }
 done
 
-# The programs, one kernel source each.
+# The programs, one kernel source each: integer ones for RV64IMAC, and
+# floating-point ones for RV64IMAFDC with the hard-float ABI (their start-up
+# and harness are built that way too: the ABIs do not link together).
 programs=(sort hash compress matmul vm ptrchase)
+fp_programs=(nbody)
 
-cflags=(--target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany
+common=(--target=riscv64-unknown-elf -mcmodel=medany
         -mno-relax -O2 -ffreestanding -nostdlib -fno-pic -fno-stack-protector
         -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-ident
         -Wall -Wextra -Werror -Isrc)
+int_flags=("${common[@]}" -march=rv64imac -mabi=lp64)
+# No fused multiply-add contraction: the native build (x86-64 without FMA)
+# must round every operation as the guest does.
+fp_flags=("${common[@]}" -march=rv64imafdc -mabi=lp64d -ffp-contract=off -fno-math-errno)
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -51,15 +58,22 @@ for quick in 0 1; do
   (( quick )) && dest="$out/quick"
   obj="$work/obj$quick"
   mkdir -p "$obj"
-  "$CLANG" "${cflags[@]}" -c src/start_m.S -o "$obj/start_m.o"
-  "$CLANG" "${cflags[@]}" -c src/start_u.S -o "$obj/start_u.o"
-  "$CLANG" "${cflags[@]}" -c src/guest.c -o "$obj/guest_m.o"
-  "$CLANG" "${cflags[@]}" -DBENCH_USER -c src/guest.c -o "$obj/guest_u.o"
-  for name in "${programs[@]}"; do
-    "$CLANG" "${cflags[@]}" -DBENCH_QUICK=$quick -c "src/$name.c" -o "$obj/$name.o"
-    for mode in m u; do
-      "$LLD" -T src/link.ld --build-id=none -static -nostdlib \
-        -o "$dest/$name-$mode.elf" "$obj/start_$mode.o" "$obj/guest_$mode.o" "$obj/$name.o"
+  for kind in int fp; do
+    if [[ $kind == int ]]; then
+      cflags=("${int_flags[@]}"); list=("${programs[@]}")
+    else
+      cflags=("${fp_flags[@]}"); list=("${fp_programs[@]}")
+    fi
+    "$CLANG" "${cflags[@]}" -c src/start_m.S -o "$obj/start_m_$kind.o"
+    "$CLANG" "${cflags[@]}" -c src/start_u.S -o "$obj/start_u_$kind.o"
+    "$CLANG" "${cflags[@]}" -c src/guest.c -o "$obj/guest_m_$kind.o"
+    "$CLANG" "${cflags[@]}" -DBENCH_USER -c src/guest.c -o "$obj/guest_u_$kind.o"
+    for name in "${list[@]}"; do
+      "$CLANG" "${cflags[@]}" -DBENCH_QUICK=$quick -c "src/$name.c" -o "$obj/$name.o"
+      for mode in m u; do
+        "$LLD" -T src/link.ld --build-id=none -static -nostdlib \
+          -o "$dest/$name-$mode.elf" "$obj/start_${mode}_$kind.o" "$obj/guest_${mode}_$kind.o" "$obj/$name.o"
+      done
     done
   done
 done

@@ -8,6 +8,11 @@
     .globl _start
 _start:
     csrw    mie, zero
+#ifdef __riscv_flen
+    /* Floating-point programs: mstatus.FS = Initial (floating point on). */
+    li      t0, 1 << 13
+    csrs    mstatus, t0
+#endif
     la      t0, m_trap
     csrw    mtvec, t0
     la      sp, _stack_top

@@ -120,6 +120,11 @@ _start:
 
     li      t0, MSTATUS_MPP
     csrc    mstatus, t0
+#ifdef __riscv_flen
+    /* Floating-point programs: mstatus.FS = Initial (floating point on). */
+    li      t0, 1 << 13
+    csrs    mstatus, t0
+#endif
     la      t0, user_entry
     csrw    mepc, t0
     la      sp, _stack_top

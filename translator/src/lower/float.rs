@@ -1,9 +1,12 @@
 //! F and D: loads, stores, moves and sign injection inline; arithmetic,
-//! comparisons, conversions and `fclass` through their reference handler
-//! (SoftFloat, for exact results and flags in every rounding mode).
+//! comparisons and conversions on the host FPU when that provably gives the
+//! reference result (see `hardfloat`), else through their reference handler
+//! (SoftFloat, for exact results and flags in every rounding mode), as is
+//! `fclass`.
 //!
-//! Floating-point registers live in `hart.f`; inline code reads and writes
-//! them there. An instruction runs inline only while `mstatus.FS` is Dirty:
+//! Floating-point registers live in `hart.f`; inline code writes them there
+//! at once, and within a block reuses what it wrote or loaded instead of
+//! loading it again ([`FpKnown`]). An instruction runs inline only while `mstatus.FS` is Dirty:
 //! then it can neither trap for FS nor change `mstatus`. The first inline
 //! instruction of a block checks that, and leaves the region before itself
 //! otherwise (the interpreter then raises the illegal-instruction trap or
@@ -11,8 +14,8 @@
 //! runs, which are the only ways `mstatus` can change.
 //!
 //! ```text
-//!   fld   fd, imm(rs1):  host = <data access, see mem>;  hart.f[fd] = load64(host)
-//!   flw   fd, imm(rs1):  hart.f[fd] = load32(host) | 0xffff_ffff << 32   (NaN-boxed)
+//!   fld   fd, imm(rs1):  host = <data access, see mem>;  hart.f[fd] = load64(host) (kept as an F64)
+//!   flw   fd, imm(rs1):  hart.f[fd] = load32(host) | 0xffff_ffff << 32   (NaN-boxed; kept as an F32)
 //!   fsd/fsw fs2:         store64/32(host, hart.f[fs2])
 //!   fmv.x.d / fmv.x.w:   x[rd] = hart.f[fs1] / sext32(hart.f[fs1])
 //!   fmv.d.x / fmv.w.x:   hart.f[fd] = x[rs1] / (x[rs1] & 0xffff_ffff) | box
@@ -23,8 +26,8 @@
 use super::{hardfloat, mem, system, Flow, Lx};
 use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{InstBuilder, Value};
+use cranelift_codegen::ir::types::{F32, F64, I32, I64};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Type, Value};
 use mkjit_runtime::csr::mstatus;
 use mkjit_runtime::hart::offsets;
 use mkjit_runtime::isa::Op;
@@ -57,7 +60,13 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
             let base = lx.x(i.rs1);
             let host = mem::host_address(lx, base, i.imm, size, false, gi.pc);
             let v = mem::host_load(lx, host, size, false);
-            let v = if size == 4 { lx.ins().bor_imm_s(v, BOX) } else { v };
+            // Kept as a float: arithmetic on it follows (see `hardfloat`).
+            let v = if size == 4 {
+                let low = lx.ins().ireduce(I32, v);
+                lx.ins().bitcast(F32, MemFlagsData::new(), low)
+            } else {
+                lx.ins().bitcast(F64, MemFlagsData::new(), v)
+            };
             set_f(lx, i.rd, v);
         }
         Fsd | Fsw => {
@@ -109,8 +118,8 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
 
 /// Leaves before the instruction at `pc` unless `mstatus.FS` is Dirty
 /// (checked once per block, see the module docs).
-fn fs_dirty(lx: &mut Lx<'_, '_>, pc: u64) {
-    if lx.fs_dirty {
+pub(super) fn fs_dirty(lx: &mut Lx<'_, '_>, pc: u64) {
+    if lx.fp.fs_dirty {
         return;
     }
     let flags = lx.hart_flags();
@@ -119,19 +128,68 @@ fn fs_dirty(lx: &mut Lx<'_, '_>, pc: u64) {
     let fs = lx.ins().band_imm_s(ms, mstatus::FS as i64);
     let dirty = lx.ins().icmp_imm_s(IntCC::Equal, fs, mstatus::FS as i64);
     mem::miss_unless(lx, dirty, pc);
-    lx.fs_dirty = true;
+    lx.fp.fs_dirty = true;
+}
+
+/// What a block knows of the floating-point state, between helper calls.
+/// The f registers are written through to `hart.f`: what is known of them
+/// only saves loads, and nothing needs writing back at a way out.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FpKnown {
+    /// `mstatus.FS` is proven Dirty.
+    pub fs_dirty: bool,
+    /// `hart.fcsr` as loaded earlier in the block. Floating-point handlers
+    /// only add flags and never change `frm`, so conditions on it stay on the
+    /// safe side after their slow paths (see `hardfloat`).
+    pub fcsr: Option<Value>,
+    /// The value of each f register (an `I64` of its bits, an `F64`, or an
+    /// `F32` single that is NaN-boxed in the register).
+    pub f: [Option<Value>; 32],
+}
+
+/// Floating-point register `r` as an `I64` of its bits or an `F64`.
+pub(super) fn read_f(lx: &mut Lx<'_, '_>, r: u8, ty: Type) -> Value {
+    if let Some(v) = lx.fp.f[r as usize] {
+        let have = lx.b.func.dfg.value_type(v);
+        if have == ty {
+            return v;
+        }
+        if have != F32 {
+            return lx.ins().bitcast(ty, MemFlagsData::new(), v);
+        }
+    }
+    lx.load_f(ty, r, 0)
+}
+
+/// The single in floating-point register `r` (`F32`), and, unless it is
+/// known to be NaN-boxed, the condition that it is.
+pub(super) fn read_single(lx: &mut Lx<'_, '_>, r: u8) -> (Value, Option<Value>) {
+    if let Some(v) = lx.fp.f[r as usize] {
+        if lx.b.func.dfg.value_type(v) == F32 {
+            return (v, None);
+        }
+    }
+    let hi = lx.load_f(I32, r, 4);
+    let boxed = lx.ins().icmp_imm_s(IntCC::Equal, hi, -1);
+    (lx.load_f(F32, r, 0), Some(boxed))
+}
+
+/// Writes `v` (`I64` bits, `F64`, or an `F32` single, which is NaN-boxed) to f register `r`.
+pub(super) fn write_f(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
+    lx.store_f(v, r, 0);
+    if lx.b.func.dfg.value_type(v) == F32 {
+        let ones = lx.ins().iconst(I32, -1);
+        lx.store_f(ones, r, 4);
+    }
+    lx.fp.f[r as usize] = Some(v);
 }
 
 fn f(lx: &mut Lx<'_, '_>, r: u8) -> Value {
-    let flags = lx.hart_flags();
-    let hart = lx.hart;
-    lx.ins().load(I64, flags, hart, (offsets::F + 8 * r as usize) as i32)
+    read_f(lx, r, I64)
 }
 
 fn set_f(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
-    let flags = lx.hart_flags();
-    let hart = lx.hart;
-    lx.ins().store(flags, v, hart, (offsets::F + 8 * r as usize) as i32);
+    write_f(lx, r, v);
 }
 
 /// The single in register contents `v`: its low half when NaN-boxed, else the canonical NaN.

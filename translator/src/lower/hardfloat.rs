@@ -33,12 +33,11 @@
 //! Fused multiply-add needs the host's FMA instructions; without them (and
 //! for rounding modes other than RNE) the instruction always takes the handler.
 
-use super::{system, Flow, Lx};
+use super::{float, system, Flow, Lx};
 use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F32, F64, I32, I64};
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Type, Value};
-use mkjit_runtime::hart::offsets;
 use mkjit_runtime::isa::Op;
 
 /// `fflags.NX`.
@@ -306,60 +305,68 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
     }
 
     let rd = gi.insn.rd;
-    let Some(first) = ok.first().copied() else {
+    let value = match result {
+        Ok(v) | Err(v) => v,
+    };
+    if ok.is_empty() {
         // Nothing to check: the host result is always the reference result.
         match result {
-            Ok(v) => set_f(lx, rd, v),
+            Ok(v) => float::write_f(lx, rd, v),
             Err(v) => lx.set_x(rd, v),
         }
         return Flow::Next;
-    };
-    let cond = ok[1..].iter().fold(first, |acc, &c| lx.ins().band(acc, c));
+    }
 
     let saved = lx.fork();
-    let proofs = (lx.tlb_memo.clone(), lx.direct_memo.clone(), lx.fs_dirty);
-    let fast = lx.b.create_block();
+    let known = (lx.tlb_memo.clone(), lx.direct_memo.clone(), lx.fp);
     let slow = lx.b.create_block();
     lx.b.set_cold_block(slow);
-    let join = lx.b.create_block();
-    let int_result = result.is_err();
-    if int_result {
-        lx.b.append_block_param(join, I64);
+    // One compare-and-branch per condition: cheaper than combining them.
+    for &c in &ok {
+        let next = lx.b.create_block();
+        lx.ins().brif(c, next, &[], slow, &[]);
+        lx.b.switch_to_block(next);
     }
-    lx.ins().brif(cond, fast, &[], slow, &[]);
-
-    lx.b.switch_to_block(fast);
-    let args = match result {
-        Ok(v) => {
-            set_f(lx, rd, v);
-            vec![]
-        }
-        Err(v) => vec![v.into()],
-    };
-    lx.ins().jump(join, &args);
+    let join = lx.b.create_block();
+    let ty = lx.b.func.dfg.value_type(value);
+    lx.b.append_block_param(join, ty);
+    if result.is_ok() {
+        float::write_f(lx, rd, value);
+    }
+    lx.ins().jump(join, &[value.into()]);
 
     lx.b.switch_to_block(slow);
     lx.rejoin(saved);
     system::exec(lx, gi);
-    let args = if int_result { vec![lx.x(gi.int_dest()).into()] } else { vec![] };
-    lx.ins().jump(join, &args);
+    // The handler left the result in hart.f or hart.x.
+    let v = match result {
+        Ok(_) => lx.load_f(ty, rd, 0),
+        Err(_) => lx.x(gi.int_dest()),
+    };
+    lx.ins().jump(join, &[v.into()]);
 
     lx.b.switch_to_block(join);
     lx.rejoin(saved);
     // The handler of these instructions changes neither the TLB nor `mstatus`
-    // (FS is Dirty already): what the block proved before still holds.
-    (lx.tlb_memo, lx.direct_memo, lx.fs_dirty) = proofs;
-    if int_result {
-        let v = lx.b.block_params(join)[0];
-        lx.set_x(gi.int_dest(), v);
+    // (FS is Dirty already) and writes only `rd` and `fflags`: what the block
+    // knew before still holds, and `rd` is the join's value.
+    (lx.tlb_memo, lx.direct_memo, lx.fp) = known;
+    let v = lx.b.block_params(join)[0];
+    match result {
+        Ok(_) => lx.fp.f[rd as usize] = Some(v),
+        Err(_) => lx.set_x(gi.int_dest(), v),
     }
     Flow::Next
 }
 
+/// `hart.fcsr`, loaded once per block (see [`float::FpKnown::fcsr`]).
 fn fcsr(lx: &mut Lx<'_, '_>) -> Value {
-    let flags = lx.hart_flags();
-    let hart = lx.hart;
-    lx.ins().load(I64, flags, hart, offsets::FCSR as i32)
+    if let Some(v) = lx.fp.fcsr {
+        return v;
+    }
+    let v = lx.load_fcsr();
+    lx.fp.fcsr = Some(v);
+    v
 }
 
 fn fconst(lx: &mut Lx<'_, '_>, ty: Type, v: f64) -> Value {
@@ -370,31 +377,15 @@ fn fconst(lx: &mut Lx<'_, '_>, ty: Type, v: f64) -> Value {
     }
 }
 
-/// Floating-point register `r` as a value of its format; for a single, adds
-/// the condition that it is NaN-boxed to `ok`.
+/// Floating-point register `r` as a value of its format; for a single not
+/// known to be NaN-boxed, adds the condition that it is to `ok`.
 fn operand(lx: &mut Lx<'_, '_>, r: u8, single: bool, ok: &mut Vec<Value>) -> Value {
-    let flags = lx.hart_flags();
-    let hart = lx.hart;
-    let off = (offsets::F + 8 * r as usize) as i32;
     if single {
-        let hi = lx.ins().load(I32, flags, hart, off + 4);
-        let boxed = lx.ins().icmp_imm_s(IntCC::Equal, hi, -1);
-        ok.push(boxed);
-        lx.ins().load(F32, flags, hart, off)
+        let (v, boxed) = float::read_single(lx, r);
+        ok.extend(boxed);
+        v
     } else {
-        lx.ins().load(F64, flags, hart, off)
-    }
-}
-
-/// Writes `v` to floating-point register `r`, NaN-boxed when it is a single.
-fn set_f(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
-    let flags = lx.hart_flags();
-    let hart = lx.hart;
-    let off = (offsets::F + 8 * r as usize) as i32;
-    lx.ins().store(flags, v, hart, off);
-    if lx.b.func.dfg.value_type(v) == F32 {
-        let ones = lx.ins().iconst(I32, -1);
-        lx.ins().store(flags, ones, hart, off + 4);
+        float::read_f(lx, r, F64)
     }
 }
 

@@ -489,8 +489,8 @@ pub(crate) struct Lx<'a, 'f> {
     /// TLB hits proven in the current block: base register value, write
     /// access, the access's address and the entry's addend (see `mem`).
     pub tlb_memo: Vec<(Value, bool, Value, Value)>,
-    /// `mstatus.FS` is proven Dirty in the current block (see `float`).
-    pub fs_dirty: bool,
+    /// What the current block knows of the floating-point state (see `float`).
+    pub fp: float::FpKnown,
     /// The host has fused multiply-add instructions (see `hardfloat`).
     pub host_fma: bool,
     /// The current block is in a loop of the region (where the TLB memo pays
@@ -549,6 +549,10 @@ pub(crate) struct Lx<'a, 'f> {
     sigs: Sigs,
     tramps: trampoline::Trampolines,
     hart_flags: MemFlagsData,
+    /// Flags of `hart.f[r]` accesses: an alias region per register.
+    f_flags: [MemFlagsData; 32],
+    /// Flags of `hart.fcsr` accesses (an alias region of its own).
+    fcsr_flags: MemFlagsData,
     guest_flags: MemFlagsData,
     /// Index of the current instruction in its block.
     idx: i64,
@@ -651,6 +655,20 @@ fn build(
     order.sort_by_key(|&r| std::cmp::Reverse(weight[r]));
     order.truncate(PROMOTED);
     let hart_flags = MemFlagsData::trusted().with_alias_region(Some(vmctx));
+    // Each floating-point register and `fcsr` is an alias region of its own,
+    // so Cranelift forwards stores to loads and drops redundant loads and
+    // dead stores of them between helper calls (see `hardfloat`).
+    let mut f_flags = [hart_flags; 32];
+    for (r, flags) in f_flags.iter_mut().enumerate() {
+        let region = b
+            .func
+            .dfg
+            .alias_regions
+            .insert(AliasRegionData { user_id: 3 + r as u32, description: format!("f{r}").into() });
+        *flags = MemFlagsData::trusted().with_alias_region(Some(region));
+    }
+    let fcsr = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 35, description: "fcsr".into() });
+    let fcsr_flags = MemFlagsData::trusted().with_alias_region(Some(fcsr));
     let mut regs = [None; 32];
     order.sort_unstable();
     for &r in &order {
@@ -802,7 +820,7 @@ fn build(
         tlb_key,
         tlb_salt5,
         tlb_memo: Vec::new(),
-        fs_dirty: false,
+        fp: float::FpKnown::default(),
         host_fma,
         in_loop: false,
         direct_memo: Vec::new(),
@@ -832,6 +850,8 @@ fn build(
         sigs,
         tramps,
         hart_flags,
+        f_flags,
+        fcsr_flags,
         guest_flags: MemFlagsData::new().with_notrap().with_alias_region(Some(heap)),
         idx: 0,
     };
@@ -1370,6 +1390,23 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.hart_flags
     }
 
+    /// Loads `hart.f[r]` (the `ty` at byte `off` in it).
+    pub fn load_f(&mut self, ty: types::Type, r: u8, off: i32) -> Value {
+        let at = (offsets::F + 8 * r as usize) as i32 + off;
+        self.b.ins().load(ty, self.f_flags[r as usize & 31], self.hart, at)
+    }
+
+    /// Stores `v` to `hart.f[r]` at byte `off` in it.
+    pub fn store_f(&mut self, v: Value, r: u8, off: i32) {
+        let at = (offsets::F + 8 * r as usize) as i32 + off;
+        self.b.ins().store(self.f_flags[r as usize & 31], v, self.hart, at);
+    }
+
+    /// Loads `hart.fcsr`.
+    pub fn load_fcsr(&mut self) -> Value {
+        self.b.ins().load(I64, self.fcsr_flags, self.hart, offsets::FCSR as i32)
+    }
+
     pub fn guest_flags(&self) -> MemFlagsData {
         self.guest_flags
     }
@@ -1598,7 +1635,7 @@ impl<'a, 'f> Lx<'a, 'f> {
     fn forget_proofs(&mut self) {
         self.tlb_memo.clear();
         self.direct_memo.clear();
-        self.fs_dirty = false;
+        self.fp = float::FpKnown::default();
     }
 
     pub fn call_exec(&mut self, gi: &GuestInsn) -> Value {
