@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::{boot, jit, lockstep_machines};
+use common::{boot, jit, lockstep_machines, random_campaign};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::format::F_RD;
@@ -187,17 +187,11 @@ fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
 #[test]
 fn random_float_streams_agree_with_the_interpreter() {
     let t = IsaTable::core();
-    let mut failures = Vec::new();
-    let (mut total, mut jitted) = (0u64, 0u64);
-    let seeds: u64 = std::env::var("MKJIT_RANDOM_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
-    let first: u64 = std::env::var("MKJIT_RANDOM_FIRST_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
-    for seed in first..first + seeds {
-        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    random_campaign(40, 3000, |rng| {
         let n = 20 + rng.below(100) as usize;
         let iterations = 8 + rng.below(40) as i64;
-        let elf = program(&t, &mut rng, n, iterations);
-        let values: Vec<u64> =
-            (0..32).map(|_| if rng.below(2) == 0 { double(&mut rng) } else { single(&mut rng) }).collect();
+        let elf = program(&t, rng, n, iterations);
+        let values: Vec<u64> = (0..32).map(|_| if rng.below(2) == 0 { double(rng) } else { single(rng) }).collect();
         let (mut a, mut b) = (boot(&elf), boot(&elf));
         for m in [&mut a, &mut b] {
             let area = m.bus.ram.slice_mut(DATA, 256).expect("value table in RAM");
@@ -205,20 +199,8 @@ fn random_float_streams_agree_with_the_interpreter() {
                 chunk.copy_from_slice(&v.to_le_bytes());
             }
         }
-        let mut j = jit(1 + (seed % 3) as u32);
-        match lockstep_machines(a, b, &mut j, 2_000_000, 1 + seed * 97 % 3000, seed) {
-            Ok(r) if r.outcome == Outcome::Exit(0) => {
-                total += r.insns;
-                jitted += r.jit_clock;
-            }
-            Ok(r) => failures.push(format!("seed {seed}: ended with {:?} after {} insns", r.outcome, r.insns)),
-            Err(e) => failures.push(format!("seed {seed}: {e}")),
-        }
-    }
-    assert!(failures.is_empty(), "{} random programs diverged:\n{}", failures.len(), failures.join("\n"));
-    let share = jitted as f64 / total.max(1) as f64;
-    eprintln!("{total} clock slots, {:.1}% in compiled code", share * 100.0);
-    assert!(share > 0.5, "only {:.1}% ran in compiled code", share * 100.0);
+        (a, b)
+    });
 }
 
 /// One directed case: mnemonic, whether it writes an integer register, and

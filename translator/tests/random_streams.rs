@@ -11,14 +11,13 @@
 
 mod common;
 
-use common::{boot, jit, lockstep_machines, Rng};
+use common::{boot, random_campaign, Rng};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::format::F_RD;
 use mkjit_runtime::isa::random::{corner_value, random_fields, stream_kind, StreamKind as Kind};
 use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::isa::{Fields, Format, InsnDef, IsaTable, Op};
-use mkjit_runtime::machine::Outcome;
 
 const BASE: u64 = 0x8000_0000;
 /// Data area: 8 KiB at BASE + 1 MiB; x8 points at its middle (a page boundary).
@@ -162,19 +161,13 @@ fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
 
 #[test]
 fn random_streams_agree_with_the_interpreter() {
-    let t = IsaTable::core();
-    let mut failures = Vec::new();
-    let (mut total, mut jitted) = (0u64, 0u64);
     // A longer campaign: MKJIT_RANDOM_SEEDS=5000 cargo test --release -p mkjit-translator --test random_streams
-    let seeds: u64 = std::env::var("MKJIT_RANDOM_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
-    let first: u64 = std::env::var("MKJIT_RANDOM_FIRST_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
-    for seed in first..first + seeds {
-        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let t = IsaTable::core();
+    random_campaign(60, 2000, |rng| {
         let n = 20 + rng.below(120) as usize;
         let iterations = 1 + rng.below(40) as i64;
-        let elf = program(&t, &mut rng, n, iterations);
-        let mut a = boot(&elf);
-        let mut b = boot(&elf);
+        let elf = program(&t, rng, n, iterations);
+        let (mut a, mut b) = (boot(&elf), boot(&elf));
         let mut data = vec![0u8; 0x2000];
         for byte in data.iter_mut() {
             *byte = rng.bits() as u8;
@@ -182,18 +175,6 @@ fn random_streams_agree_with_the_interpreter() {
         for m in [&mut a, &mut b] {
             m.bus.ram.slice_mut(DATA, 0x2000).expect("data area in RAM").copy_from_slice(&data);
         }
-        let mut j = jit(1 + (seed % 3) as u32);
-        match lockstep_machines(a, b, &mut j, 2_000_000, 1 + seed * 97 % 2000, seed) {
-            Ok(r) if r.outcome == Outcome::Exit(0) => {
-                total += r.insns;
-                jitted += r.jit_clock;
-            }
-            Ok(r) => failures.push(format!("seed {seed}: ended with {:?} after {} insns", r.outcome, r.insns)),
-            Err(e) => failures.push(format!("seed {seed}: {e}")),
-        }
-    }
-    assert!(failures.is_empty(), "{} random programs diverged:\n{}", failures.len(), failures.join("\n"));
-    let share = jitted as f64 / total.max(1) as f64;
-    eprintln!("{total} clock slots, {:.1}% in compiled code", share * 100.0);
-    assert!(share > 0.5, "only {:.1}% ran in compiled code", share * 100.0);
+        (a, b)
+    });
 }

@@ -255,3 +255,33 @@ pub fn sv39_monitor(
     }
     code
 }
+
+/// Runs a campaign of random programs, each in lockstep on the interpreter
+/// and the JIT (compile threshold 1 to 3, stops every 1 to `max_step`
+/// instructions): `MKJIT_RANDOM_SEEDS` seeds (default `seeds`) from
+/// `MKJIT_RANDOM_FIRST_SEED` (default 1). `make` builds the two machines of
+/// a seed from its PRNG. Fails listing every program that diverged or did not
+/// exit 0, and unless most instructions ran compiled.
+pub fn random_campaign(seeds: u64, max_step: u64, mut make: impl FnMut(&mut Rng) -> (Machine, Machine)) {
+    let seeds: u64 = std::env::var("MKJIT_RANDOM_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(seeds);
+    let first: u64 = std::env::var("MKJIT_RANDOM_FIRST_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let mut failures = Vec::new();
+    let (mut total, mut jitted) = (0u64, 0u64);
+    for seed in first..first + seeds {
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let (a, b) = make(&mut rng);
+        let mut j = jit(1 + (seed % 3) as u32);
+        match lockstep_machines(a, b, &mut j, 2_000_000, 1 + seed * 97 % max_step, seed) {
+            Ok(r) if r.outcome == Outcome::Exit(0) => {
+                total += r.insns;
+                jitted += r.jit_clock;
+            }
+            Ok(r) => failures.push(format!("seed {seed}: ended with {:?} after {} insns", r.outcome, r.insns)),
+            Err(e) => failures.push(format!("seed {seed}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{} random programs diverged:\n{}", failures.len(), failures.join("\n"));
+    let share = jitted as f64 / total.max(1) as f64;
+    eprintln!("{total} clock slots, {:.1}% in compiled code", share * 100.0);
+    assert!(share > 0.5, "only {:.1}% ran in compiled code", share * 100.0);
+}
