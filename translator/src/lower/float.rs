@@ -67,38 +67,38 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
             } else {
                 lx.ins().bitcast(F64, MemFlagsData::new(), v)
             };
-            set_f(lx, i.rd, v);
+            write_f(lx, i.rd, v);
         }
         Fsd | Fsw => {
             let size = if i.op == Fsd { 8 } else { 4 };
             let base = lx.x(i.rs1);
-            let v = f(lx, i.rs2);
+            let v = read_f(lx, i.rs2, I64);
             let host = mem::host_address(lx, base, i.imm, size, true, gi.pc);
             mem::host_store(lx, v, host, size);
         }
         FmvXD => {
-            let v = f(lx, i.rs1);
+            let v = read_f(lx, i.rs1, I64);
             lx.set_x(i.rd, v);
         }
         FmvXW => {
-            let v = f(lx, i.rs1);
+            let v = read_f(lx, i.rs1, I64);
             let v = lx.ins().ireduce(cranelift_codegen::ir::types::I32, v);
             let v = lx.ins().sextend(I64, v);
             lx.set_x(i.rd, v);
         }
         FmvDX => {
             let v = lx.x(i.rs1);
-            set_f(lx, i.rd, v);
+            write_f(lx, i.rd, v);
         }
         FmvWX => {
             let v = lx.x(i.rs1);
             let low = lx.ins().band_imm_s(v, 0xffff_ffff);
             let v = lx.ins().bor_imm_s(low, BOX);
-            set_f(lx, i.rd, v);
+            write_f(lx, i.rd, v);
         }
         _ => {
             let single = matches!(i.op, FsgnjS | FsgnjnS | FsgnjxS);
-            let (a, b) = (f(lx, i.rs1), f(lx, i.rs2));
+            let (a, b) = (read_f(lx, i.rs1, I64), read_f(lx, i.rs2, I64));
             let (a, b) = if single { (unbox(lx, a), unbox(lx, b)) } else { (a, b) };
             let sign = if single { 1i64 << 31 } else { 1i64 << 63 };
             let sb = match i.op {
@@ -110,7 +110,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
             let mag = lx.ins().band_imm_s(a, !sign);
             let v = lx.ins().bor(mag, s);
             let v = if single { lx.ins().bor_imm_s(v, BOX) } else { v };
-            set_f(lx, i.rd, v);
+            write_f(lx, i.rd, v);
         }
     }
     Flow::Next
@@ -118,7 +118,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
 
 /// Leaves before the instruction at `pc` unless `mstatus.FS` is Dirty
 /// (checked once per block, see the module docs).
-pub(super) fn fs_dirty(lx: &mut Lx<'_, '_>, pc: u64) {
+fn fs_dirty(lx: &mut Lx<'_, '_>, pc: u64) {
     if lx.fp.fs_dirty {
         return;
     }
@@ -149,16 +149,22 @@ pub(crate) struct FpKnown {
 
 /// Floating-point register `r` as an `I64` of its bits or an `F64`.
 pub(super) fn read_f(lx: &mut Lx<'_, '_>, r: u8, ty: Type) -> Value {
-    if let Some(v) = lx.fp.f[r as usize] {
-        let have = lx.b.func.dfg.value_type(v);
-        if have == ty {
-            return v;
-        }
-        if have != F32 {
-            return lx.ins().bitcast(ty, MemFlagsData::new(), v);
-        }
+    let Some(v) = lx.fp.f[r as usize] else {
+        return lx.load_f(ty, r, 0);
+    };
+    let v = if lx.b.func.dfg.value_type(v) == F32 {
+        // The register's bits: the single, NaN-boxed.
+        let low = lx.ins().bitcast(I32, MemFlagsData::new(), v);
+        let low = lx.ins().uextend(I64, low);
+        lx.ins().bor_imm_s(low, BOX)
+    } else {
+        v
+    };
+    if lx.b.func.dfg.value_type(v) == ty {
+        v
+    } else {
+        lx.ins().bitcast(ty, MemFlagsData::new(), v)
     }
-    lx.load_f(ty, r, 0)
 }
 
 /// The single in floating-point register `r` (`F32`), and, unless it is
@@ -182,14 +188,6 @@ pub(super) fn write_f(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
         lx.store_f(ones, r, 4);
     }
     lx.fp.f[r as usize] = Some(v);
-}
-
-fn f(lx: &mut Lx<'_, '_>, r: u8) -> Value {
-    read_f(lx, r, I64)
-}
-
-fn set_f(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
-    write_f(lx, r, v);
 }
 
 /// The single in register contents `v`: its low half when NaN-boxed, else the canonical NaN.

@@ -136,6 +136,13 @@ fn kind(op: Op) -> Option<(Kind, bool)> {
     }
 }
 
+/// Where a fast path's result goes: an f register or an x register.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dest {
+    F,
+    X,
+}
+
 /// What `fcsr` must hold for a fast path: `fcsr & mask == want`.
 #[derive(Clone, Copy)]
 struct FcsrNeed {
@@ -203,7 +210,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
 
     // The host computation and the conditions under which it is the reference result.
     let mut ok: Vec<Value> = Vec::new();
-    let result: Result<Value, Value> = match kind {
+    let (value, dest) = match kind {
         Kind::Binary(bin) => {
             let a = operand(lx, i.rs1, single, &mut ok);
             let b = operand(lx, i.rs2, single, &mut ok);
@@ -225,13 +232,13 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             if !matches!(bin, Bin::Min | Bin::Max) {
                 ok.push(in_range(lx, v, fty));
             }
-            Ok(v)
+            (v, Dest::F)
         }
         Kind::Sqrt => {
             let a = operand(lx, i.rs1, single, &mut ok);
             let v = lx.ins().sqrt(a);
             ok.push(in_range(lx, v, fty));
-            Ok(v)
+            (v, Dest::F)
         }
         Kind::Fma { neg_product, neg_addend } => {
             let a = operand(lx, i.rs1, single, &mut ok);
@@ -242,7 +249,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             let c = if neg_addend { lx.ins().fneg(c) } else { c };
             let v = lx.ins().fma(a, b, c);
             ok.push(in_range(lx, v, fty));
-            Ok(v)
+            (v, Dest::F)
         }
         Kind::Compare(cc) => {
             let a = operand(lx, i.rs1, single, &mut ok);
@@ -250,24 +257,24 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             let ordered = lx.ins().fcmp(FloatCC::Ordered, a, b);
             ok.push(ordered);
             let r = lx.ins().fcmp(cc, a, b);
-            Err(lx.ins().uextend(I64, r))
+            (lx.ins().uextend(I64, r), Dest::X)
         }
         Kind::Convert { widen } => {
             let a = operand(lx, i.rs1, widen, &mut ok);
             if widen {
                 let ordered = lx.ins().fcmp(FloatCC::Ordered, a, a);
                 ok.push(ordered);
-                Ok(lx.ins().fpromote(F64, a))
+                (lx.ins().fpromote(F64, a), Dest::F)
             } else {
                 let v = lx.ins().fdemote(F32, a);
                 ok.push(in_range(lx, v, F32));
-                Ok(v)
+                (v, Dest::F)
             }
         }
         Kind::FromInt { bits32, signed } => {
             let x = lx.x(i.rs1);
             let x = if bits32 { lx.ins().ireduce(I32, x) } else { x };
-            Ok(if signed { lx.ins().fcvt_from_sint(fty, x) } else { lx.ins().fcvt_from_uint(fty, x) })
+            (if signed { lx.ins().fcvt_from_sint(fty, x) } else { lx.ins().fcvt_from_uint(fty, x) }, Dest::F)
         }
         Kind::ToInt { bits32, signed } => {
             let a = operand(lx, i.rs1, single, &mut ok);
@@ -294,7 +301,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             let flags_ok = lx.ins().bor(exact, nx);
             ok.push(flags_ok);
             // 32-bit results are sign-extended, the unsigned ones too.
-            Err(if bits32 { lx.ins().sextend(I64, v) } else { v })
+            (if bits32 { lx.ins().sextend(I64, v) } else { v }, Dest::X)
         }
     };
     if need.mask != 0 {
@@ -305,14 +312,11 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
     }
 
     let rd = gi.insn.rd;
-    let value = match result {
-        Ok(v) | Err(v) => v,
-    };
     if ok.is_empty() {
         // Nothing to check: the host result is always the reference result.
-        match result {
-            Ok(v) => float::write_f(lx, rd, v),
-            Err(v) => lx.set_x(rd, v),
+        match dest {
+            Dest::F => float::write_f(lx, rd, value),
+            Dest::X => lx.set_x(rd, value),
         }
         return Flow::Next;
     }
@@ -330,7 +334,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
     let join = lx.b.create_block();
     let ty = lx.b.func.dfg.value_type(value);
     lx.b.append_block_param(join, ty);
-    if result.is_ok() {
+    if dest == Dest::F {
         float::write_f(lx, rd, value);
     }
     lx.ins().jump(join, &[value.into()]);
@@ -339,9 +343,9 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
     lx.rejoin(saved);
     system::exec(lx, gi);
     // The handler left the result in hart.f or hart.x.
-    let v = match result {
-        Ok(_) => lx.load_f(ty, rd, 0),
-        Err(_) => lx.x(gi.int_dest()),
+    let v = match dest {
+        Dest::F => lx.load_f(ty, rd, 0),
+        Dest::X => lx.x(gi.int_dest()),
     };
     lx.ins().jump(join, &[v.into()]);
 
@@ -352,9 +356,9 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
     // knew before still holds, and `rd` is the join's value.
     (lx.tlb_memo, lx.direct_memo, lx.fp) = known;
     let v = lx.b.block_params(join)[0];
-    match result {
-        Ok(_) => lx.fp.f[rd as usize] = Some(v),
-        Err(_) => lx.set_x(gi.int_dest(), v),
+    match dest {
+        Dest::F => lx.fp.f[rd as usize] = Some(v),
+        Dest::X => lx.set_x(gi.int_dest(), v),
     }
     Flow::Next
 }

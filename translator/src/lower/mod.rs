@@ -549,8 +549,8 @@ pub(crate) struct Lx<'a, 'f> {
     sigs: Sigs,
     tramps: trampoline::Trampolines,
     hart_flags: MemFlagsData,
-    /// Flags of `hart.f[r]` accesses: an alias region per register.
-    f_flags: [MemFlagsData; 32],
+    /// Flags of `hart.f` accesses (an alias region of their own).
+    f_flags: MemFlagsData,
     /// Flags of `hart.fcsr` accesses (an alias region of its own).
     fcsr_flags: MemFlagsData,
     guest_flags: MemFlagsData,
@@ -655,19 +655,11 @@ fn build(
     order.sort_by_key(|&r| std::cmp::Reverse(weight[r]));
     order.truncate(PROMOTED);
     let hart_flags = MemFlagsData::trusted().with_alias_region(Some(vmctx));
-    // Each floating-point register and `fcsr` is an alias region of its own,
-    // so Cranelift forwards stores to loads and drops redundant loads and
-    // dead stores of them between helper calls (see `hardfloat`).
-    let mut f_flags = [hart_flags; 32];
-    for (r, flags) in f_flags.iter_mut().enumerate() {
-        let region = b
-            .func
-            .dfg
-            .alias_regions
-            .insert(AliasRegionData { user_id: 3 + r as u32, description: format!("f{r}").into() });
-        *flags = MemFlagsData::trusted().with_alias_region(Some(region));
-    }
-    let fcsr = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 35, description: "fcsr".into() });
+    // The f registers and `fcsr` are alias regions of their own, so their
+    // stores do not stop Cranelift from reusing loads of the rest of the hart.
+    let fregs = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 3, description: "f".into() });
+    let f_flags = MemFlagsData::trusted().with_alias_region(Some(fregs));
+    let fcsr = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 4, description: "fcsr".into() });
     let fcsr_flags = MemFlagsData::trusted().with_alias_region(Some(fcsr));
     let mut regs = [None; 32];
     order.sort_unstable();
@@ -1393,13 +1385,13 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// Loads `hart.f[r]` (the `ty` at byte `off` in it).
     pub fn load_f(&mut self, ty: types::Type, r: u8, off: i32) -> Value {
         let at = (offsets::F + 8 * r as usize) as i32 + off;
-        self.b.ins().load(ty, self.f_flags[r as usize & 31], self.hart, at)
+        self.b.ins().load(ty, self.f_flags, self.hart, at)
     }
 
     /// Stores `v` to `hart.f[r]` at byte `off` in it.
     pub fn store_f(&mut self, v: Value, r: u8, off: i32) {
         let at = (offsets::F + 8 * r as usize) as i32 + off;
-        self.b.ins().store(self.f_flags[r as usize & 31], v, self.hart, at);
+        self.b.ins().store(self.f_flags, v, self.hart, at);
     }
 
     /// Loads `hart.fcsr`.
