@@ -210,6 +210,8 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
 
     // The host computation and the conditions under which it is the reference result.
     let mut ok: Vec<Value> = Vec::new();
+    // A rounded result whose exponent must be in range.
+    let mut range: Option<(Value, Type)> = None;
     let (value, dest) = match kind {
         Kind::Binary(bin) => {
             let a = operand(lx, i.rs1, single, &mut ok);
@@ -230,14 +232,14 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
                 }
             };
             if !matches!(bin, Bin::Min | Bin::Max) {
-                ok.push(in_range(lx, v, fty));
+                range = Some((v, fty));
             }
             (v, Dest::F)
         }
         Kind::Sqrt => {
             let a = operand(lx, i.rs1, single, &mut ok);
             let v = lx.ins().sqrt(a);
-            ok.push(in_range(lx, v, fty));
+            range = Some((v, fty));
             (v, Dest::F)
         }
         Kind::Fma { neg_product, neg_addend } => {
@@ -248,7 +250,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             let a = if neg_product { lx.ins().fneg(a) } else { a };
             let c = if neg_addend { lx.ins().fneg(c) } else { c };
             let v = lx.ins().fma(a, b, c);
-            ok.push(in_range(lx, v, fty));
+            range = Some((v, fty));
             (v, Dest::F)
         }
         Kind::Compare(cc) => {
@@ -267,7 +269,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
                 (lx.ins().fpromote(F64, a), Dest::F)
             } else {
                 let v = lx.ins().fdemote(F32, a);
-                ok.push(in_range(lx, v, F32));
+                range = Some((v, F32));
                 (v, Dest::F)
             }
         }
@@ -304,11 +306,21 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             (if bits32 { lx.ins().sextend(I64, v) } else { v }, Dest::X)
         }
     };
-    if need.mask != 0 {
-        let fcsr = fcsr(lx);
-        let bits = lx.ins().band_imm_s(fcsr, need.mask);
-        let c = lx.ins().icmp_imm_s(IntCC::Equal, bits, need.want);
-        ok.push(c);
+    match (range, need.mask != 0) {
+        // Both conditions in one compare: the `fcsr` condition as a bias
+        // that pushes the exponent out of range when it fails.
+        (Some((v, ty)), true) => {
+            let bias = fcsr_bias(lx, need);
+            ok.push(in_range(lx, v, ty, Some(bias)));
+        }
+        (Some((v, ty)), false) => ok.push(in_range(lx, v, ty, None)),
+        (None, true) => {
+            let fcsr = fcsr(lx);
+            let bits = lx.ins().band_imm_s(fcsr, need.mask);
+            let c = lx.ins().icmp_imm_s(IntCC::Equal, bits, need.want);
+            ok.push(c);
+        }
+        (None, false) => {}
     }
 
     let rd = gi.insn.rd;
@@ -373,6 +385,22 @@ fn fcsr(lx: &mut Lx<'_, '_>) -> Value {
     v
 }
 
+/// Zero when `fcsr` meets `need`, else at least `0x1000` (beyond any
+/// biased exponent): `((fcsr & mask) ^ want) << 12`, computed once per block
+/// for each kind of need (see [`float::FpKnown::bias`]).
+fn fcsr_bias(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Value {
+    let k = usize::from(need.mask & FRM != 0);
+    if let Some(v) = lx.fp.bias[k] {
+        return v;
+    }
+    let fcsr = fcsr(lx);
+    let bits = lx.ins().band_imm_s(fcsr, need.mask);
+    let off = lx.ins().bxor_imm_s(bits, need.want);
+    let v = lx.ins().ishl_imm_s(off, 12);
+    lx.fp.bias[k] = Some(v);
+    v
+}
+
 fn fconst(lx: &mut Lx<'_, '_>, ty: Type, v: f64) -> Value {
     if ty == F32 {
         lx.ins().f32const(v as f32)
@@ -395,11 +423,19 @@ fn operand(lx: &mut Lx<'_, '_>, r: u8, single: bool, ok: &mut Vec<Value>) -> Val
 
 /// Whether `v`'s biased exponent is in `[2, max - 1]`: a finite, non-NaN
 /// result far enough from the subnormal range that it cannot be tiny.
-fn in_range(lx: &mut Lx<'_, '_>, v: Value, ty: Type) -> Value {
+/// A `bias` (an `I64` from [`fcsr_bias`]) is added to the exponent first.
+fn in_range(lx: &mut Lx<'_, '_>, v: Value, ty: Type, bias: Option<Value>) -> Value {
     let (ity, frac, emax) = if ty == F32 { (I32, 23, 0xff) } else { (I64, 52, 0x7ff) };
     let bits = lx.ins().bitcast(ity, MemFlagsData::new(), v);
     let e = lx.ins().ushr_imm_s(bits, frac);
     let e = lx.ins().band_imm_s(e, emax);
+    let e = match bias {
+        Some(b) => {
+            let b = if ity == I32 { lx.ins().ireduce(I32, b) } else { b };
+            lx.ins().iadd(e, b)
+        }
+        None => e,
+    };
     let e = lx.ins().iadd_imm_s(e, -2);
     lx.ins().icmp_imm_s(IntCC::UnsignedLessThan, e, emax - 2)
 }
