@@ -293,8 +293,10 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, fp: &dyn PreparedFastPa
     }
     lx.b.switch_to_block(slow);
     lx.rejoin(saved);
+    let mark = lx.block_mark();
     system::exec(lx, gi);
     lx.b.ins().jump(join, &[]);
+    lx.cold_since(mark);
     lx.b.switch_to_block(join);
     // What either path may have written is re-read from hart.x (promoted
     // registers are variables: the join merges them).

@@ -353,6 +353,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
 
     lx.b.switch_to_block(slow);
     lx.rejoin(saved);
+    let mark = lx.block_mark();
     system::exec(lx, gi);
     // The handler left the result in hart.f or hart.x.
     let v = match dest {
@@ -360,6 +361,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
         Dest::X => lx.x(gi.int_dest()),
     };
     lx.ins().jump(join, &[v.into()]);
+    lx.cold_since(mark);
 
     lx.b.switch_to_block(join);
     lx.rejoin(saved);

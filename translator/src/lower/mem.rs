@@ -234,10 +234,12 @@ fn memo_or_probe(
     let h = lx.ins().iadd(addend0, va);
     lx.ins().jump(join, &[h.into()]);
     lx.b.switch_to_block(probe);
+    let mark = lx.block_mark();
     let addend = probe_addend(lx, va, size, write, pc);
     remember(lx, addend);
     let h = lx.ins().iadd(addend, va);
     lx.ins().jump(join, &[h.into()]);
+    lx.cold_since(mark);
     lx.b.switch_to_block(join);
     lx.b.block_params(join)[0]
 }

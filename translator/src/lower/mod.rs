@@ -1369,6 +1369,20 @@ impl<'a, 'f> Lx<'a, 'f> {
         }
     }
 
+    /// A mark for [`Lx::cold_since`]: the blocks created so far.
+    pub fn block_mark(&self) -> usize {
+        self.b.func.dfg.num_blocks()
+    }
+
+    /// Moves every block created since `mark` out of line: the rest of a
+    /// slow path (after a helper call, or a probe's continuation), which
+    /// would otherwise sit in the hot path's layout and cost it a taken jump.
+    pub fn cold_since(&mut self, mark: usize) {
+        for i in mark..self.b.func.dfg.num_blocks() {
+            self.b.set_cold_block(Block::from_u32(i as u32));
+        }
+    }
+
     /// The instruction builder.
     pub fn ins(&mut self) -> cranelift_frontend::FuncInstBuilder<'_, 'f> {
         self.b.ins()
