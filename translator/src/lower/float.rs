@@ -1,8 +1,7 @@
 //! F and D: loads, stores, moves and sign injection inline; arithmetic,
 //! comparisons and conversions on the host FPU when that provably gives the
 //! reference result (see `hardfloat`), else through their reference handler
-//! (SoftFloat, for exact results and flags in every rounding mode), as is
-//! `fclass`.
+//! (SoftFloat, for exact results and flags in every rounding mode).
 //!
 //! Floating-point registers live in `hart.f`; inline code writes them there
 //! at once, and within a block reuses what it wrote or loaded instead of
@@ -21,6 +20,8 @@
 //!   fmv.d.x / fmv.w.x:   hart.f[fd] = x[rs1] / (x[rs1] & 0xffff_ffff) | box
 //!   fsgnj{,n,x}.{s,d}:   bit operations; a single that is not NaN-boxed reads
 //!                        as the canonical NaN, as in the interpreter
+//!   fclass.{s,d}:        x[rd] = 1 << class, from compares of the magnitude
+//!                        with the class thresholds (no flags, no rounding)
 //! ```
 
 use super::{hardfloat, mem, system, Flow, Lx};
@@ -42,7 +43,21 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     let i = gi.insn;
     let inline = matches!(
         i.op,
-        Flw | Fld | Fsw | Fsd | FmvXW | FmvXD | FmvWX | FmvDX | FsgnjS | FsgnjnS | FsgnjxS | FsgnjD | FsgnjnD | FsgnjxD
+        Flw | Fld
+            | Fsw
+            | Fsd
+            | FmvXW
+            | FmvXD
+            | FmvWX
+            | FmvDX
+            | FsgnjS
+            | FsgnjnS
+            | FsgnjxS
+            | FsgnjD
+            | FsgnjnD
+            | FsgnjxD
+            | FclassS
+            | FclassD
     );
     if !inline {
         return match hardfloat::plan(lx, gi) {
@@ -95,6 +110,13 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
             let low = lx.ins().band_imm_s(v, 0xffff_ffff);
             let v = lx.ins().bor_imm_s(low, BOX);
             write_f(lx, i.rd, v);
+        }
+        FclassS | FclassD => {
+            let single = i.op == FclassS;
+            let bits = read_f(lx, i.rs1, I64);
+            let v = if single { unbox(lx, bits) } else { bits };
+            let c = classify(lx, v, single);
+            lx.set_x(i.rd, c);
         }
         _ => {
             let single = matches!(i.op, FsgnjS | FsgnjnS | FsgnjxS);
@@ -191,6 +213,41 @@ pub(super) fn write_f(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
         lx.store_f(ones, r, 4);
     }
     lx.fp.f[r as usize] = Some(v);
+}
+
+/// `fclass` of the value with bits `v` (an `I64`; a single in its low
+/// half): `1 << bit`. Its magnitude's class is one step up for every
+/// threshold it reaches (zero 4, subnormal 5, normal 6, infinity 7,
+/// signalling NaN 8, quiet NaN 9); a negative sign mirrors 4..=7 onto 3..=0.
+fn classify(lx: &mut Lx<'_, '_>, v: Value, single: bool) -> Value {
+    let (width, frac) = if single { (32, 23) } else { (64, 52) };
+    let sign_bit = 1u64 << (width - 1);
+    let abs = lx.ins().band_imm_s(v, (sign_bit - 1) as i64);
+    let min_normal = 1i64 << frac;
+    let inf = (((1i64 << (width - 1 - frac)) - 1) << frac) as u64 as i64;
+    let quiet = inf | 1 << (frac - 1);
+    let mut class = lx.iconst(4);
+    for (cc, threshold) in [
+        (IntCC::NotEqual, 0),
+        (IntCC::UnsignedGreaterThanOrEqual, min_normal),
+        (IntCC::UnsignedGreaterThanOrEqual, inf),
+        (IntCC::UnsignedGreaterThan, inf),
+        (IntCC::UnsignedGreaterThanOrEqual, quiet),
+    ] {
+        let reached = lx.ins().icmp_imm_s(cc, abs, threshold);
+        let step = lx.ins().uextend(I64, reached);
+        class = lx.ins().iadd(class, step);
+    }
+    // Negative and not a NaN: 7 - class.
+    let negative = lx.ins().band_imm_s(v, sign_bit as i64);
+    let not_nan = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, abs, inf);
+    let negative = lx.ins().icmp_imm_s(IntCC::NotEqual, negative, 0);
+    let mirror = lx.ins().band(negative, not_nan);
+    let seven = lx.iconst(7);
+    let mirrored = lx.ins().isub(seven, class);
+    let bit = lx.ins().select(mirror, mirrored, class);
+    let one = lx.iconst(1);
+    lx.ins().ishl(one, bit)
 }
 
 /// The single in register contents `v`: its low half when NaN-boxed, else the canonical NaN.
