@@ -164,9 +164,9 @@ pub(crate) struct FpKnown {
     /// only add flags and never change `frm`, so conditions on it stay on the
     /// safe side after their slow paths (see `hardfloat`).
     pub fcsr: Option<Value>,
-    /// The `fcsr` bias of rounded fast paths with a static RNE (`[0]`) and a
-    /// dynamic rounding mode (`[1]`), computed from `fcsr` (see `hardfloat`).
-    pub bias: [Option<Value>; 2],
+    /// The `fcsr` bias of each kind of fast-path condition on `fcsr`,
+    /// computed from `fcsr` (see `hardfloat::fcsr_bias`).
+    pub bias: [Option<Value>; 3],
     /// The value of each f register (an `I64` of its bits, an `F64`, or an
     /// `F32` single that is NaN-boxed in the register).
     pub f: [Option<Value>; 32],

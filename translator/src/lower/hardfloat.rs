@@ -143,31 +143,47 @@ enum Dest {
     X,
 }
 
-/// What `fcsr` must hold for a fast path: `fcsr & mask == want`.
-#[derive(Clone, Copy)]
-struct FcsrNeed {
-    mask: i64,
-    want: i64,
+/// What `fcsr` must hold for a fast path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FcsrNeed {
+    /// Nothing.
+    None,
+    /// `fflags.NX` set: a rounded operation with a static RNE, or a
+    /// float-to-integer conversion that is not exact.
+    Inexact,
+    /// `frm` = RNE and NX set: a rounded operation with a dynamic `rm`.
+    DynInexact,
+    /// `frm` = RNE: an exact operation with a dynamic `rm` (a reserved `frm` must still trap).
+    DynRne,
 }
 
 impl FcsrNeed {
-    const NONE: FcsrNeed = FcsrNeed { mask: 0, want: 0 };
-
     /// For a rounded operation with `rm`: `None` unless it rounds to nearest-even.
     fn rounded(rm: i64) -> Option<FcsrNeed> {
         match rm {
-            RNE => Some(FcsrNeed { mask: NX, want: NX }),
-            DYN => Some(FcsrNeed { mask: NX | FRM, want: NX }),
+            RNE => Some(FcsrNeed::Inexact),
+            DYN => Some(FcsrNeed::DynInexact),
             _ => None,
         }
     }
 
-    /// For an exact operation with `rm` (a dynamic `frm` must still be valid: RNE here).
+    /// For an exact operation with `rm`.
     fn exact(rm: i64) -> FcsrNeed {
         if rm == DYN {
-            FcsrNeed { mask: FRM, want: 0 }
+            FcsrNeed::DynRne
         } else {
-            FcsrNeed::NONE
+            FcsrNeed::None
+        }
+    }
+
+    /// The test `fcsr & mask == want`, and the slot of its bias in
+    /// [`float::FpKnown::bias`]; `None` when there is nothing to test.
+    fn test(self) -> Option<(i64, i64, usize)> {
+        match self {
+            FcsrNeed::None => None,
+            FcsrNeed::Inexact => Some((NX, NX, 0)),
+            FcsrNeed::DynInexact => Some((NX | FRM, NX, 1)),
+            FcsrNeed::DynRne => Some((FRM, 0, 2)),
         }
     }
 }
@@ -186,7 +202,7 @@ pub(super) fn plan(lx: &Lx<'_, '_>, gi: &GuestInsn) -> Option<Plan> {
     let (kind, single) = kind(gi.insn.op)?;
     let rm = gi.insn.imm;
     let need = match kind {
-        Kind::Binary(Bin::Min | Bin::Max) | Kind::Compare(_) => FcsrNeed::NONE,
+        Kind::Binary(Bin::Min | Bin::Max) | Kind::Compare(_) => FcsrNeed::None,
         Kind::Binary(_) | Kind::Sqrt | Kind::Convert { widen: false } => FcsrNeed::rounded(rm)?,
         Kind::Fma { .. } if lx.host_fma => FcsrNeed::rounded(rm)?,
         Kind::Fma { .. } => return None,
@@ -195,7 +211,7 @@ pub(super) fn plan(lx: &Lx<'_, '_>, gi: &GuestInsn) -> Option<Plan> {
         Kind::FromInt { bits32: true, .. } if !single => FcsrNeed::exact(rm),
         Kind::FromInt { .. } => FcsrNeed::rounded(rm)?,
         // Exactness is checked on the value (see `lower`).
-        Kind::ToInt { .. } if rm == RTZ => FcsrNeed::NONE,
+        Kind::ToInt { .. } if rm == RTZ => FcsrNeed::None,
         Kind::ToInt { .. } => return None,
     };
     Some(Plan { kind, single, need })
@@ -297,30 +313,20 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             // Exact when the integer converts back to the operand; otherwise NX must be set.
             let back = if signed { lx.ins().fcvt_from_sint(fty, v) } else { lx.ins().fcvt_from_uint(fty, v) };
             let exact = lx.ins().fcmp(FloatCC::Equal, back, a);
-            let fcsr = fcsr(lx);
-            let nx = lx.ins().band_imm_s(fcsr, NX);
-            let nx = lx.ins().icmp_imm_s(IntCC::NotEqual, nx, 0);
+            let nx = fcsr_bias(lx, FcsrNeed::Inexact).expect("NX has a test");
+            let nx = lx.ins().icmp_imm_s(IntCC::Equal, nx, 0);
             let flags_ok = lx.ins().bor(exact, nx);
             ok.push(flags_ok);
             // 32-bit results are sign-extended, the unsigned ones too.
             (if bits32 { lx.ins().sextend(I64, v) } else { v }, Dest::X)
         }
     };
-    match (range, need.mask != 0) {
+    match (range, fcsr_bias(lx, need)) {
         // Both conditions in one compare: the `fcsr` condition as a bias
         // that pushes the exponent out of range when it fails.
-        (Some((v, ty)), true) => {
-            let bias = fcsr_bias(lx, need);
-            ok.push(in_range(lx, v, ty, Some(bias)));
-        }
-        (Some((v, ty)), false) => ok.push(in_range(lx, v, ty, None)),
-        (None, true) => {
-            let fcsr = fcsr(lx);
-            let bits = lx.ins().band_imm_s(fcsr, need.mask);
-            let c = lx.ins().icmp_imm_s(IntCC::Equal, bits, need.want);
-            ok.push(c);
-        }
-        (None, false) => {}
+        (Some((v, ty)), bias) => ok.push(in_range(lx, v, ty, bias)),
+        (None, Some(bias)) => ok.push(lx.ins().icmp_imm_s(IntCC::Equal, bias, 0)),
+        (None, None) => {}
     }
 
     let rd = gi.insn.rd;
@@ -389,18 +395,19 @@ fn fcsr(lx: &mut Lx<'_, '_>) -> Value {
 
 /// Zero when `fcsr` meets `need`, else at least `0x1000` (beyond any
 /// biased exponent): `((fcsr & mask) ^ want) << 12`, computed once per block
-/// for each kind of need (see [`float::FpKnown::bias`]).
-fn fcsr_bias(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Value {
-    let k = usize::from(need.mask & FRM != 0);
+/// for each kind of need (see [`float::FpKnown::bias`]); `None` when `need`
+/// asks nothing.
+fn fcsr_bias(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Option<Value> {
+    let (mask, want, k) = need.test()?;
     if let Some(v) = lx.fp.bias[k] {
-        return v;
+        return Some(v);
     }
     let fcsr = fcsr(lx);
-    let bits = lx.ins().band_imm_s(fcsr, need.mask);
-    let off = lx.ins().bxor_imm_s(bits, need.want);
+    let bits = lx.ins().band_imm_s(fcsr, mask);
+    let off = lx.ins().bxor_imm_s(bits, want);
     let v = lx.ins().ishl_imm_s(off, 12);
     lx.fp.bias[k] = Some(v);
-    v
+    Some(v)
 }
 
 fn fconst(lx: &mut Lx<'_, '_>, ty: Type, v: f64) -> Value {
