@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::{boot, jit, lockstep_machines, random_campaign};
+use common::{jit, lockstep_machines, random_campaign, twins_with};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::format::F_RD;
@@ -191,15 +191,9 @@ fn random_float_streams_agree_with_the_interpreter() {
         let n = 20 + rng.below(100) as usize;
         let iterations = 8 + rng.below(40) as i64;
         let elf = program(&t, rng, n, iterations);
-        let values: Vec<u64> = (0..32).map(|_| if rng.below(2) == 0 { double(rng) } else { single(rng) }).collect();
-        let (mut a, mut b) = (boot(&elf), boot(&elf));
-        for m in [&mut a, &mut b] {
-            let area = m.bus.ram.slice_mut(DATA, 256).expect("value table in RAM");
-            for (chunk, v) in area.chunks_exact_mut(8).zip(&values) {
-                chunk.copy_from_slice(&v.to_le_bytes());
-            }
-        }
-        (a, b)
+        let values: Vec<u8> =
+            (0..32).flat_map(|_| (if rng.below(2) == 0 { double(rng) } else { single(rng) }).to_le_bytes()).collect();
+        twins_with(&elf, DATA, &values)
     });
 }
 
@@ -345,16 +339,9 @@ fn fast_path_edges_agree_with_the_interpreter() {
     a.emit("jal", 0, 0, 0, body - here);
     a.pass_fail(T0, T1);
     let elf = ElfBuilder::new(BASE, a.code).build();
+    let operands: Vec<u8> = cases.iter().flat_map(|&(_, _, x, y, z)| [x, y, z]).flat_map(u64::to_le_bytes).collect();
     for seed in 1..=3 {
-        let (mut ma, mut mb) = (boot(&elf), boot(&elf));
-        for m in [&mut ma, &mut mb] {
-            let area = m.bus.ram.slice_mut(DATA, 24 * cases.len() as u64).expect("operands in RAM");
-            for (chunk, &(_, _, x, y, z)) in area.chunks_exact_mut(24).zip(&cases) {
-                for (dst, v) in chunk.chunks_exact_mut(8).zip([x, y, z]) {
-                    dst.copy_from_slice(&v.to_le_bytes());
-                }
-            }
-        }
+        let (ma, mb) = twins_with(&elf, DATA, &operands);
         let mut j = jit(seed as u32);
         let r = lockstep_machines(ma, mb, &mut j, 1_000_000, [2000, 7000, 100_000][seed as usize - 1], seed)
             .unwrap_or_else(|e| panic!("{e}"));

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{boot, random_campaign, Rng};
+use common::{random_campaign, twins_with, Rng};
 use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::format::F_RD;
@@ -167,14 +167,7 @@ fn random_streams_agree_with_the_interpreter() {
         let n = 20 + rng.below(120) as usize;
         let iterations = 1 + rng.below(40) as i64;
         let elf = program(&t, rng, n, iterations);
-        let (mut a, mut b) = (boot(&elf), boot(&elf));
-        let mut data = vec![0u8; 0x2000];
-        for byte in data.iter_mut() {
-            *byte = rng.bits() as u8;
-        }
-        for m in [&mut a, &mut b] {
-            m.bus.ram.slice_mut(DATA, 0x2000).expect("data area in RAM").copy_from_slice(&data);
-        }
-        (a, b)
+        let data: Vec<u8> = (0..0x2000).map(|_| rng.bits() as u8).collect();
+        twins_with(&elf, DATA, &data)
     });
 }

@@ -20,6 +20,15 @@ pub fn boot(elf: &[u8]) -> Machine {
     Machine::new(cfg, elf, Box::new(BufferConsole::new())).expect("image boots")
 }
 
+/// Two machines booted from `elf`, for a lockstep run, with `data` at `addr` in RAM.
+pub fn twins_with(elf: &[u8], addr: u64, data: &[u8]) -> (Machine, Machine) {
+    let (mut a, mut b) = (boot(elf), boot(elf));
+    for m in [&mut a, &mut b] {
+        m.bus.ram.slice_mut(addr, data.len() as u64).expect("data in RAM").copy_from_slice(data);
+    }
+    (a, b)
+}
+
 /// A JIT that compiles a block start the `threshold`-th time it runs.
 pub fn jit(threshold: u32) -> Jit {
     Jit::with_config(JitConfig { threshold, count_resumptions: true, ..JitConfig::default() }).expect("JIT starts")
