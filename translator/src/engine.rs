@@ -296,7 +296,18 @@ struct Compiled {
     samples: u32,
     /// An optimised version is being compiled on the compile thread.
     upgrading: bool,
+    /// Times it left before a floating-point instruction (see [`FP_EXIT_LIMIT`]).
+    fp_exits: u32,
 }
+
+/// Floating-point exits (fast paths that failed) after which a region is
+/// compiled again with its fast paths calling the handlers instead. An exit
+/// costs a trip through the dispatcher and the interpreter's block, a call
+/// far less; but the call's clobbers cost every fast operation spills. A
+/// program that sets `fflags.NX` early exits a few times per region; one
+/// whose results are often exact zeros or that keeps clearing `fflags`
+/// reaches the limit within microseconds.
+pub const FP_EXIT_LIMIT: u32 = 256;
 
 /// Compiled code and the entry point to call it with.
 #[derive(Clone, Copy)]
@@ -418,6 +429,10 @@ pub struct JitStats {
     pub tails: u64,
     /// Loads and stores that left compiled code for the interpreter (TLB miss, MMIO, code page).
     pub mem_exits: u64,
+    /// Exits before floating-point instructions whose fast path failed.
+    pub fp_exits: u64,
+    /// Regions dropped to be compiled again calling floating-point handlers.
+    pub fp_recompiles: u64,
     /// Region entries refused because a page of the region is mapped elsewhere now.
     pub map_exits: u64,
     /// Extension instructions compiled with an inline fast path.
@@ -487,6 +502,9 @@ pub struct Jit {
     sites: FastMap<(u64, u32, u64), (usize, usize, u8)>,
     /// Keys whose region found one of its other pages remapped: compiled on one page from then on.
     single_page: FastMap<Key, ()>,
+    /// Keys whose region left too often before floating-point instructions:
+    /// compiled with calls to the handlers from then on.
+    fp_calls: FastMap<Key, ()>,
     /// The region that last returned to the dispatcher (`u64::MAX`: none / unknown).
     last_region: u64,
     /// The clock when it returned.
@@ -547,6 +565,7 @@ impl Jit {
             pending: None,
             machine_id: None,
             single_page: FastMap::default(),
+            fp_calls: FastMap::default(),
             last_region: u64::MAX,
             returned_at: 0,
             targets: FastMap::default(),
@@ -784,6 +803,7 @@ impl Jit {
             fetch_bank,
             asid: (data_bank == tlb::BANK_U).then_some(key.asid),
             region_id: region_id as u64,
+            fp_calls: self.fp_calls.contains_key(key),
         }
     }
 
@@ -1028,8 +1048,16 @@ impl Jit {
                 self.sites.insert(site, (idx, known, again));
             }
         }
-        self.regions[idx] =
-            Some(Compiled { keys, code: ptr as u64, guest, incoming: Vec::new(), tier, samples: 0, upgrading: false });
+        self.regions[idx] = Some(Compiled {
+            keys,
+            code: ptr as u64,
+            guest,
+            incoming: Vec::new(),
+            tier,
+            samples: 0,
+            upgrading: false,
+            fp_exits: 0,
+        });
         for p in pages {
             self.by_page.entry(p).or_default().push(idx);
         }
@@ -1127,6 +1155,21 @@ impl Jit {
             }
         }
         (r, ctx.value, ctx.region)
+    }
+
+    /// Counts a floating-point exit of region `id`; at [`FP_EXIT_LIMIT`]
+    /// drops it, to be compiled again calling the handlers.
+    fn note_fp_exit(&mut self, id: u64) {
+        self.stats.fp_exits += 1;
+        let Some(Some(r)) = self.regions.get_mut(id as usize) else { return };
+        r.fp_exits += 1;
+        if r.fp_exits >= FP_EXIT_LIMIT {
+            for k in &r.keys {
+                self.fp_calls.insert(*k, ());
+            }
+            self.stats.fp_recompiles += 1;
+            self.drop_region(id as usize);
+        }
     }
 
     /// Records `hart.pc` as a target of the `switch`-like jump at `site`; when
@@ -1365,9 +1408,14 @@ impl Engine for Jit {
                         if budget > 0 {
                             self.interp.step_block(m, budget);
                         }
-                    } else if r == lower::MEM_EXIT {
-                        // A load or store that takes the slow path: the interpreter runs it.
-                        self.stats.mem_exits += 1;
+                    } else if r == lower::MEM_EXIT || r == lower::FP_EXIT {
+                        // A load or store that takes the slow path, or a
+                        // floating-point instruction: the interpreter runs it.
+                        if r == lower::FP_EXIT {
+                            self.note_fp_exit(region);
+                        } else {
+                            self.stats.mem_exits += 1;
+                        }
                         let budget = m.hart.deadline.saturating_sub(m.hart.clock);
                         if budget > 0 {
                             self.interp.step_block(m, budget);
@@ -1442,6 +1490,8 @@ impl Engine for Jit {
             ("jit revalidated".to_string(), s.revalidated),
             ("jit deadline tails".to_string(), s.tails),
             ("jit memory exits".to_string(), s.mem_exits),
+            ("jit fp exits".to_string(), s.fp_exits),
+            ("jit fp recompiles".to_string(), s.fp_recompiles),
             ("jit mapping exits".to_string(), s.map_exits),
             ("jit ext fast paths".to_string(), s.fast_paths),
             ("jit ext helper calls".to_string(), s.ext_helper_calls),

@@ -11,6 +11,7 @@ use common::{boot, jit, self_checking_image, State};
 use mkjit_runtime::interp::Interp;
 use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::machine::{Engine, Outcome};
+use mkjit_translator::engine::FP_EXIT_LIMIT;
 
 const BASE: u64 = 0x8000_0000;
 const N: i64 = 3000;
@@ -67,4 +68,61 @@ fn inline_floating_point_instructions_keep_mstatus_fs_exact() {
     let got = run(&mut j);
     assert!(j.jit_stats().compiles > 0, "the loop was compiled");
     assert_eq!(want, got, "state differs:\n{}", want.diff(&got));
+}
+
+/// `for t0 = N..1`: `f3 = f1 * 0.0` and `f4 += f3` (exact zeros: their fast
+/// paths fail every time), `f5 += t0` (exact sums, fast). Fails unless `f4`
+/// is +0 and `f5` is N(N+1)/2.
+fn zeros_image() -> Vec<u8> {
+    self_checking_image(|a, fail| {
+        a.li(T1, FS);
+        a.emit("csrrs", 0, T1, 0, MSTATUS);
+        a.li(T0, N);
+        a.emit("fmv.d.x", 0, 0, 0, 0); // f0 = +0
+        a.emit("fmv.d.x", 4, 0, 0, 0);
+        a.emit("fmv.d.x", 5, 0, 0, 0);
+        let lp = a.here();
+        a.emit("fcvt.d.l", 1, T0, 0, 0);
+        a.emit("fmul.d", 3, 1, 0, 0);
+        a.emit("fadd.d", 4, 4, 3, 0);
+        a.emit("fadd.d", 5, 5, 1, 0);
+        a.emit("addi", T0, T0, 0, -1);
+        let here = a.here();
+        a.emit("bne", 0, T0, 0, lp - here);
+        a.emit("fmv.x.d", A0, 4, 0, 0);
+        let here = a.here();
+        a.emit("bne", 0, A0, 0, fail - here);
+        a.li(A1, N * (N + 1) / 2);
+        a.emit("fcvt.d.l", 6, A1, 0, 0);
+        a.emit("feq.d", A2, 5, 6, 0);
+        let here = a.here();
+        a.emit("beq", 0, A2, 0, fail - here);
+    })
+}
+
+#[test]
+fn fast_paths_that_keep_failing_leave_then_call_their_handlers() {
+    let image = zeros_image();
+    let mut want = boot(&image);
+    want.max_insns = Some(100 * N as u64);
+    assert_eq!(want.run(&mut Interp::new()), Outcome::Exit(0));
+    // Optimised code leaves the region where a fast path fails.
+    let optimised = || common::jit_optimised(2);
+    let mut j = optimised();
+    let mut got = boot(&image);
+    got.max_insns = Some(100 * N as u64);
+    assert_eq!(got.run(&mut j), Outcome::Exit(0));
+    let (want, got) = (State::of(&want), State::of(&got));
+    assert_eq!(want, got, "state differs:\n{}", want.diff(&got));
+    let s = j.jit_stats();
+    // Each exit runs the rest of the loop's block on the interpreter: the
+    // region keeps leaving until the limit, then calls the handlers.
+    assert!(s.fp_exits >= FP_EXIT_LIMIT as u64, "the fast paths left: {}", s.fp_exits);
+    assert!(s.fp_recompiles >= 1, "the region was compiled again");
+    assert!(s.fp_exits < N as u64, "and then stopped leaving: {} exits", s.fp_exits);
+    // The same in lockstep, stopping at random points.
+    for seed in 1..=3 {
+        let r = common::lockstep(&image, &mut optimised(), 100 * N as u64, 500, seed).expect("lockstep");
+        assert_eq!(r.outcome, Outcome::Exit(0));
+    }
 }

@@ -187,7 +187,7 @@ fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
 #[test]
 fn random_float_streams_agree_with_the_interpreter() {
     let t = IsaTable::core();
-    random_campaign(40, 3000, |rng| {
+    random_campaign(40, 3000, 4, |rng| {
         let n = 20 + rng.below(100) as usize;
         let iterations = 8 + rng.below(40) as i64;
         let elf = program(&t, rng, n, iterations);

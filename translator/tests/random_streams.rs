@@ -163,7 +163,7 @@ fn program(t: &IsaTable, rng: &mut Rng, n: usize, iterations: i64) -> Vec<u8> {
 fn random_streams_agree_with_the_interpreter() {
     // A longer campaign: MKJIT_RANDOM_SEEDS=5000 cargo test --release -p mkjit-translator --test random_streams
     let t = IsaTable::core();
-    random_campaign(60, 2000, |rng| {
+    random_campaign(60, 2000, 0, |rng| {
         let n = 20 + rng.below(120) as usize;
         let iterations = 1 + rng.below(40) as i64;
         let elf = program(&t, rng, n, iterations);

@@ -6,7 +6,7 @@
 //! flag has to be worked out. A fast path runs the operation on the host and
 //! keeps its result only when it can prove that the reference handler would
 //! produce the same value and leave `fcsr` unchanged; otherwise the
-//! instruction runs through its handler (SoftFloat), in the region:
+//! instruction runs through its handler (SoftFloat):
 //!
 //! ```text
 //!   rounded (add, sub, mul, div, sqrt, fused multiply-add, fcvt.s.d, int -> float):
@@ -29,6 +29,16 @@
 //! is the scheme QEMU's softfloat calls "hardfloat"; the NX condition means
 //! a program's first inexact operation takes the handler, which sets NX, and
 //! the rest run on the host.
+//!
+//! Where the handler runs: baseline code calls it in the region. Optimised
+//! code (the hottest loops) leaves the region before the instruction instead
+//! (`FP_EXIT`; the dispatcher runs it on the interpreter), because a call on
+//! the slow path clobbers the host's floating-point registers (all of them
+//! caller-saved): values live across it are kept in memory, and the hart
+//! pointer too, which cost the n-body benchmark a reload or spill around
+//! every operation (13% of its run). A region that leaves that way
+//! `FP_EXIT_LIMIT` times (results that are exact zeros, a program that keeps
+//! clearing `fflags`) is compiled again calling the handlers.
 //!
 //! Fused multiply-add needs the host's FMA instructions; without them (and
 //! for rounding modes other than RNE) the instruction always takes the handler.
@@ -339,6 +349,19 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
         return Flow::Next;
     }
 
+    if lx.fp_leaves {
+        // A failed condition leaves the region before the instruction: no
+        // call in the hot path, whose clobbers would cost spills around
+        // every operation (see the module's documentation).
+        for &c in &ok {
+            super::mem::leave_unless(lx, c, gi.pc, super::FP_EXIT);
+        }
+        match dest {
+            Dest::F => float::write_f(lx, rd, value),
+            Dest::X => lx.set_x(gi.int_dest(), value),
+        }
+        return Flow::Next;
+    }
     let saved = lx.fork();
     let known = (lx.tlb_memo.clone(), lx.direct_memo.clone(), lx.fp);
     let slow = lx.b.create_block();

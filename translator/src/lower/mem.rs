@@ -115,8 +115,14 @@ fn tlb_probe(lx: &mut Lx<'_, '_>, va: Value, size: u64, tag_off: i32) -> (Value,
 }
 
 /// Branches to a stub that leaves the region before the current instruction
-/// unless `hit`; continues on the hit path.
+/// (returning `MEM_EXIT`) unless `hit`; continues on the hit path.
 pub(super) fn miss_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64) {
+    leave_unless(lx, hit, pc, super::MEM_EXIT);
+}
+
+/// Branches to a stub that leaves the region before the current instruction,
+/// returning `code`, unless `ok`; continues on the `ok` path.
+pub(super) fn leave_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64, code: u64) {
     let miss = lx.b.create_block();
     lx.b.set_cold_block(miss);
     let cont = lx.b.create_block();
@@ -127,7 +133,7 @@ pub(super) fn miss_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64) {
     lx.b.seal_block(miss);
     lx.b.seal_block(cont);
     lx.b.switch_to_block(miss);
-    lx.leave_before(pc);
+    lx.leave_before(pc, code);
     lx.b.switch_to_block(cont);
 }
 

@@ -29,8 +29,10 @@
 //!           (unless fetches are untranslated): hit -> tail-call,
 //!           miss -> ctx.value = site; return IJUMP_MISS (site: the pc of a
 //!           `switch`-like jalr, whose targets the dispatcher records, or 0)
-//!   mexit(pc, meter):         (a load or store that misses, see `mem`)
-//!           write back; return MEM_EXIT (the dispatcher interprets from pc)
+//!   mexit(pc, meter, code):   (a load or store that misses, see `mem`, or a
+//!                              floating-point fast path that fails, see `hardfloat`)
+//!           write back; return code, MEM_EXIT or FP_EXIT (the dispatcher
+//!           interprets from pc)
 //!   trap:   (a helper left the region) if hart.exit: exit(hart.pc, hart.clock)
 //!           else (when chaining) write back and go on through the jump cache in
 //!           the hart's current mode (ecall and other traps chain too, and so
@@ -123,6 +125,11 @@ pub const MAP_EXIT: u64 = 2;
 /// What a region returns when it left before a load or store that must take
 /// the slow path (the dispatcher runs the interpreter from `hart.pc`).
 pub const MEM_EXIT: u64 = 1;
+
+/// What a region returns when it left before a floating-point instruction
+/// whose host result it could not vouch for (the dispatcher runs the
+/// interpreter from `hart.pc`; `ctx.region` names the region).
+pub const FP_EXIT: u64 = 4;
 
 /// Loads and stores per region that keep a memo of the last page they hit.
 const MAX_SITE_MEMOS: usize = 16;
@@ -242,6 +249,10 @@ pub struct Env {
     /// The engine's number for the region, stored in `ctx.region` when it
     /// returns to the dispatcher (which then knows what ran last).
     pub region_id: u64,
+    /// A floating-point fast path that fails calls the instruction's handler
+    /// in the region, even in optimised code, which otherwise leaves the
+    /// region (for regions that left that way too often, see `hardfloat`).
+    pub fp_calls: bool,
 }
 
 /// Why a region could not be compiled.
@@ -514,7 +525,8 @@ pub(crate) struct Lx<'a, 'f> {
     exit: Block,
     /// `exit` with a meter: `leave(pc, meter)`.
     leave: Block,
-    /// `mexit(pc, meter)`: leave before a memory access.
+    /// `mexit(pc, meter, code)`: leave before a memory access or a
+    /// floating-point instruction.
     mexit: Block,
     trap: Block,
     /// `chain(pc, meter, slot)`, when chaining.
@@ -533,6 +545,9 @@ pub(crate) struct Lx<'a, 'f> {
     storing: Vec<(Block, Block, usize)>,
     /// Ways out of loops store the promoted registers themselves.
     loop_stores: bool,
+    /// A floating-point fast path that fails leaves the region (optimised
+    /// code, unless `Env::fp_calls`); otherwise it calls the handler.
+    pub fp_leaves: bool,
     /// Exit stubs to fill: block, pc, meter, and how the region is left.
     stubs: Vec<(Block, u64, Value, Way)>,
     /// Internal jump target of each block.
@@ -737,10 +752,11 @@ fn build(
     }
     let leave = b.create_block();
     let mexit = b.create_block();
-    for blk in [leave, mexit] {
-        for _ in 0..2 {
-            b.append_block_param(blk, I64);
-        }
+    for _ in 0..2 {
+        b.append_block_param(leave, I64);
+    }
+    for _ in 0..3 {
+        b.append_block_param(mexit, I64);
     }
     b.set_cold_block(mexit);
     let trap = b.create_block();
@@ -833,6 +849,7 @@ fn build(
         dirty: [false; 32],
         storing: Vec::new(),
         loop_stores: tier == Tier::Optimized,
+        fp_leaves: tier == Tier::Optimized && !env.fp_calls,
         stubs: Vec::new(),
         blocks,
         entries,
@@ -879,10 +896,11 @@ fn build(
     lx.b.ins().jump(exit, &[pc.into(), clk.into(), cyc.into()]);
 
     lx.b.switch_to_block(mexit);
-    let [pc, m] = [0, 1].map(|i| lx.b.block_params(mexit)[i]);
+    let [pc, m, code] = [0, 1, 2].map(|i| lx.b.block_params(mexit)[i]);
     let (clk, cyc) = origin.decode(lx.b, m);
     lx.write_back(pc, clk, cyc);
-    let code = lx.b.ins().iconst(I64, MEM_EXIT as i64);
+    let id = lx.b.ins().iconst(I64, env.region_id as i64);
+    lx.b.ins().store(hart_flags, id, ctx, ctx_offsets::REGION);
     lx.b.ins().return_(&[code]);
 
     if let (Some(chain), Some(ijump), Some(ce)) = (chain, ijump, env.chain) {
@@ -1555,12 +1573,13 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// Fills the current (fresh) block: leaves the region before the current
     /// instruction at `pc`, as if the block had ended just before it, for the
     /// interpreter to run it.
-    pub fn leave_before(&mut self, pc: u64) {
+    pub fn leave_before(&mut self, pc: u64, code: u64) {
         let saved = self.fork();
         self.sync_dirty();
         let m = self.meter_at(self.idx as usize);
         let p = self.iconst(pc as i64);
-        self.jump_out(self.mexit, &[p, m]);
+        let code = self.iconst(code as i64);
+        self.jump_out(self.mexit, &[p, m, code]);
         self.rejoin(saved);
     }
 

@@ -9,6 +9,7 @@ use mkjit_runtime::console::BufferConsole;
 use mkjit_runtime::interp::Interp;
 use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::machine::{Engine, Machine, Outcome};
+use mkjit_translator::lower::Tier;
 use mkjit_translator::{Jit, JitConfig};
 
 /// RAM for test machines.
@@ -32,6 +33,13 @@ pub fn twins_with(elf: &[u8], addr: u64, data: &[u8]) -> (Machine, Machine) {
 /// A JIT that compiles a block start the `threshold`-th time it runs.
 pub fn jit(threshold: u32) -> Jit {
     Jit::with_config(JitConfig { threshold, count_resumptions: true, ..JitConfig::default() }).expect("JIT starts")
+}
+
+/// [`jit`] on the optimising tier (whose floating-point fast paths leave
+/// the region when they fail, see `lower::hardfloat`).
+pub fn jit_optimised(threshold: u32) -> Jit {
+    Jit::with_config(JitConfig { threshold, count_resumptions: true, tier: Tier::Optimized, ..JitConfig::default() })
+        .expect("JIT starts")
 }
 
 /// [`jit`], compiling on its compile thread (code arrives whenever it is ready).
@@ -266,12 +274,18 @@ pub fn sv39_monitor(
 }
 
 /// Runs a campaign of random programs, each in lockstep on the interpreter
-/// and the JIT (compile threshold 1 to 3, stops every 1 to `max_step`
+/// and the JIT (compile threshold 1 to 3, every `optimised`-th seed on the
+/// optimising tier when `optimised` is not 0, stops every 1 to `max_step`
 /// instructions): `MKJIT_RANDOM_SEEDS` seeds (default `seeds`) from
 /// `MKJIT_RANDOM_FIRST_SEED` (default 1). `make` builds the two machines of
 /// a seed from its PRNG. Fails listing every program that diverged or did not
 /// exit 0, and unless most instructions ran compiled.
-pub fn random_campaign(seeds: u64, max_step: u64, mut make: impl FnMut(&mut Rng) -> (Machine, Machine)) {
+pub fn random_campaign(
+    seeds: u64,
+    max_step: u64,
+    optimised: u64,
+    mut make: impl FnMut(&mut Rng) -> (Machine, Machine),
+) {
     let seeds: u64 = std::env::var("MKJIT_RANDOM_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(seeds);
     let first: u64 = std::env::var("MKJIT_RANDOM_FIRST_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
     let mut failures = Vec::new();
@@ -279,7 +293,8 @@ pub fn random_campaign(seeds: u64, max_step: u64, mut make: impl FnMut(&mut Rng)
     for seed in first..first + seeds {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let (a, b) = make(&mut rng);
-        let mut j = jit(1 + (seed % 3) as u32);
+        let threshold = 1 + (seed % 3) as u32;
+        let mut j = if optimised != 0 && seed % optimised == 0 { jit_optimised(threshold) } else { jit(threshold) };
         match lockstep_machines(a, b, &mut j, 2_000_000, 1 + seed * 97 % max_step, seed) {
             Ok(r) if r.outcome == Outcome::Exit(0) => {
                 total += r.insns;
