@@ -1157,6 +1157,15 @@ impl Jit {
         (r, ctx.value, ctx.region)
     }
 
+    /// Runs the interpreter for one block from the hart's pc (where a region
+    /// left), unless the deadline is already reached.
+    fn interpret_block(&mut self, m: &mut Machine) {
+        let budget = m.hart.deadline.saturating_sub(m.hart.clock);
+        if budget > 0 {
+            self.interp.step_block(m, budget);
+        }
+    }
+
     /// Counts a floating-point exit of region `id`; at [`FP_EXIT_LIMIT`]
     /// drops it, to be compiled again calling the handlers.
     fn note_fp_exit(&mut self, id: u64) {
@@ -1404,10 +1413,7 @@ impl Engine for Jit {
                                 self.drop_region(i);
                             }
                         }
-                        let budget = m.hart.deadline.saturating_sub(m.hart.clock);
-                        if budget > 0 {
-                            self.interp.step_block(m, budget);
-                        }
+                        self.interpret_block(m);
                     } else if r == lower::MEM_EXIT || r == lower::FP_EXIT {
                         // A load or store that takes the slow path, or a
                         // floating-point instruction: the interpreter runs it.
@@ -1416,10 +1422,7 @@ impl Engine for Jit {
                         } else {
                             self.stats.mem_exits += 1;
                         }
-                        let budget = m.hart.deadline.saturating_sub(m.hart.clock);
-                        if budget > 0 {
-                            self.interp.step_block(m, budget);
-                        }
+                        self.interpret_block(m);
                     } else if stopped {
                         // The entry check failed: the deadline is closer than the
                         // longest run to the region's next check (at most a region's

@@ -342,17 +342,9 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
     }
 
     let rd = gi.insn.rd;
-    if ok.is_empty() {
-        // Nothing to check: the host result is always the reference result.
-        match dest {
-            Dest::F => float::write_f(lx, rd, value),
-            Dest::X => lx.set_x(rd, value),
-        }
-        return Flow::Next;
-    }
-
-    if lx.fp_leaves {
-        // A failed condition leaves the region before the instruction: no
+    if ok.is_empty() || lx.fp_leaves {
+        // Nothing to check (the host result is always the reference result),
+        // or a failed condition leaves the region before the instruction: no
         // call in the hot path, whose clobbers would cost spills around
         // every operation (see the module's documentation).
         for &c in &ok {
@@ -360,7 +352,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
         }
         match dest {
             Dest::F => float::write_f(lx, rd, value),
-            Dest::X => lx.set_x(gi.int_dest(), value),
+            Dest::X => lx.set_x(rd, value),
         }
         return Flow::Next;
     }

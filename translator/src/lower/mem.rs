@@ -122,11 +122,11 @@ pub(super) fn miss_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64) {
 
 /// Branches to a stub that leaves the region before the current instruction,
 /// returning `code`, unless `ok`; continues on the `ok` path.
-pub(super) fn leave_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64, code: u64) {
+pub(super) fn leave_unless(lx: &mut Lx<'_, '_>, ok: Value, pc: u64, code: u64) {
     let miss = lx.b.create_block();
     lx.b.set_cold_block(miss);
     let cont = lx.b.create_block();
-    lx.ins().brif(hit, cont, &[], miss, &[]);
+    lx.ins().brif(ok, cont, &[], miss, &[]);
     // Both have their only predecessor: sealed, guest registers read in
     // `cont` are the values read before (no new block parameters), which is
     // what lets later accesses recognise their base register value.

@@ -30,22 +30,25 @@ pub fn twins_with(elf: &[u8], addr: u64, data: &[u8]) -> (Machine, Machine) {
     (a, b)
 }
 
+/// The configuration of [`jit`].
+fn config(threshold: u32) -> JitConfig {
+    JitConfig { threshold, count_resumptions: true, ..JitConfig::default() }
+}
+
 /// A JIT that compiles a block start the `threshold`-th time it runs.
 pub fn jit(threshold: u32) -> Jit {
-    Jit::with_config(JitConfig { threshold, count_resumptions: true, ..JitConfig::default() }).expect("JIT starts")
+    Jit::with_config(config(threshold)).expect("JIT starts")
 }
 
 /// [`jit`] on the optimising tier (whose floating-point fast paths leave
 /// the region when they fail, see `lower::hardfloat`).
 pub fn jit_optimised(threshold: u32) -> Jit {
-    Jit::with_config(JitConfig { threshold, count_resumptions: true, tier: Tier::Optimized, ..JitConfig::default() })
-        .expect("JIT starts")
+    Jit::with_config(JitConfig { tier: Tier::Optimized, ..config(threshold) }).expect("JIT starts")
 }
 
 /// [`jit`], compiling on its compile thread (code arrives whenever it is ready).
 pub fn jit_background(threshold: u32) -> Jit {
-    Jit::with_config(JitConfig { threshold, count_resumptions: true, background: true, ..JitConfig::default() })
-        .expect("JIT starts")
+    Jit::with_config(JitConfig { background: true, ..config(threshold) }).expect("JIT starts")
 }
 
 /// Architectural state compared between engines.
