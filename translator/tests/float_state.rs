@@ -3,7 +3,9 @@
 //! injection, loads and stores) must mark `mstatus.FS` Dirty each time the
 //! loop made it Clean, exactly as the interpreter does; the loop's results
 //! and the final state agree between the engines. (Traps while FS is Off are
-//! checked on both engines by the guest program `rv64fd`.)
+//! checked on both engines by the guest program `rv64fd`.) Optimised code
+//! that leaves where a fast path fails, or from inside a window of deferred
+//! checks (a load from a device), agrees too.
 
 mod common;
 
@@ -123,6 +125,56 @@ fn fast_paths_that_keep_failing_leave_then_call_their_handlers() {
     // The same in lockstep, stopping at random points.
     for seed in 1..=3 {
         let r = common::lockstep(&image, &mut optimised(), 100 * N as u64, 500, seed).expect("lockstep");
+        assert_eq!(r.outcome, Outcome::Exit(0));
+    }
+}
+
+/// `for t0 = N..1`: `f1 = t0`, `f2 += f1` (fast paths whose checks wait for
+/// the end of their window), then `f3 = mtime` (a load from a device: it
+/// leaves the region, from inside the window, every time) and `a2 += f3`'s
+/// bits. Fails unless `f2` is N(N+1)/2.
+fn window_load_image() -> Vec<u8> {
+    self_checking_image(|a, fail| {
+        a.li(T1, FS);
+        a.emit("csrrs", 0, T1, 0, MSTATUS);
+        a.emit("csrrsi", 0, 1, 0, 0x001); // fflags.NX: the fast paths run
+        a.li(T0, N);
+        a.li(A0, 0x200_bff8); // the CLINT's mtime
+        a.li(A2, 0);
+        a.emit("fmv.d.x", 2, 0, 0, 0);
+        let lp = a.here();
+        a.emit("fcvt.d.l", 1, T0, 0, 0);
+        a.emit("fadd.d", 2, 2, 1, 0);
+        a.emit("fld", 3, A0, 0, 0);
+        a.emit("fmv.x.d", A3, 3, 0, 0);
+        a.emit("add", A2, A2, A3, 0);
+        a.emit("addi", T0, T0, 0, -1);
+        let here = a.here();
+        a.emit("bne", 0, T0, 0, lp - here);
+        a.li(A1, N * (N + 1) / 2);
+        a.emit("fcvt.d.l", 6, A1, 0, 0);
+        a.emit("feq.d", A4, 2, 6, 0);
+        let here = a.here();
+        a.emit("beq", 0, A4, 0, fail - here);
+    })
+}
+
+#[test]
+fn a_load_that_leaves_inside_a_window_leaves_before_the_window() {
+    let image = window_load_image();
+    let mut want = boot(&image);
+    want.max_insns = Some(100 * N as u64);
+    assert_eq!(want.run(&mut Interp::new()), Outcome::Exit(0));
+    let mut j = common::jit_optimised(2);
+    let mut got = boot(&image);
+    got.max_insns = Some(100 * N as u64);
+    assert_eq!(got.run(&mut j), Outcome::Exit(0), "the sum of f1 is right on the JIT");
+    let (want, got) = (State::of(&want), State::of(&got));
+    assert_eq!(want, got, "state differs:\n{}", want.diff(&got));
+    let s = j.jit_stats();
+    assert!(s.compiles > 0 && s.mem_exits >= N as u64 / 2, "the loop ran compiled, leaving at the load: {s:?}");
+    for seed in 1..=3 {
+        let r = common::lockstep(&image, &mut common::jit_optimised(2), 100 * N as u64, 500, seed).expect("lockstep");
         assert_eq!(r.outcome, Outcome::Exit(0));
     }
 }

@@ -24,7 +24,7 @@
 //!                        with the class thresholds (no flags, no rounding)
 //! ```
 
-use super::{hardfloat, mem, system, Flow, Lx};
+use super::{fpwindow, hardfloat, mem, system, Flow, Lx};
 use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F32, F64, I32, I64};
@@ -71,6 +71,10 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     fs_dirty(lx, gi.pc);
     match i.op {
         Fld | Flw => {
+            if lx.fp_leaves {
+                // Joins (or opens) a window: its result may wait in a host register.
+                fpwindow::open(lx, (gi.pc, lx.idx()));
+            }
             let size = if i.op == Fld { 8 } else { 4 };
             let base = lx.x(i.rs1);
             let host = mem::host_address(lx, base, i.imm, size, false, gi.pc);
@@ -144,6 +148,8 @@ fn fs_dirty(lx: &mut Lx<'_, '_>, pc: u64) {
     if lx.fp.fs_dirty {
         return;
     }
+    // A window's first instruction proved it (and nothing in it forgets).
+    debug_assert!(!lx.fpw.is_open());
     let flags = lx.hart_flags();
     let hart = lx.hart;
     let ms = lx.ins().load(I64, flags, hart, offsets::MSTATUS as i32);
@@ -154,8 +160,9 @@ fn fs_dirty(lx: &mut Lx<'_, '_>, pc: u64) {
 }
 
 /// What a block knows of the floating-point state, between helper calls.
-/// The f registers are written through to `hart.f`: what is known of them
-/// only saves loads, and nothing needs writing back at a way out.
+/// The f registers are written through to `hart.f` (outside an open
+/// window, see `fpwindow`): what is known of them only saves loads, and
+/// nothing needs writing back at a way out.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct FpKnown {
     /// `mstatus.FS` is proven Dirty.
@@ -195,24 +202,41 @@ pub(super) fn read_f(lx: &mut Lx<'_, '_>, r: u8, ty: Type) -> Value {
 /// The single in floating-point register `r` (`F32`), and, unless it is
 /// known to be NaN-boxed, the condition that it is.
 pub(super) fn read_single(lx: &mut Lx<'_, '_>, r: u8) -> (Value, Option<Value>) {
-    if let Some(v) = lx.fp.f[r as usize] {
-        if lx.b.func.dfg.value_type(v) == F32 {
-            return (v, None);
+    let (hi, low) = match lx.fp.f[r as usize] {
+        Some(v) if lx.b.func.dfg.value_type(v) == F32 => return (v, None),
+        // Known bits (an `I64` or an `F64`): `hart.f` may not hold them yet.
+        Some(_) => {
+            let bits = read_f(lx, r, I64);
+            let hi = lx.ins().ushr_imm_s(bits, 32);
+            let hi = lx.ins().ireduce(I32, hi);
+            let low = lx.ins().ireduce(I32, bits);
+            (hi, lx.ins().bitcast(F32, MemFlagsData::new(), low))
         }
-    }
-    let hi = lx.load_f(I32, r, 4);
+        None => (lx.load_f(I32, r, 4), lx.load_f(F32, r, 0)),
+    };
     let boxed = lx.ins().icmp_imm_s(IntCC::Equal, hi, -1);
-    (lx.load_f(F32, r, 0), Some(boxed))
+    (low, Some(boxed))
 }
 
-/// Writes `v` (`I64` bits, `F64`, or an `F32` single, which is NaN-boxed) to f register `r`.
+/// Writes `v` (`I64` bits, `F64`, or an `F32` single, which is NaN-boxed) to
+/// f register `r`: to `hart.f` at once, or when the open window closes
+/// (see `fpwindow`).
 pub(super) fn write_f(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
+    if lx.fpw.is_open() {
+        lx.fpw.write(r);
+    } else {
+        store_f_value(lx, r, v);
+    }
+    lx.fp.f[r as usize] = Some(v);
+}
+
+/// Stores `v` (as [`write_f`] takes it) to `hart.f[r]`.
+pub(super) fn store_f_value(lx: &mut Lx<'_, '_>, r: u8, v: Value) {
     lx.store_f(v, r, 0);
     if lx.b.func.dfg.value_type(v) == F32 {
         let ones = lx.ins().iconst(I32, -1);
         lx.store_f(ones, r, 4);
     }
-    lx.fp.f[r as usize] = Some(v);
 }
 
 /// `fclass` of the value with bits `v` (an `I64`; a single in its low

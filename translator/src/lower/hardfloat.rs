@@ -45,6 +45,7 @@
 //! Fused multiply-add needs the host's FMA instructions; without them (and
 //! for rounding modes other than RNE) the instruction always takes the handler.
 
+use super::fpwindow::{self, Must};
 use super::{float, system, Flow, Lx};
 use crate::region::GuestInsn;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -209,6 +210,16 @@ pub(super) struct Plan {
     need: FcsrNeed,
 }
 
+impl Plan {
+    /// Where the result goes.
+    fn dest(self) -> Dest {
+        match self.kind {
+            Kind::Compare(_) | Kind::ToInt { .. } => Dest::X,
+            _ => Dest::F,
+        }
+    }
+}
+
 /// The fast path of `gi`, or `None` when it has none (the handler runs it).
 pub(super) fn plan(lx: &Lx<'_, '_>, gi: &GuestInsn) -> Option<Plan> {
     let (kind, single) = kind(gi.insn.op)?;
@@ -227,6 +238,17 @@ pub(super) fn plan(lx: &Lx<'_, '_>, gi: &GuestInsn) -> Option<Plan> {
         Kind::ToInt { .. } => return None,
     };
     Some(Plan { kind, single, need })
+}
+
+/// Whether `gi` joins an open window of deferred checks (see `fpwindow`):
+/// a fast path whose result goes to an f register, or an inline instruction
+/// that writes only an f register (a load too).
+pub(super) fn joins_window(lx: &Lx<'_, '_>, gi: &GuestInsn) -> bool {
+    use Op::*;
+    match gi.insn.op {
+        FsgnjS | FsgnjnS | FsgnjxS | FsgnjD | FsgnjnD | FsgnjxD | FmvWX | FmvDX | Fld | Flw => true,
+        _ => plan(lx, gi).is_some_and(|p| p.dest() == Dest::F),
+    }
 }
 
 /// Lowers `gi` with the host fast path `plan` and its handler as the
@@ -333,6 +355,22 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             (if bits32 { lx.ins().sextend(I64, v) } else { v }, Dest::X)
         }
     };
+
+    let rd = gi.insn.rd;
+    if dest == Dest::F && lx.fp_leaves {
+        // Checked where the window closes (see `fpwindow`).
+        let result = range.map(|(v, _)| {
+            let must = match kind {
+                Kind::Binary(Bin::Add | Bin::Sub) | Kind::Sqrt => Must::Finite,
+                _ => Must::Normal,
+            };
+            (v, must)
+        });
+        let bias = fcsr_bias(lx, need);
+        fpwindow::defer(lx, (gi.pc, lx.idx()), &ok, bias, result);
+        float::write_f(lx, rd, value);
+        return Flow::Next;
+    }
     match (range, fcsr_bias(lx, need)) {
         // Both conditions in one compare: the `fcsr` condition as a bias
         // that pushes the exponent out of range when it fails.
@@ -340,8 +378,6 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
         (None, Some(bias)) => ok.push(lx.ins().icmp_imm_s(IntCC::Equal, bias, 0)),
         (None, None) => {}
     }
-
-    let rd = gi.insn.rd;
     if ok.is_empty() || lx.fp_leaves {
         // Nothing to check (the host result is always the reference result),
         // or a failed condition leaves the region before the instruction: no

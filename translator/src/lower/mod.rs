@@ -76,6 +76,7 @@
 
 pub mod custom;
 mod float;
+mod fpwindow;
 mod hardfloat;
 mod mem;
 mod meter;
@@ -502,6 +503,8 @@ pub(crate) struct Lx<'a, 'f> {
     pub tlb_memo: Vec<(Value, bool, Value, Value)>,
     /// What the current block knows of the floating-point state (see `float`).
     pub fp: float::FpKnown,
+    /// The open window of deferred floating-point checks (see `fpwindow`).
+    pub fpw: fpwindow::Window,
     /// The host has fused multiply-add instructions (see `hardfloat`).
     pub host_fma: bool,
     /// The current block is in a loop of the region (where the TLB memo pays
@@ -829,6 +832,7 @@ fn build(
         tlb_salt5,
         tlb_memo: Vec::new(),
         fp: float::FpKnown::default(),
+        fpw: fpwindow::Window::default(),
         host_fma,
         in_loop: false,
         direct_memo: Vec::new(),
@@ -1281,10 +1285,14 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.forget_proofs();
         for (i, gi) in blk.insns.iter().enumerate() {
             self.idx = i as i64;
+            if self.fpw.is_open() && !hardfloat::joins_window(self, gi) {
+                fpwindow::close(self);
+            }
             if self.lower_insn(gi) == Flow::Ended {
                 return;
             }
         }
+        fpwindow::close(self);
         self.goto(blk.end());
     }
 
@@ -1437,6 +1445,11 @@ impl<'a, 'f> Lx<'a, 'f> {
 
     // ---- clock and exits ----
 
+    /// Index of the current instruction in its block.
+    pub fn idx(&self) -> usize {
+        self.idx as usize
+    }
+
     /// The meter after the first `k` instructions of the current block.
     pub fn meter_at(&mut self, k: usize) -> Value {
         let base = self.b.use_var(self.mbase);
@@ -1572,11 +1585,20 @@ impl<'a, 'f> Lx<'a, 'f> {
 
     /// Fills the current (fresh) block: leaves the region before the current
     /// instruction at `pc`, as if the block had ended just before it, for the
-    /// interpreter to run it.
+    /// interpreter to run it; inside an open window of deferred
+    /// floating-point checks, before the window (see `fpwindow`).
     pub fn leave_before(&mut self, pc: u64, code: u64) {
+        // In an open window, `hart` holds the state before its first instruction.
+        let (pc, idx) = self.fpw.start().unwrap_or((pc, self.idx as usize));
+        self.leave_before_at(pc, idx, code);
+    }
+
+    /// Leaves the region before the instruction at `pc`, the `idx`th of
+    /// the current block (an earlier one: no register may have changed since).
+    pub fn leave_before_at(&mut self, pc: u64, idx: usize, code: u64) {
         let saved = self.fork();
         self.sync_dirty();
-        let m = self.meter_at(self.idx as usize);
+        let m = self.meter_at(idx);
         let p = self.iconst(pc as i64);
         let code = self.iconst(code as i64);
         self.jump_out(self.mexit, &[p, m, code]);

@@ -1,0 +1,201 @@
+//! Deferred checks of floating-point fast paths in optimised code.
+//!
+//! In optimised code a fast path that fails leaves the region before its
+//! instruction (see `hardfloat`). Checking every result costs a move to an
+//! integer register, an exponent extraction, a compare and a branch, and
+//! writing every result to `hart.f` at once costs a store. Instead, a run of
+//! consecutive fast-path instructions that write only f registers (a
+//! *window*) is checked once, at its end:
+//!
+//! ```text
+//!   window:   fsub.d ft5,ft5,ft7      host result only; sum += ft5
+//!             fmul.d fa1,ft5,ft5      sum += fa1; min = min(min, |fa1|)
+//!             fsgnj.d ...             (joins: f registers only)
+//!   close:    sum finite              no NaN, no infinity, no overflow
+//!             min >= 2^(2 - bias)     nothing tiny where it may be inexact
+//!             fcsr biases zero        rounding mode and NX as each needs
+//!             other conditions        (NaN-boxed operands, ordered operands)
+//!             ok:   store the registers written, continue
+//!             fail: leave before the window's first instruction (FP_EXIT)
+//! ```
+//!
+//! The window writes nothing but host registers until it closes, so `hart`
+//! still holds the state before its first instruction, which is where a
+//! failure leaves (the interpreter then runs the window with its handlers).
+//! Loads into f registers join windows (and open them) too: an access that
+//! leaves the region from inside a window leaves before the window (see
+//! `Lx::leave_before`), and the interpreter runs it all again, which changes
+//! nothing a load had done. A window closes before any other instruction
+//! (one that may call a helper, store, or write an x register) and at the
+//! end of its block.
+//!
+//! The checks are those of the single-instruction fast path, cheaper:
+//! the finite check is a running sum (a NaN or an infinity makes it
+//! non-finite; a sum that overflows only fails safe), and only results that
+//! can be tiny and inexact need the running minimum of magnitudes. A sum or
+//! difference of finite values is exact whenever it is tiny (both are
+//! multiples of the smallest subnormal), and a square root is never tiny
+//! unless it is zero, so those need the finite check alone.
+
+use super::{Lx, FP_EXIT};
+use cranelift_codegen::ir::condcodes::FloatCC;
+use cranelift_codegen::ir::types::F32;
+use cranelift_codegen::ir::{InstBuilder, Value};
+
+/// What a deferred result must be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Must {
+    /// Finite (not a NaN, not an infinity).
+    Finite,
+    /// Finite and of a magnitude whose biased exponent is at least 2 (see
+    /// `hardfloat::in_range`).
+    Normal,
+}
+
+/// The open window of the current block.
+#[derive(Default)]
+pub(crate) struct Window {
+    /// The window's first instruction: its pc and index in the block.
+    start: Option<(u64, usize)>,
+    /// f registers written in the window (their `hart.f` stores wait).
+    pending: u32,
+    /// Running sum of the values that must be finite, for doubles and singles.
+    sum: [Option<Value>; 2],
+    /// Running minimum magnitude of the values that must be normal.
+    min: [Option<Value>; 2],
+    /// The mask that clears the sign, for doubles and singles.
+    abs_mask: [Option<Value>; 2],
+    /// `fcsr` biases that must be zero (see `hardfloat::fcsr_bias`).
+    biases: Vec<Value>,
+    /// Other conditions that must hold.
+    conds: Vec<Value>,
+}
+
+impl Window {
+    /// Whether a window is open.
+    pub fn is_open(&self) -> bool {
+        self.start.is_some()
+    }
+
+    /// The window's first instruction: its pc and index in the block.
+    pub fn start(&self) -> Option<(u64, usize)> {
+        self.start
+    }
+
+    /// Records a write of f register `r` in the open window.
+    pub fn write(&mut self, r: u8) {
+        self.pending |= 1 << r;
+    }
+}
+
+/// Opens a window at the instruction at `pc` (index `idx` in its block)
+/// unless one is open.
+pub(super) fn open(lx: &mut Lx<'_, '_>, (pc, idx): (u64, usize)) {
+    if lx.fpw.start.is_none() {
+        lx.fpw.start = Some((pc, idx));
+    }
+}
+
+/// Defers the conditions of the instruction at `pc` (index `idx` in its
+/// block), opening a window if none is: `conds` must hold, `bias` (if any)
+/// must be zero, and `result` (if any) must be as `Must` says.
+pub(super) fn defer(
+    lx: &mut Lx<'_, '_>,
+    (pc, idx): (u64, usize),
+    conds: &[Value],
+    bias: Option<Value>,
+    result: Option<(Value, Must)>,
+) {
+    open(lx, (pc, idx));
+    lx.fpw.conds.extend_from_slice(conds);
+    if let Some(b) = bias {
+        if !lx.fpw.biases.contains(&b) {
+            lx.fpw.biases.push(b);
+        }
+    }
+    let Some((v, must)) = result else { return };
+    let k = slot(lx, v);
+    let sum = match lx.fpw.sum[k] {
+        Some(s) => lx.ins().fadd(s, v),
+        None => v,
+    };
+    lx.fpw.sum[k] = Some(sum);
+    if must == Must::Normal {
+        // |v|, with the mask shared by the window.
+        let mask = match lx.fpw.abs_mask[k] {
+            Some(m) => m,
+            None => {
+                let m = if k == 1 {
+                    lx.ins().f32const(f32::from_bits(!(1 << 31)))
+                } else {
+                    lx.ins().f64const(f64::from_bits(!(1 << 63)))
+                };
+                lx.fpw.abs_mask[k] = Some(m);
+                m
+            }
+        };
+        let mag = lx.ins().band(v, mask);
+        let min = match lx.fpw.min[k] {
+            // `select(m < mag, m, mag)`: one `minsd`.
+            Some(m) => {
+                let less = lx.ins().fcmp(FloatCC::LessThan, m, mag);
+                lx.ins().select(less, m, mag)
+            }
+            None => mag,
+        };
+        lx.fpw.min[k] = Some(min);
+    }
+}
+
+/// Index of `v`'s format in [`Window::sum`] and [`Window::min`].
+fn slot(lx: &mut Lx<'_, '_>, v: Value) -> usize {
+    usize::from(lx.b.func.dfg.value_type(v) == F32)
+}
+
+/// Closes the open window, if any: leaves before its first instruction
+/// unless every deferred condition holds, then stores the f registers it wrote.
+pub(super) fn close(lx: &mut Lx<'_, '_>) {
+    let w = std::mem::take(&mut lx.fpw);
+    let Some((pc, idx)) = w.start else { return };
+    let mut ok = w.conds;
+    for (k, sum) in w.sum.iter().enumerate() {
+        if let Some(s) = *sum {
+            // s - s is zero when s is finite, a NaN otherwise.
+            let d = lx.ins().fsub(s, s);
+            ok.push(lx.ins().fcmp(FloatCC::Ordered, d, d));
+        }
+        if let Some(m) = w.min[k] {
+            let least = if k == 1 {
+                lx.ins().f32const(f32::from_bits(2 << 23))
+            } else {
+                lx.ins().f64const(f64::from_bits(2 << 52))
+            };
+            ok.push(lx.ins().fcmp(FloatCC::GreaterThanOrEqual, m, least));
+        }
+    }
+    if let Some((&first, rest)) = w.biases.split_first() {
+        let any = rest.iter().fold(first, |a, &b| lx.ins().bor(a, b));
+        ok.push(lx.ins().icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::Equal, any, 0));
+    }
+    if !ok.is_empty() {
+        let fail = lx.b.create_block();
+        lx.b.set_cold_block(fail);
+        for c in ok {
+            let next = lx.b.create_block();
+            lx.ins().brif(c, next, &[], fail, &[]);
+            lx.b.seal_block(next);
+            lx.b.switch_to_block(next);
+        }
+        let cont = lx.b.current_block().expect("in a block");
+        lx.b.seal_block(fail);
+        lx.b.switch_to_block(fail);
+        lx.leave_before_at(pc, idx, FP_EXIT);
+        lx.b.switch_to_block(cont);
+    }
+    for r in 0..32u8 {
+        if w.pending & (1 << r) != 0 {
+            let v = lx.fp.f[r as usize].expect("a register written in the window is known");
+            super::float::store_f_value(lx, r, v);
+        }
+    }
+}
