@@ -78,22 +78,34 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
             let size = if i.op == Fld { 8 } else { 4 };
             let base = lx.x(i.rs1);
             let host = mem::host_address(lx, base, i.imm, size, false, gi.pc);
-            let v = mem::host_load(lx, host, size, false);
-            // Kept as a float: arithmetic on it follows (see `hardfloat`).
-            let v = if size == 4 {
-                let low = lx.ins().ireduce(I32, v);
-                lx.ins().bitcast(F32, MemFlagsData::new(), low)
-            } else {
-                lx.ins().bitcast(F64, MemFlagsData::new(), v)
-            };
+            // Loaded as a float, into a host floating-point register:
+            // arithmetic on it follows (see `hardfloat`).
+            let ty = if size == 4 { F32 } else { F64 };
+            let g = lx.guest_flags();
+            let v = lx.ins().load(ty, g, host, 0);
             write_f(lx, i.rd, v);
         }
         Fsd | Fsw => {
             let size = if i.op == Fsd { 8 } else { 4 };
             let base = lx.x(i.rs1);
-            let v = read_f(lx, i.rs2, I64);
+            // Stored from the register it is in: the low half of a known
+            // single is the single itself.
+            let known = lx.fp.f[i.rs2 as usize].map(|v| lx.b.func.dfg.value_type(v));
+            let v = match (known, size) {
+                (Some(F32), 4) | (Some(F64), 8) => lx.fp.f[i.rs2 as usize].expect("known"),
+                (None, 8) => read_f(lx, i.rs2, F64),
+                _ => {
+                    let bits = read_f(lx, i.rs2, I64);
+                    if size == 4 {
+                        lx.ins().ireduce(I32, bits)
+                    } else {
+                        bits
+                    }
+                }
+            };
             let host = mem::host_address(lx, base, i.imm, size, true, gi.pc);
-            mem::host_store(lx, v, host, size);
+            let g = lx.guest_flags();
+            lx.ins().store(g, v, host, 0);
         }
         FmvXD => {
             let v = read_f(lx, i.rs1, I64);
