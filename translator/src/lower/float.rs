@@ -4,7 +4,8 @@
 //! (SoftFloat, for exact results and flags in every rounding mode).
 //!
 //! Floating-point registers live in `hart.f`; inline code writes them there
-//! at once, and within a block reuses what it wrote or loaded instead of
+//! at once (optimised code: where its window of deferred checks closes, see
+//! `fpwindow`), and within a block reuses what it wrote or loaded instead of
 //! loading it again ([`FpKnown`]). An instruction runs inline only while `mstatus.FS` is Dirty:
 //! then it can neither trap for FS nor change `mstatus`. The first inline
 //! instruction of a block checks that, and leaves the region before itself
