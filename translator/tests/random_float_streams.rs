@@ -10,7 +10,9 @@
 //! sets `frm` (reserved modes too: a trap handler skips the instruction that
 //! then traps). Every iteration reloads all f registers from a table of such
 //! values. A directed test runs each edge case with `fflags` = NX and = 0, and
-//! a dependent chain in one block. Each
+//! a dependent chain in one block; another runs windows of deferred checks
+//! (optimised code) whose first result is exceptional and whose later ones
+//! hide it. Each
 //! program runs in lockstep on the interpreter and the JIT, comparing `f`,
 //! `x` and `fcsr` at every stop. The test command runs 40 seeds;
 //! `MKJIT_RANDOM_SEEDS=N` (and `MKJIT_RANDOM_FIRST_SEED=S`) run more.
@@ -353,5 +355,88 @@ fn fast_path_edges_agree_with_the_interpreter() {
             r.insns,
             j.jit_stats()
         );
+    }
+}
+
+/// One window of deferred checks: the bits of `f1`, `f2`, `f3`, then
+/// dependent instructions (mnemonic, rd, rs1, rs2, rs3) with no store
+/// between them (optimised code checks them all where the run ends).
+type WindowCase = ([u64; 3], &'static [(&'static str, u8, u8, u8, u8)]);
+
+/// Runs whose first result is exceptional while what a later instruction
+/// makes of it is not (so only a check of the first result catches it).
+fn window_cases() -> Vec<WindowCase> {
+    let d = |v: f64| v.to_bits();
+    let s = |v: f32| v.to_bits() as u64 | 0xffff_ffff_0000_0000;
+    let tiny = f64::MIN_POSITIVE;
+    vec![
+        // Overflows to infinity, then divides: x / inf is zero.
+        ([d(1e300), d(1e300), d(3.0)], &[("fmul.d", 4, 1, 2, 0), ("fdiv.d", 5, 3, 4, 0)]),
+        ([s(1e30), s(1e30), s(3.0)], &[("fmul.s", 4, 1, 2, 0), ("fdiv.s", 5, 3, 4, 0)]),
+        // Underflows (inexact), then is added to a normal number.
+        ([d(tiny), d(0.3), d(1.0)], &[("fmul.d", 4, 1, 2, 0), ("fadd.d", 5, 4, 3, 0)]),
+        // Invalid (a NaN), then dropped by fmin, or spread by an add.
+        ([d(f64::INFINITY), d(f64::INFINITY), d(1.0)], &[("fsub.d", 4, 1, 2, 0), ("fmin.d", 5, 4, 3, 0)]),
+        ([d(-1.0), d(2.0), d(1.0)], &[("fsqrt.d", 4, 1, 0, 0), ("fadd.d", 5, 4, 3, 0)]),
+        // Overflows in single precision, then widens (exactly: no flags).
+        ([s(3e38), s(3e38), 0], &[("fadd.s", 4, 1, 2, 0), ("fcvt.d.s", 5, 4, 0, 0)]),
+        // Divides by zero, then overwritten by an exact result.
+        ([d(1.0), d(0.0), d(2.0)], &[("fdiv.d", 4, 1, 2, 0), ("fsgnj.d", 4, 3, 3, 0), ("fmul.d", 5, 4, 3, 0)]),
+        // Ordinary: every check passes, through a sign injection and a move.
+        (
+            [d(1.25), d(3.0e-3), d(-7.5)],
+            &[("fmul.d", 4, 1, 2, 0), ("fsgnjn.d", 5, 4, 3, 0), ("fmadd.d", 6, 5, 1, 3), ("fsqrt.d", 7, 1, 0, 0)],
+        ),
+    ]
+}
+
+#[test]
+fn windows_of_deferred_checks_agree_with_the_interpreter() {
+    let t = IsaTable::core();
+    let cases = window_cases();
+    let mut a = Asm::new(&t);
+    let results = DATA + 0x2000;
+    a.li(T0, 3 << 13);
+    a.emit("csrrs", 0, T0, 0, 0x300);
+    a.li(T2, 1); // fflags = NX, frm = RNE: the fast paths may run
+    a.li(LOOP, 40);
+    let body = a.here();
+    a.li(S0, DATA as i64);
+    a.li(S1, results as i64);
+    for &(_, run) in &cases {
+        a.emit("csrrw", 0, T2, 0, 0x003);
+        for r in 0..3u8 {
+            a.emit("fld", 1 + r, S0, 0, 8 * r as i64);
+        }
+        for &(name, rd, rs1, rs2, rs3) in run {
+            let no_rm = ["fmin", "fsgnj", "fcvt.d.s"].iter().any(|p| name.starts_with(p));
+            let f = Fields { rd, rs1, rs2, rs3, imm: if no_rm { 0 } else { 7 } };
+            let w = t.encode(name, f).unwrap_or_else(|e| panic!("{name}: {e}"));
+            a.code.extend_from_slice(&w.to_le_bytes());
+        }
+        a.emit("csrrs", T3, 0, 0, 0x001);
+        a.emit("sd", 0, S1, T3, 0);
+        for r in 4..=7u8 {
+            a.emit("fsd", 0, S1, r, 8 * r as i64 - 24);
+        }
+        a.emit("addi", S0, S0, 0, 24);
+        a.emit("addi", S1, S1, 0, 40);
+    }
+    a.emit("addi", LOOP, LOOP, 0, -1);
+    a.emit("beq", 0, LOOP, 0, 8);
+    let here = a.here();
+    a.emit("jal", 0, 0, 0, body - here);
+    a.pass_fail(T0, T1);
+    let elf = ElfBuilder::new(BASE, a.code).build();
+    let operands: Vec<u8> = cases.iter().flat_map(|(ops, _)| *ops).flat_map(u64::to_le_bytes).collect();
+    for seed in 1..=3 {
+        let (ma, mb) = twins_with(&elf, DATA, &operands);
+        let mut j = common::jit_optimised(seed as u32);
+        let r = lockstep_machines(ma, mb, &mut j, 1_000_000, [2000, 7000, 100_000][seed as usize - 1], seed)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.outcome, Outcome::Exit(0));
+        let s = j.jit_stats();
+        assert!(r.jit_clock * 2 > r.insns, "most instructions ran compiled ({} of {}): {s:?}", r.jit_clock, r.insns);
+        assert!(s.fp_exits > 0, "windows failed and left: {s:?}");
     }
 }

@@ -8,11 +8,12 @@
 //! *window*) is checked once, at its end:
 //!
 //! ```text
-//!   window:   fsub.d ft5,ft5,ft7      host result only; sum += ft5
-//!             fmul.d fa1,ft5,ft5      sum += fa1; min = min(min, |fa1|)
+//!   window:   fld    ft5,0(s0)        host register only
+//!             fsub.d ft5,ft5,ft7      open: ft5
+//!             fmul.d fa1,ft5,ft5      open: fa1 (ft5 spreads to it); min = |fa1|
 //!             fsgnj.d ...             (joins: f registers only)
-//!   close:    sum finite              no NaN, no infinity, no overflow
-//!             min >= 2^(2 - bias)     nothing tiny where it may be inexact
+//!   close:    sum of the open finite  no NaN, no infinity, no overflow
+//!             min >= 2^-1021 (2^-125) nothing tiny where it may be inexact
 //!             fcsr biases zero        rounding mode and NX as each needs
 //!             other conditions        (NaN-boxed operands, ordered operands)
 //!             ok:   store the registers written, continue
@@ -30,12 +31,17 @@
 //! end of its block.
 //!
 //! The checks are those of the single-instruction fast path, cheaper:
-//! the finite check is a running sum (a NaN or an infinity makes it
-//! non-finite; a sum that overflows only fails safe), and only results that
-//! can be tiny and inexact need the running minimum of magnitudes. A sum or
-//! difference of finite values is exact whenever it is tiny (both are
-//! multiples of the smallest subnormal), and a square root is never tiny
-//! unless it is zero, so those need the finite check alone.
+//!
+//! - **Finite:** one sum of the values whose check is still open, added
+//!   pairwise at the end (a NaN or an infinity makes it non-finite; a sum
+//!   that overflows only fails safe). A value a later instruction of the
+//!   window uses as an operand needs no check of its own: a NaN or an
+//!   infinity there makes that instruction's result fail its check.
+//! - **Not tiny:** a running minimum of magnitudes, for results that can be
+//!   tiny and inexact. A sum or difference of finite values is exact
+//!   whenever it is tiny (both are multiples of the smallest subnormal), and
+//!   a square root is never tiny unless it is zero, so those need the finite
+//!   check alone.
 
 use super::{Lx, FP_EXIT};
 use cranelift_codegen::ir::condcodes::FloatCC;
@@ -59,8 +65,9 @@ pub(crate) struct Window {
     start: Option<(u64, usize)>,
     /// f registers written in the window (their `hart.f` stores wait).
     pending: u32,
-    /// Running sum of the values that must be finite, for doubles and singles.
-    sum: [Option<Value>; 2],
+    /// Values that must be finite and that no later instruction of the
+    /// window spreads to its own result.
+    finite: Vec<Value>,
     /// Running minimum magnitude of the values that must be normal.
     min: [Option<Value>; 2],
     /// The mask that clears the sign, for doubles and singles.
@@ -98,13 +105,17 @@ pub(super) fn open(lx: &mut Lx<'_, '_>, (pc, idx): (u64, usize)) {
 
 /// Defers the conditions of the instruction at `pc` (index `idx` in its
 /// block), opening a window if none is: `conds` must hold, `bias` (if any)
-/// must be zero, and `result` (if any) must be as `Must` says.
+/// must be zero, and `result` (if any) must be as `Must` says. A NaN or an
+/// infinity in any of `spreads` makes `result` fail that (a NaN or an
+/// infinity spreads through arithmetic, and x / inf is zero, not normal):
+/// their own finite checks are dropped.
 pub(super) fn defer(
     lx: &mut Lx<'_, '_>,
     (pc, idx): (u64, usize),
     conds: &[Value],
     bias: Option<Value>,
     result: Option<(Value, Must)>,
+    spreads: &[Value],
 ) {
     open(lx, (pc, idx));
     lx.fpw.conds.extend_from_slice(conds);
@@ -114,13 +125,10 @@ pub(super) fn defer(
         }
     }
     let Some((v, must)) = result else { return };
-    let k = slot(lx, v);
-    let sum = match lx.fpw.sum[k] {
-        Some(s) => lx.ins().fadd(s, v),
-        None => v,
-    };
-    lx.fpw.sum[k] = Some(sum);
+    lx.fpw.finite.retain(|u| !spreads.contains(u));
+    lx.fpw.finite.push(v);
     if must == Must::Normal {
+        let k = slot(lx, v);
         // |v|, with the mask shared by the window.
         let mask = match lx.fpw.abs_mask[k] {
             Some(m) => m,
@@ -147,7 +155,22 @@ pub(super) fn defer(
     }
 }
 
-/// Index of `v`'s format in [`Window::sum`] and [`Window::min`].
+/// The sum of `values`, added pairwise (a short chain of dependent adds);
+/// a NaN or an infinity among them makes it a NaN or an infinity (or an
+/// overflow does: that fails safe).
+fn sum(lx: &mut Lx<'_, '_>, values: &[Value]) -> Option<Value> {
+    match values {
+        [] => None,
+        [v] => Some(*v),
+        _ => {
+            let (l, r) = values.split_at(values.len() / 2);
+            let (l, r) = (sum(lx, l)?, sum(lx, r)?);
+            Some(lx.ins().fadd(l, r))
+        }
+    }
+}
+
+/// Index of `v`'s format in [`Window::min`].
 fn slot(lx: &mut Lx<'_, '_>, v: Value) -> usize {
     usize::from(lx.b.func.dfg.value_type(v) == F32)
 }
@@ -158,12 +181,15 @@ pub(super) fn close(lx: &mut Lx<'_, '_>) {
     let w = std::mem::take(&mut lx.fpw);
     let Some((pc, idx)) = w.start else { return };
     let mut ok = w.conds;
-    for (k, sum) in w.sum.iter().enumerate() {
-        if let Some(s) = *sum {
+    for single in [false, true] {
+        let values: Vec<Value> = w.finite.iter().copied().filter(|&v| (slot(lx, v) == 1) == single).collect();
+        if let Some(s) = sum(lx, &values) {
             // s - s is zero when s is finite, a NaN otherwise.
             let d = lx.ins().fsub(s, s);
             ok.push(lx.ins().fcmp(FloatCC::Ordered, d, d));
         }
+    }
+    for k in 0..2 {
         if let Some(m) = w.min[k] {
             let least = if k == 1 {
                 lx.ins().f32const(f32::from_bits(2 << 23))

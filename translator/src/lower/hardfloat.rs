@@ -262,10 +262,18 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
     let mut ok: Vec<Value> = Vec::new();
     // A rounded result whose exponent must be in range.
     let mut range: Option<(Value, Type)> = None;
+    // Operands a NaN or an infinity in which makes the result fail its own
+    // check (see `fpwindow::defer`).
+    let mut spreads: Vec<Value> = Vec::new();
     let (value, dest) = match kind {
         Kind::Binary(bin) => {
             let a = operand(lx, i.rs1, single, &mut ok);
             let b = operand(lx, i.rs2, single, &mut ok);
+            match bin {
+                // x / inf is zero, which fails the check of a quotient (not normal).
+                Bin::Add | Bin::Sub | Bin::Mul | Bin::Div => spreads.extend([a, b]),
+                Bin::Min | Bin::Max => {}
+            }
             let v = match bin {
                 Bin::Add => lx.ins().fadd(a, b),
                 Bin::Sub => lx.ins().fsub(a, b),
@@ -288,6 +296,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
         }
         Kind::Sqrt => {
             let a = operand(lx, i.rs1, single, &mut ok);
+            spreads.push(a);
             let v = lx.ins().sqrt(a);
             range = Some((v, fty));
             (v, Dest::F)
@@ -296,6 +305,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             let a = operand(lx, i.rs1, single, &mut ok);
             let b = operand(lx, i.rs2, single, &mut ok);
             let c = operand(lx, i.rs3, single, &mut ok);
+            spreads.extend([a, b, c]);
             // -(a·b) is (-a)·b exactly; a NaN result is refused anyway.
             let a = if neg_product { lx.ins().fneg(a) } else { a };
             let c = if neg_addend { lx.ins().fneg(c) } else { c };
@@ -318,6 +328,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
                 ok.push(ordered);
                 (lx.ins().fpromote(F64, a), Dest::F)
             } else {
+                spreads.push(a);
                 let v = lx.ins().fdemote(F32, a);
                 range = Some((v, F32));
                 (v, Dest::F)
@@ -367,7 +378,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             (v, must)
         });
         let bias = fcsr_bias(lx, need);
-        fpwindow::defer(lx, (gi.pc, lx.idx()), &ok, bias, result);
+        fpwindow::defer(lx, (gi.pc, lx.idx()), &ok, bias, result, &spreads);
         float::write_f(lx, rd, value);
         return Flow::Next;
     }
