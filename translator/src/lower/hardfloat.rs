@@ -42,6 +42,10 @@
 //! `FP_EXIT_LIMIT` times (results that are exact zeros, a program that keeps
 //! clearing `fflags`) is compiled again calling the handlers.
 //!
+//! Optimised code defers the checks of a run of fast paths whose results go
+//! to f registers to the run's end, and leaves before the run when one
+//! fails (see `fpwindow`).
+//!
 //! Fused multiply-add needs the host's FMA instructions; without them (and
 //! for rounding modes other than RNE) the instruction always takes the handler.
 
