@@ -14,7 +14,7 @@
 //!             fsgnj.d ...             (joins: f registers only)
 //!   close:    sum of the open finite  no NaN, no infinity, no overflow
 //!             min >= 2^-1021 (2^-125) nothing tiny where it may be inexact
-//!             fcsr biases zero        rounding mode and NX as each needs
+//!             fcsr & mask == want     rounding mode and NX as each needs
 //!             other conditions        (NaN-boxed operands, ordered operands)
 //!             ok:   store the registers written, continue
 //!             fail: leave before the window's first instruction (FP_EXIT)
@@ -43,6 +43,7 @@
 //!   a square root is never tiny unless it is zero, so those need the finite
 //!   check alone.
 
+use super::hardfloat::{self, FcsrNeed};
 use super::{Lx, FP_EXIT};
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::types::F32;
@@ -72,8 +73,8 @@ pub(crate) struct Window {
     min: [Option<Value>; 2],
     /// The mask that clears the sign, for doubles and singles.
     abs_mask: [Option<Value>; 2],
-    /// `fcsr` biases that must be zero (see `hardfloat::fcsr_bias`).
-    biases: Vec<Value>,
+    /// What `fcsr` must hold (see `hardfloat::FcsrNeed`).
+    needs: Vec<FcsrNeed>,
     /// Other conditions that must hold.
     conds: Vec<Value>,
 }
@@ -104,8 +105,8 @@ pub(super) fn open(lx: &mut Lx<'_, '_>, (pc, idx): (u64, usize)) {
 }
 
 /// Defers the conditions of the instruction at `pc` (index `idx` in its
-/// block), opening a window if none is: `conds` must hold, `bias` (if any)
-/// must be zero, and `result` (if any) must be as `Must` says. A NaN or an
+/// block), opening a window if none is: `conds` must hold, `fcsr` must
+/// meet `need`, and `result` (if any) must be as `Must` says. A NaN or an
 /// infinity in any of `spreads` makes `result` fail that (a NaN or an
 /// infinity spreads through arithmetic, and x / inf is zero, not normal):
 /// their own finite checks are dropped.
@@ -113,16 +114,14 @@ pub(super) fn defer(
     lx: &mut Lx<'_, '_>,
     (pc, idx): (u64, usize),
     conds: &[Value],
-    bias: Option<Value>,
+    need: FcsrNeed,
     result: Option<(Value, Must)>,
     spreads: &[Value],
 ) {
     open(lx, (pc, idx));
     lx.fpw.conds.extend_from_slice(conds);
-    if let Some(b) = bias {
-        if !lx.fpw.biases.contains(&b) {
-            lx.fpw.biases.push(b);
-        }
+    if !lx.fpw.needs.contains(&need) {
+        lx.fpw.needs.push(need);
     }
     let Some((v, must)) = result else { return };
     lx.fpw.finite.retain(|u| !spreads.contains(u));
@@ -199,9 +198,8 @@ pub(super) fn close(lx: &mut Lx<'_, '_>) {
             ok.push(lx.ins().fcmp(FloatCC::GreaterThanOrEqual, m, least));
         }
     }
-    if let Some((&first, rest)) = w.biases.split_first() {
-        let any = rest.iter().fold(first, |a, &b| lx.ins().bor(a, b));
-        ok.push(lx.ins().icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::Equal, any, 0));
+    for need in w.needs {
+        ok.extend(hardfloat::fcsr_meets(lx, need));
     }
     if !ok.is_empty() {
         let fail = lx.b.create_block();

@@ -162,7 +162,7 @@ enum Dest {
 
 /// What `fcsr` must hold for a fast path.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum FcsrNeed {
+pub(super) enum FcsrNeed {
     /// Nothing.
     None,
     /// `fflags.NX` set: a rounded operation with a static RNE, or a
@@ -381,8 +381,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
             };
             (v, must)
         });
-        let bias = fcsr_bias(lx, need);
-        fpwindow::defer(lx, (gi.pc, lx.idx()), &ok, bias, result, &spreads);
+        fpwindow::defer(lx, (gi.pc, lx.idx()), &ok, need, result, &spreads);
         float::write_f(lx, rd, value);
         return Flow::Next;
     }
@@ -459,6 +458,14 @@ fn fcsr(lx: &mut Lx<'_, '_>) -> Value {
     let v = lx.load_fcsr();
     lx.fp.fcsr = Some(v);
     v
+}
+
+/// Whether `fcsr` meets `need` (an `i8` condition); `None` when `need` asks nothing.
+pub(super) fn fcsr_meets(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Option<Value> {
+    let (mask, want, _) = need.test()?;
+    let fcsr = fcsr(lx);
+    let bits = lx.ins().band_imm_s(fcsr, mask);
+    Some(lx.ins().icmp_imm_s(IntCC::Equal, bits, want))
 }
 
 /// Zero when `fcsr` meets `need`, else at least `0x1000` (beyond any
