@@ -102,31 +102,35 @@ fn zeros_image() -> Vec<u8> {
     })
 }
 
-#[test]
-fn fast_paths_that_keep_failing_leave_then_call_their_handlers() {
-    let image = zeros_image();
-    let mut want = boot(&image);
+/// Runs `image` to its end on the interpreter and on the optimising tier,
+/// compares the final states, then runs it in lockstep (stopping at random
+/// points, 3 seeds); returns the JIT's counters of the first run.
+fn agree_on_the_optimising_tier(image: &[u8]) -> mkjit_translator::engine::JitStats {
+    let mut want = boot(image);
     want.max_insns = Some(100 * N as u64);
     assert_eq!(want.run(&mut Interp::new()), Outcome::Exit(0));
-    // Optimised code leaves the region where a fast path fails.
-    let optimised = || common::jit_optimised(2);
-    let mut j = optimised();
-    let mut got = boot(&image);
+    let mut j = common::jit_optimised(2);
+    let mut got = boot(image);
     got.max_insns = Some(100 * N as u64);
-    assert_eq!(got.run(&mut j), Outcome::Exit(0));
+    assert_eq!(got.run(&mut j), Outcome::Exit(0), "the guest's own checks pass on the JIT");
     let (want, got) = (State::of(&want), State::of(&got));
     assert_eq!(want, got, "state differs:\n{}", want.diff(&got));
-    let s = j.jit_stats();
+    for seed in 1..=3 {
+        let r = common::lockstep(image, &mut common::jit_optimised(2), 100 * N as u64, 500, seed).expect("lockstep");
+        assert_eq!(r.outcome, Outcome::Exit(0));
+    }
+    j.jit_stats()
+}
+
+#[test]
+fn fast_paths_that_keep_failing_leave_then_call_their_handlers() {
+    // Optimised code leaves the region where a fast path fails.
+    let s = agree_on_the_optimising_tier(&zeros_image());
     // Each exit runs the rest of the loop's block on the interpreter: the
     // region keeps leaving until the limit, then calls the handlers.
     assert!(s.fp_exits >= FP_EXIT_LIMIT as u64, "the fast paths left: {}", s.fp_exits);
     assert!(s.fp_recompiles >= 1, "the region was compiled again");
     assert!(s.fp_exits < N as u64, "and then stopped leaving: {} exits", s.fp_exits);
-    // The same in lockstep, stopping at random points.
-    for seed in 1..=3 {
-        let r = common::lockstep(&image, &mut optimised(), 100 * N as u64, 500, seed).expect("lockstep");
-        assert_eq!(r.outcome, Outcome::Exit(0));
-    }
 }
 
 /// `for t0 = N..1`: `f1 = t0`, `f2 += f1` (fast paths whose checks wait for
@@ -161,20 +165,6 @@ fn window_load_image() -> Vec<u8> {
 
 #[test]
 fn a_load_that_leaves_inside_a_window_leaves_before_the_window() {
-    let image = window_load_image();
-    let mut want = boot(&image);
-    want.max_insns = Some(100 * N as u64);
-    assert_eq!(want.run(&mut Interp::new()), Outcome::Exit(0));
-    let mut j = common::jit_optimised(2);
-    let mut got = boot(&image);
-    got.max_insns = Some(100 * N as u64);
-    assert_eq!(got.run(&mut j), Outcome::Exit(0), "the sum of f1 is right on the JIT");
-    let (want, got) = (State::of(&want), State::of(&got));
-    assert_eq!(want, got, "state differs:\n{}", want.diff(&got));
-    let s = j.jit_stats();
+    let s = agree_on_the_optimising_tier(&window_load_image());
     assert!(s.compiles > 0 && s.mem_exits >= N as u64 / 2, "the loop ran compiled, leaving at the load: {s:?}");
-    for seed in 1..=3 {
-        let r = common::lockstep(&image, &mut common::jit_optimised(2), 100 * N as u64, 500, seed).expect("lockstep");
-        assert_eq!(r.outcome, Outcome::Exit(0));
-    }
 }

@@ -28,6 +28,7 @@ use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::isa::table::IsaSet;
 use mkjit_runtime::isa::{Fields, InsnDef, IsaTable};
 use mkjit_runtime::machine::Outcome;
+use mkjit_translator::engine::{Jit, JitStats};
 
 const BASE: u64 = 0x8000_0000;
 /// The f register values, 32 doublewords at BASE + 1 MiB (x8 points at them).
@@ -276,86 +277,104 @@ fn edge_cases() -> Vec<Case> {
 fn fast_path_edges_agree_with_the_interpreter() {
     let t = IsaTable::core();
     let cases = edge_cases();
-    let mut a = Asm::new(&t);
-    let results = DATA + 0x2000;
+    // S0 and S1 step through the operands (24 bytes a case) and the results (32).
+    let elf = directed_program(&t, |a| {
+        // Each case twice: with fflags = NX (the fast path may run) and fflags = 0
+        // (a rounded operation must not; an exact conversion may).
+        for &(name, int_rd, ..) in &cases {
+            for (pass, start) in [T2, ZERO].into_iter().enumerate() {
+                let out = 16 * pass as i64;
+                a.emit("csrrw", 0, start, 0, 0x001);
+                for r in 0..3u8 {
+                    a.emit("fld", 1 + r, S0, 0, 8 * r as i64);
+                }
+                let rm = if name.starts_with("fcvt.w") || name.starts_with("fcvt.l") { 1 } else { 0 };
+                let no_rm = ["feq", "flt", "fle", "fmin", "fmax"].iter().any(|p| name.starts_with(p));
+                let rd = if int_rd { A0 } else { 4 };
+                let f = Fields { rd, rs1: 1, rs2: 2, rs3: 3, imm: if no_rm { 0 } else { rm } };
+                let w = t.encode(name, f).unwrap_or_else(|e| panic!("{name}: {e}"));
+                a.code.extend_from_slice(&w.to_le_bytes());
+                a.emit("csrrs", T3, 0, 0, 0x001);
+                a.emit("sd", 0, S1, T3, out);
+                a.emit(if int_rd { "sd" } else { "fsd" }, 0, S1, rd, out + 8);
+            }
+            a.emit("addi", S0, S0, 0, 24);
+            a.emit("addi", S1, S1, 0, 32);
+        }
+        // A dependent chain on the last case's operands (each result feeds the
+        // next instruction in the same block, fast path or not).
+        // Every register of the chain holds a loaded value first (what the block
+        // knows of a register must follow each write to it).
+        for r in 4..=11u8 {
+            a.emit("fld", r, S0, 0, -24 + 8 * (r as i64 % 2));
+        }
+        for (k, (name, rd, rs1, rs2)) in [
+            ("fadd.d", 4, 1, 2),
+            ("fmul.d", 5, 4, 4),
+            ("fsub.d", 6, 5, 4),
+            ("fdiv.d", 7, 6, 5),
+            ("fcvt.s.d", 8, 7, 0),
+            ("fmul.s", 9, 8, 8),
+            ("fcvt.d.s", 10, 9, 0),
+            ("fadd.d", 11, 10, 7),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let f = Fields { rd, rs1, rs2, rs3: 0, imm: 0 };
+            let w = t.encode(name, f).unwrap_or_else(|e| panic!("{name}: {e}"));
+            a.code.extend_from_slice(&w.to_le_bytes());
+            a.emit("fsd", 0, S1, rd, 8 * k as i64);
+        }
+    });
+    let operands: Vec<u8> = cases.iter().flat_map(|&(_, _, x, y, z)| [x, y, z]).flat_map(u64::to_le_bytes).collect();
+    agree_in_lockstep(&elf, &operands, jit);
+}
+
+/// A directed test's program: `fcsr` = NX (so rounded fast paths may run),
+/// then `body` 40 times, with S0 and S1 at the operands and the results
+/// at the start of each time; T2 holds 1 (NX) throughout.
+fn directed_program(t: &IsaTable, body: impl FnOnce(&mut Asm)) -> Vec<u8> {
+    let mut a = Asm::new(t);
     a.li(T0, 3 << 13);
     a.emit("csrrs", 0, T0, 0, 0x300);
     a.li(T2, 1); // fflags = NX, frm = RNE
     a.emit("csrrw", 0, T2, 0, 0x003);
     a.li(LOOP, 40);
-    let body = a.here();
-    // S0 and S1 step through the operands (24 bytes a case) and the results (32).
+    let top = a.here();
     a.li(S0, DATA as i64);
-    a.li(S1, results as i64);
-    // Each case twice: with fflags = NX (the fast path may run) and fflags = 0
-    // (a rounded operation must not; an exact conversion may).
-    for &(name, int_rd, ..) in &cases {
-        for (pass, start) in [T2, ZERO].into_iter().enumerate() {
-            let out = 16 * pass as i64;
-            a.emit("csrrw", 0, start, 0, 0x001);
-            for r in 0..3u8 {
-                a.emit("fld", 1 + r, S0, 0, 8 * r as i64);
-            }
-            let rm = if name.starts_with("fcvt.w") || name.starts_with("fcvt.l") { 1 } else { 0 };
-            let no_rm = ["feq", "flt", "fle", "fmin", "fmax"].iter().any(|p| name.starts_with(p));
-            let rd = if int_rd { A0 } else { 4 };
-            let f = Fields { rd, rs1: 1, rs2: 2, rs3: 3, imm: if no_rm { 0 } else { rm } };
-            let w = t.encode(name, f).unwrap_or_else(|e| panic!("{name}: {e}"));
-            a.code.extend_from_slice(&w.to_le_bytes());
-            a.emit("csrrs", T3, 0, 0, 0x001);
-            a.emit("sd", 0, S1, T3, out);
-            a.emit(if int_rd { "sd" } else { "fsd" }, 0, S1, rd, out + 8);
-        }
-        a.emit("addi", S0, S0, 0, 24);
-        a.emit("addi", S1, S1, 0, 32);
-    }
-    // A dependent chain on the last case's operands (each result feeds the
-    // next instruction in the same block, fast path or not).
-    // Every register of the chain holds a loaded value first (what the block
-    // knows of a register must follow each write to it).
-    for r in 4..=11u8 {
-        a.emit("fld", r, S0, 0, -24 + 8 * (r as i64 % 2));
-    }
-    for (k, (name, rd, rs1, rs2)) in [
-        ("fadd.d", 4, 1, 2),
-        ("fmul.d", 5, 4, 4),
-        ("fsub.d", 6, 5, 4),
-        ("fdiv.d", 7, 6, 5),
-        ("fcvt.s.d", 8, 7, 0),
-        ("fmul.s", 9, 8, 8),
-        ("fcvt.d.s", 10, 9, 0),
-        ("fadd.d", 11, 10, 7),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let f = Fields { rd, rs1, rs2, rs3: 0, imm: 0 };
-        let w = t.encode(name, f).unwrap_or_else(|e| panic!("{name}: {e}"));
-        a.code.extend_from_slice(&w.to_le_bytes());
-        a.emit("fsd", 0, S1, rd, 8 * k as i64);
-    }
+    a.li(S1, DATA as i64 + 0x2000);
+    body(&mut a);
     a.emit("addi", LOOP, LOOP, 0, -1);
     // (The body is longer than a branch reaches.)
     a.emit("beq", 0, LOOP, 0, 8);
     let here = a.here();
-    a.emit("jal", 0, 0, 0, body - here);
+    a.emit("jal", 0, 0, 0, top - here);
     a.pass_fail(T0, T1);
-    let elf = ElfBuilder::new(BASE, a.code).build();
-    let operands: Vec<u8> = cases.iter().flat_map(|&(_, _, x, y, z)| [x, y, z]).flat_map(u64::to_le_bytes).collect();
-    for seed in 1..=3 {
-        let (ma, mb) = twins_with(&elf, DATA, &operands);
-        let mut j = jit(seed as u32);
-        let r = lockstep_machines(ma, mb, &mut j, 1_000_000, [2000, 7000, 100_000][seed as usize - 1], seed)
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.outcome, Outcome::Exit(0));
-        assert!(
-            r.jit_clock * 2 > r.insns,
-            "most instructions ran compiled ({} of {}): {:?}",
-            r.jit_clock,
-            r.insns,
-            j.jit_stats()
-        );
-    }
+    ElfBuilder::new(BASE, a.code).build()
+}
+
+/// Runs `elf` with `operands` at DATA in lockstep with the interpreter on
+/// the JIT `make` returns for a threshold, 3 seeds (stopping at random
+/// points); most instructions must run compiled. Returns the JITs' counters.
+fn agree_in_lockstep(elf: &[u8], operands: &[u8], make: impl Fn(u32) -> Jit) -> Vec<JitStats> {
+    (1..=3u64)
+        .map(|seed| {
+            let (ma, mb) = twins_with(elf, DATA, operands);
+            let mut j = make(seed as u32);
+            let r = lockstep_machines(ma, mb, &mut j, 1_000_000, [2000, 7000, 100_000][seed as usize - 1], seed)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.outcome, Outcome::Exit(0));
+            let s = j.jit_stats();
+            assert!(
+                r.jit_clock * 2 > r.insns,
+                "most instructions ran compiled ({} of {}): {s:?}",
+                r.jit_clock,
+                r.insns
+            );
+            s
+        })
+        .collect()
 }
 
 /// One window of deferred checks: the bits of `f1`, `f2`, `f3`, then
@@ -394,49 +413,29 @@ fn window_cases() -> Vec<WindowCase> {
 fn windows_of_deferred_checks_agree_with_the_interpreter() {
     let t = IsaTable::core();
     let cases = window_cases();
-    let mut a = Asm::new(&t);
-    let results = DATA + 0x2000;
-    a.li(T0, 3 << 13);
-    a.emit("csrrs", 0, T0, 0, 0x300);
-    a.li(T2, 1); // fflags = NX, frm = RNE: the fast paths may run
-    a.li(LOOP, 40);
-    let body = a.here();
-    a.li(S0, DATA as i64);
-    a.li(S1, results as i64);
-    for &(_, run) in &cases {
-        a.emit("csrrw", 0, T2, 0, 0x003);
-        for r in 0..3u8 {
-            a.emit("fld", 1 + r, S0, 0, 8 * r as i64);
+    let elf = directed_program(&t, |a| {
+        for &(_, run) in &cases {
+            a.emit("csrrw", 0, T2, 0, 0x003);
+            for r in 0..3u8 {
+                a.emit("fld", 1 + r, S0, 0, 8 * r as i64);
+            }
+            for &(name, rd, rs1, rs2, rs3) in run {
+                let no_rm = ["fmin", "fsgnj", "fcvt.d.s"].iter().any(|p| name.starts_with(p));
+                let f = Fields { rd, rs1, rs2, rs3, imm: if no_rm { 0 } else { 7 } };
+                let w = t.encode(name, f).unwrap_or_else(|e| panic!("{name}: {e}"));
+                a.code.extend_from_slice(&w.to_le_bytes());
+            }
+            a.emit("csrrs", T3, 0, 0, 0x001);
+            a.emit("sd", 0, S1, T3, 0);
+            for r in 4..=7u8 {
+                a.emit("fsd", 0, S1, r, 8 * r as i64 - 24);
+            }
+            a.emit("addi", S0, S0, 0, 24);
+            a.emit("addi", S1, S1, 0, 40);
         }
-        for &(name, rd, rs1, rs2, rs3) in run {
-            let no_rm = ["fmin", "fsgnj", "fcvt.d.s"].iter().any(|p| name.starts_with(p));
-            let f = Fields { rd, rs1, rs2, rs3, imm: if no_rm { 0 } else { 7 } };
-            let w = t.encode(name, f).unwrap_or_else(|e| panic!("{name}: {e}"));
-            a.code.extend_from_slice(&w.to_le_bytes());
-        }
-        a.emit("csrrs", T3, 0, 0, 0x001);
-        a.emit("sd", 0, S1, T3, 0);
-        for r in 4..=7u8 {
-            a.emit("fsd", 0, S1, r, 8 * r as i64 - 24);
-        }
-        a.emit("addi", S0, S0, 0, 24);
-        a.emit("addi", S1, S1, 0, 40);
-    }
-    a.emit("addi", LOOP, LOOP, 0, -1);
-    a.emit("beq", 0, LOOP, 0, 8);
-    let here = a.here();
-    a.emit("jal", 0, 0, 0, body - here);
-    a.pass_fail(T0, T1);
-    let elf = ElfBuilder::new(BASE, a.code).build();
+    });
     let operands: Vec<u8> = cases.iter().flat_map(|(ops, _)| *ops).flat_map(u64::to_le_bytes).collect();
-    for seed in 1..=3 {
-        let (ma, mb) = twins_with(&elf, DATA, &operands);
-        let mut j = common::jit_optimised(seed as u32);
-        let r = lockstep_machines(ma, mb, &mut j, 1_000_000, [2000, 7000, 100_000][seed as usize - 1], seed)
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.outcome, Outcome::Exit(0));
-        let s = j.jit_stats();
-        assert!(r.jit_clock * 2 > r.insns, "most instructions ran compiled ({} of {}): {s:?}", r.jit_clock, r.insns);
+    for s in agree_in_lockstep(&elf, &operands, common::jit_optimised) {
         assert!(s.fp_exits > 0, "windows failed and left: {s:?}");
     }
 }
