@@ -72,6 +72,15 @@ fn inline_floating_point_instructions_keep_mstatus_fs_exact() {
     assert_eq!(want, got, "state differs:\n{}", want.diff(&got));
 }
 
+/// Jumps to `fail` unless f register `fr` holds N(N+1)/2 (uses A1, A4, f6).
+fn fail_unless_triangular(a: &mut mkjit_runtime::isa::encode::Asm, fr: u8, fail: i64) {
+    a.li(A1, N * (N + 1) / 2);
+    a.emit("fcvt.d.l", 6, A1, 0, 0);
+    a.emit("feq.d", A4, fr, 6, 0);
+    let here = a.here();
+    a.emit("beq", 0, A4, 0, fail - here);
+}
+
 /// `for t0 = N..1`: `f3 = f1 * 0.0` and `f4 += f3` (exact zeros: their fast
 /// paths fail every time), `f5 += t0` (exact sums, fast). Fails unless `f4`
 /// is +0 and `f5` is N(N+1)/2.
@@ -94,11 +103,7 @@ fn zeros_image() -> Vec<u8> {
         a.emit("fmv.x.d", A0, 4, 0, 0);
         let here = a.here();
         a.emit("bne", 0, A0, 0, fail - here);
-        a.li(A1, N * (N + 1) / 2);
-        a.emit("fcvt.d.l", 6, A1, 0, 0);
-        a.emit("feq.d", A2, 5, 6, 0);
-        let here = a.here();
-        a.emit("beq", 0, A2, 0, fail - here);
+        fail_unless_triangular(a, 5, fail);
     })
 }
 
@@ -155,11 +160,7 @@ fn window_load_image() -> Vec<u8> {
         a.emit("addi", T0, T0, 0, -1);
         let here = a.here();
         a.emit("bne", 0, T0, 0, lp - here);
-        a.li(A1, N * (N + 1) / 2);
-        a.emit("fcvt.d.l", 6, A1, 0, 0);
-        a.emit("feq.d", A4, 2, 6, 0);
-        let here = a.here();
-        a.emit("beq", 0, A4, 0, fail - here);
+        fail_unless_triangular(a, 2, fail);
     })
 }
 
