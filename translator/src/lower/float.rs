@@ -91,10 +91,10 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
             let base = lx.x(i.rs1);
             // Stored from the register it is in: the low half of a known
             // single is the single itself.
-            let known = lx.fp.f[i.rs2 as usize].map(|v| lx.b.func.dfg.value_type(v));
-            let v = match (known, size) {
-                (Some(F32), 4) | (Some(F64), 8) => lx.fp.f[i.rs2 as usize].expect("known"),
-                (None, 8) => read_f(lx, i.rs2, F64),
+            let ty = if size == 4 { F32 } else { F64 };
+            let v = match lx.fp.f[i.rs2 as usize] {
+                Some(v) if lx.b.func.dfg.value_type(v) == ty => v,
+                None if size == 8 => read_f(lx, i.rs2, F64),
                 _ => {
                     let bits = read_f(lx, i.rs2, I64);
                     if size == 4 {

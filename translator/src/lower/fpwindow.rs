@@ -44,7 +44,7 @@
 //!   check alone.
 
 use super::hardfloat::{self, FcsrNeed};
-use super::{Lx, FP_EXIT};
+use super::{mem, Lx, FP_EXIT};
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::types::F32;
 use cranelift_codegen::ir::{InstBuilder, Value};
@@ -177,19 +177,19 @@ fn slot(lx: &mut Lx<'_, '_>, v: Value) -> usize {
 /// Closes the open window, if any: leaves before its first instruction
 /// unless every deferred condition holds, then stores the f registers it wrote.
 pub(super) fn close(lx: &mut Lx<'_, '_>) {
-    let w = std::mem::take(&mut lx.fpw);
-    let Some((pc, idx)) = w.start else { return };
-    let mut ok = w.conds;
+    let Some((pc, _)) = lx.fpw.start else { return };
+    let mut ok = std::mem::take(&mut lx.fpw.conds);
+    let finite = std::mem::take(&mut lx.fpw.finite);
     for single in [false, true] {
-        let values: Vec<Value> = w.finite.iter().copied().filter(|&v| (slot(lx, v) == 1) == single).collect();
+        let values: Vec<Value> = finite.iter().copied().filter(|&v| (slot(lx, v) == 1) == single).collect();
         if let Some(s) = sum(lx, &values) {
             // s - s is zero when s is finite, a NaN otherwise.
             let d = lx.ins().fsub(s, s);
             ok.push(lx.ins().fcmp(FloatCC::Ordered, d, d));
         }
     }
-    for k in 0..2 {
-        if let Some(m) = w.min[k] {
+    for (k, min) in lx.fpw.min.into_iter().enumerate() {
+        if let Some(m) = min {
             let least = if k == 1 {
                 lx.ins().f32const(f32::from_bits(2 << 23))
             } else {
@@ -198,26 +198,14 @@ pub(super) fn close(lx: &mut Lx<'_, '_>) {
             ok.push(lx.ins().fcmp(FloatCC::GreaterThanOrEqual, m, least));
         }
     }
-    for need in w.needs {
+    for need in std::mem::take(&mut lx.fpw.needs) {
         ok.extend(hardfloat::fcsr_meets(lx, need));
     }
-    if !ok.is_empty() {
-        let fail = lx.b.create_block();
-        lx.b.set_cold_block(fail);
-        for c in ok {
-            let next = lx.b.create_block();
-            lx.ins().brif(c, next, &[], fail, &[]);
-            lx.b.seal_block(next);
-            lx.b.switch_to_block(next);
-        }
-        let cont = lx.b.current_block().expect("in a block");
-        lx.b.seal_block(fail);
-        lx.b.switch_to_block(fail);
-        lx.leave_before_at(pc, idx, FP_EXIT);
-        lx.b.switch_to_block(cont);
-    }
+    // Still open: the way out leaves before the window.
+    mem::leave_unless(lx, &ok, pc, FP_EXIT);
+    let pending = std::mem::take(&mut lx.fpw).pending;
     for r in 0..32u8 {
-        if w.pending & (1 << r) != 0 {
+        if pending & (1 << r) != 0 {
             let v = lx.fp.f[r as usize].expect("a register written in the window is known");
             super::float::store_f_value(lx, r, v);
         }

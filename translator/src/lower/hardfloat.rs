@@ -397,9 +397,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn, plan: Plan) -> Flow {
         // or a failed condition leaves the region before the instruction: no
         // call in the hot path, whose clobbers would cost spills around
         // every operation (see the module's documentation).
-        for &c in &ok {
-            super::mem::leave_unless(lx, c, gi.pc, super::FP_EXIT);
-        }
+        super::mem::leave_unless(lx, &ok, gi.pc, super::FP_EXIT);
         match dest {
             Dest::F => float::write_f(lx, rd, value),
             Dest::X => lx.set_x(rd, value),

@@ -117,21 +117,30 @@ fn tlb_probe(lx: &mut Lx<'_, '_>, va: Value, size: u64, tag_off: i32) -> (Value,
 /// Branches to a stub that leaves the region before the current instruction
 /// (returning `MEM_EXIT`) unless `hit`; continues on the hit path.
 pub(super) fn miss_unless(lx: &mut Lx<'_, '_>, hit: Value, pc: u64) {
-    leave_unless(lx, hit, pc, super::MEM_EXIT);
+    leave_unless(lx, &[hit], pc, super::MEM_EXIT);
 }
 
-/// Branches to a stub that leaves the region before the current instruction,
-/// returning `code`, unless `ok`; continues on the `ok` path.
-pub(super) fn leave_unless(lx: &mut Lx<'_, '_>, ok: Value, pc: u64, code: u64) {
+/// Branches to one stub that leaves the region before the current
+/// instruction at `pc` (see [`Lx::leave_before`]), returning `code`, unless
+/// every condition of `ok` holds (a compare and branch each); continues on
+/// the `ok` path.
+pub(super) fn leave_unless(lx: &mut Lx<'_, '_>, ok: &[Value], pc: u64, code: u64) {
+    if ok.is_empty() {
+        return;
+    }
     let miss = lx.b.create_block();
     lx.b.set_cold_block(miss);
-    let cont = lx.b.create_block();
-    lx.ins().brif(ok, cont, &[], miss, &[]);
-    // Both have their only predecessor: sealed, guest registers read in
-    // `cont` are the values read before (no new block parameters), which is
-    // what lets later accesses recognise their base register value.
+    for &c in ok {
+        let cont = lx.b.create_block();
+        lx.ins().brif(c, cont, &[], miss, &[]);
+        // `cont` has its only predecessor: sealed, guest registers read in
+        // it are the values read before (no new block parameters), which is
+        // what lets later accesses recognise their base register value.
+        lx.b.seal_block(cont);
+        lx.b.switch_to_block(cont);
+    }
+    let cont = lx.b.current_block().expect("in a block");
     lx.b.seal_block(miss);
-    lx.b.seal_block(cont);
     lx.b.switch_to_block(miss);
     lx.leave_before(pc, code);
     lx.b.switch_to_block(cont);

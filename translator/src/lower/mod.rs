@@ -1590,12 +1590,6 @@ impl<'a, 'f> Lx<'a, 'f> {
     pub fn leave_before(&mut self, pc: u64, code: u64) {
         // In an open window, `hart` holds the state before its first instruction.
         let (pc, idx) = self.fpw.start().unwrap_or((pc, self.idx as usize));
-        self.leave_before_at(pc, idx, code);
-    }
-
-    /// Leaves the region before the instruction at `pc`, the `idx`th of
-    /// the current block (an earlier one: no register may have changed since).
-    pub fn leave_before_at(&mut self, pc: u64, idx: usize, code: u64) {
         let saved = self.fork();
         self.sync_dirty();
         let m = self.meter_at(idx);
