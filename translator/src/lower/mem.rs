@@ -147,6 +147,19 @@ pub(super) fn leave_unless(lx: &mut Lx<'_, '_>, ok: &[Value], pc: u64, code: u64
 }
 
 /// The TLB entry's addend for `size` bytes at `va` (a `write` or a read),
+/// after branching to `otherwise` unless the TLB hits.
+pub(super) fn probe_or_branch(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: bool, otherwise: Block) -> Value {
+    let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
+    let cont = lx.b.create_block();
+    lx.ins().brif(hit, cont, &[], otherwise, &[]);
+    lx.b.seal_block(cont);
+    lx.b.switch_to_block(cont);
+    let hf = lx.hart_flags();
+    let at = lx.tlb_off + ADDEND;
+    lx.ins().load(I64, hf, ent, at)
+}
+
+/// The TLB entry's addend for `size` bytes at `va` (a `write` or a read),
 /// after leaving the region before the instruction at `pc` unless the TLB hits.
 fn probe_addend(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: bool, pc: u64) -> Value {
     let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
@@ -160,6 +173,13 @@ fn probe_addend(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: bool, pc: u64)
 /// after leaving the region unless the access may go straight to host memory.
 pub(super) fn host_address(lx: &mut Lx<'_, '_>, base: Value, imm: i64, size: u64, write: bool, pc: u64) -> Value {
     let va = lx.ins().iadd_imm_s(base, imm);
+    if let Some(fast) = lx.stream_fast.as_ref().and_then(|f| f.get(&pc)) {
+        // A streamed loop's fast body: the guard vouched for it (see `stream`).
+        return match *fast {
+            super::stream::Fast::Offset(k) => lx.ins().iadd_imm_s(va, k as i64),
+            super::stream::Fast::Addend(a) => lx.ins().iadd(a, va),
+        };
+    }
     match lx.env.direct {
         Some(d) => direct_address(lx, d, (base, imm), va, size, write, pc),
         None => translated_address(lx, base, va, size, write, pc),

@@ -84,6 +84,7 @@ mod rv64a;
 mod rv64i;
 mod rv64m;
 mod system;
+mod stream;
 pub mod trampoline;
 
 use crate::arena::CodeArena;
@@ -297,6 +298,8 @@ pub struct Compiled {
     pub slots: Vec<(u64, u64)>,
     /// Extension instructions compiled with an inline fast path.
     pub fast_paths: u32,
+    /// Loops compiled with a streamed copy (see `stream`).
+    pub streamed_loops: u32,
 }
 
 /// How much work Cranelift puts into a region.
@@ -416,12 +419,12 @@ impl Compiler {
         self.ctx.clear();
         self.ctx.func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
         self.ctx.set_disasm(want.asm);
-        let (slots, fast_paths);
+        let (slots, fast_paths, streamed_loops);
         {
             // Every tier compiles for the same host features.
             let host_fma = self.isa.has_native_fma();
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            (slots, fast_paths) = build(&mut b, region, env, tier, cost, cc, self.tramps, fast, host_fma);
+            (slots, fast_paths, streamed_loops) = build(&mut b, region, env, tier, cost, cc, self.tramps, fast, host_fma);
             b.finalize(self.isa.frontend_config());
         }
         let isa = match tier {
@@ -451,7 +454,7 @@ impl Compiler {
             eprintln!("{}", cranelift_codegen::timing::take_current());
         }
         let asm = if want.asm { listing(isa, &code).or_else(|| compiled.vcode.clone()) } else { None };
-        Ok(Compiled { code, ir, asm, slots, fast_paths })
+        Ok(Compiled { code, ir, asm, slots, fast_paths, streamed_loops })
     }
 }
 
@@ -523,6 +526,8 @@ pub(crate) struct Lx<'a, 'f> {
     fast: &'a custom::FastPaths,
     /// Extension instructions given an inline fast path so far.
     fast_paths: u32,
+    /// Loops given a streamed copy so far.
+    streamed_loops: u32,
     /// What the region bakes in.
     pub env: Env,
     exit: Block,
@@ -574,6 +579,12 @@ pub(crate) struct Lx<'a, 'f> {
     guest_flags: MemFlagsData,
     /// Index of the current instruction in its block.
     idx: i64,
+    /// Loops of one block get a streamed copy (see `stream`; optimised tier).
+    streams: bool,
+    /// While lowering a streamed copy: how its streamed accesses reach host memory, by pc.
+    stream_fast: Option<HashMap<u64, stream::Fast>>,
+    /// While lowering a streamed copy: its block's start and the head its back edge goes to.
+    loop_back: Option<(u64, Block)>,
 }
 
 /// How an exit stub leaves the region.
@@ -632,7 +643,7 @@ fn build(
     tramps: trampoline::Trampolines,
     fast: &custom::FastPaths,
     host_fma: bool,
-) -> (Vec<(u64, u64)>, u32) {
+) -> (Vec<(u64, u64)>, u32, u32) {
     let bank = env.bank;
     let vmctx = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 1, description: "hart".into() });
     let heap = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 2, description: "guest".into() });
@@ -840,6 +851,7 @@ fn build(
         site_slot,
         fast,
         fast_paths: 0,
+        streamed_loops: 0,
         env: *env,
         exit,
         leave,
@@ -867,6 +879,9 @@ fn build(
         fcsr_flags,
         guest_flags: MemFlagsData::new().with_notrap().with_alias_region(Some(heap)),
         idx: 0,
+        streams: tier == Tier::Optimized,
+        stream_fast: None,
+        loop_back: None,
     };
     for blk in &region.blocks {
         lx.lower_block(blk);
@@ -912,7 +927,7 @@ fn build(
         lx.build_ijump(ijump, &ce);
     }
     lx.b.seal_all_blocks();
-    (lx.slots, lx.fast_paths)
+    (lx.slots, lx.fast_paths, lx.streamed_loops)
 }
 
 /// The constant `k`, or `None` when it is zero (see [`combine`]).
@@ -1262,8 +1277,54 @@ impl<'a, 'f> Lx<'a, 'f> {
         }
         self.b.switch_to_block(bb);
         self.in_loop = blk.depth > 0;
-        let m = self.b.use_var(self.meter);
+        self.deadline_check(blk);
+        let plan = if self.streams { stream::plan(blk) } else { None };
+        let Some(plan) = plan else {
+            self.lower_body(blk);
+            return;
+        };
+        // A streamed loop (see `stream`): guard, head, fast copy, slow copy.
+        self.streamed_loops += 1;
+        let guard = self.b.create_block();
+        let fast = self.b.create_block();
+        let head = self.b.create_block();
+        let slow = self.b.create_block();
+        let slow_head = self.b.create_block();
+        self.b.ins().jump(guard, &[]);
+        self.b.switch_to_block(guard);
+        // (What the previous block knew of unpromoted registers does not hold here.)
+        self.local = [None; 32];
+        let g = stream::guard(self, &plan, slow);
+        self.b.ins().jump(head, &[]);
+        self.local = [None; 32];
+        // The head checks the bounds on the way in too: so the fast loop is
+        // head and body, laid out together.
+        self.b.switch_to_block(head);
+        self.deadline_check(blk);
+        let inside = stream::within(self, &g);
+        // Out of bounds: the guard looks again from here.
+        self.b.ins().brif(inside, fast, &[], guard, &[]);
+        self.local = [None; 32];
+        self.b.switch_to_block(fast);
+        self.stream_fast = Some(g.fast);
+        self.loop_back = Some((blk.start, head));
+        self.lower_body(blk);
+        self.stream_fast = None;
+        // The slow copy loops on itself until the loop ends.
+        self.b.switch_to_block(slow_head);
+        self.deadline_check(blk);
+        self.b.ins().jump(slow, &[]);
+        self.b.switch_to_block(slow);
+        self.loop_back = Some((blk.start, slow_head));
+        self.lower_body(blk);
+        self.loop_back = None;
+    }
+
+    /// At the top of `blk`: leaves the region unless the budget covers the
+    /// run to the next check (loop headers and return points).
+    fn deadline_check(&mut self, blk: &GuestBlock) {
         if let Some(reach) = blk.check {
+            let m = self.b.use_var(self.meter);
             let over = Meter::short_of(self.b, m, reach);
             let body = self.b.create_block();
             let stub = self.exit_stub(blk.start, m, Way::Plain);
@@ -1272,6 +1333,11 @@ impl<'a, 'f> Lx<'a, 'f> {
             self.fill_stubs();
             self.b.switch_to_block(body);
         }
+    }
+
+    /// The instructions of `blk`, from the current block on.
+    fn lower_body(&mut self, blk: &GuestBlock) {
+        let m = self.b.use_var(self.meter);
         self.b.def_var(self.mbase, m);
         self.pre.clear();
         let mut sum = 0;
@@ -1520,6 +1586,11 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// [`Lx::fill_stubs`] once the current block is terminated (so the pc
     /// constant is only materialised on the way out).
     pub fn target(&mut self, pc: u64) -> Block {
+        if let Some((start, head)) = self.loop_back {
+            if pc == start {
+                return head;
+            }
+        }
         match self.blocks.get(&pc) {
             Some(&blk) => blk,
             None => {

@@ -1,0 +1,426 @@
+//! Streamed loops: a loop of one block whose loads and stores walk memory
+//! through induction registers gets a second copy of its body in which those
+//! accesses go straight to host memory, after one check of where each of
+//! them may go.
+//!
+//! ```text
+//!   block b (its last instruction branches back to b; optimised tier):
+//!     [deadline check]
+//!     guard: for every streamed access k, address = x[base] + x[iv] + c:
+//!              untranslated: in RAM; a store: its page's slow-store byte clear
+//!              translated:   the TLB hits (addend_k)
+//!            else -> slow body
+//!            per induction register: its bound, how far it may step with
+//!              every access through it still in RAM (translated: on the
+//!              access's page; a store: on its page) -> fast body
+//!     head:  [deadline check]; every induction register within its bound?
+//!              -> fast body, else -> guard (which looks again from there)
+//!     fast:  the body, streamed accesses without checks -> head
+//!     slow:  the body as usual (misses leave the region) -> b
+//! ```
+//!
+//! An *induction register* is written in the block exactly once, by
+//! `addi r, r, step`; an *invariant* one is not written in it. A streamed
+//! access's base register holds, where it is used, the sum of an invariant
+//! register, an induction register (as it was at the top of the block) and
+//! a constant, tracked through `addi`, `add`, `lui` and `mv`. At the top of
+//! the block the guard computes where each access would go this time round,
+//! and how far its induction register may move up (or down, for a negative
+//! step) with the access still where the check proved it may go; the head
+//! compares the register with that bound (one compare per register and
+//! trip instead of a check per access). The bound never lets the register
+//! wrap around.
+//!
+//! Why this is exact: the fast body runs only while every streamed access
+//! would have passed the check the slow body makes, so both do the same.
+//! Nothing the block can run changes what those checks depend on (the
+//! TLB, the slow-store map): its instructions are integer, multiply,
+//! floating-point, load and store instructions, none calls a helper that
+//! could, and everything that does change them runs outside the region (a
+//! miss leaves it). Any other access of the block keeps its own check in
+//! both copies.
+
+use super::{Lx, I64};
+use crate::region::GuestBlock;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
+use mkjit_runtime::isa::Op;
+use mkjit_runtime::ram::RAM_BASE;
+use std::collections::HashMap;
+
+/// Induction registers given a bound, at most (each holds a host register
+/// across the loop).
+const MAX_IVS: usize = 2;
+
+/// Trips a loop must have left, by its exit test, for the fast copy (the
+/// guard costs about as much as the checks of this many trips, and most
+/// short loops, like a merge's tail copies, run a few trips at a time).
+const MIN_TRIPS: i64 = 8;
+
+/// Streamed accesses per loop, at most.
+const MAX_ACCESSES: usize = 8;
+
+/// A register's value in terms of the values at the top of the block:
+/// `x[base] + x[iv] + c` (register 0 standing for none).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+struct Sym {
+    base: u8,
+    iv: u8,
+    c: i64,
+}
+
+impl Sym {
+    fn plus(self, k: i64) -> Sym {
+        Sym { c: self.c.wrapping_add(k), ..self }
+    }
+
+    /// `a + b`, when it is still one invariant plus one induction register.
+    fn sum(a: Sym, b: Sym) -> Option<Sym> {
+        let one = |x: u8, y: u8| match (x, y) {
+            (0, r) | (r, 0) => Some(r),
+            _ => None,
+        };
+        Some(Sym { base: one(a.base, b.base)?, iv: one(a.iv, b.iv)?, c: a.c.wrapping_add(b.c) })
+    }
+}
+
+/// One streamed access (accesses with the same address, size and kind share it).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+struct Access {
+    at: Sym,
+    size: u64,
+    write: bool,
+}
+
+/// A loop worth streaming: its accesses, the pcs that use each, and the
+/// step of each induction register.
+#[derive(Debug)]
+pub(super) struct Plan {
+    accesses: Vec<(Access, Vec<u64>)>,
+    steps: Vec<(u8, i64)>,
+    /// The exit test's operands: an induction register plus a constant, its
+    /// step, and an invariant plus a constant (how many trips are left).
+    exit: (Sym, i64, Sym),
+}
+
+/// How a streamed access reaches host memory in the fast body.
+#[derive(Clone, Copy)]
+pub(super) enum Fast {
+    /// Host address = guest address + this (untranslated RAM).
+    Offset(u64),
+    /// Host address = guest address + this value (the TLB entry's addend).
+    Addend(Value),
+}
+
+/// What the guard leaves for the head and the fast body.
+pub(super) struct Guarded {
+    /// Induction register, step, and bound.
+    bounds: Vec<(u8, i64, Value)>,
+    /// Host addressing of each streamed access, by pc.
+    pub fast: HashMap<u64, Fast>,
+}
+
+/// Whether an instruction may sit in a streamed loop: nothing it lowers to
+/// can change the TLB or the slow-store map.
+fn allowed(op: Op) -> bool {
+    use Op::*;
+    if op.is_float() {
+        return true;
+    }
+    matches!(
+        op,
+        Lui | Auipc
+            | Beq
+            | Bne
+            | Blt
+            | Bge
+            | Bltu
+            | Bgeu
+            | Addi
+            | Slti
+            | Sltiu
+            | Xori
+            | Ori
+            | Andi
+            | Slli
+            | Srli
+            | Srai
+            | Add
+            | Sub
+            | Sll
+            | Slt
+            | Sltu
+            | Xor
+            | Srl
+            | Sra
+            | Or
+            | And
+            | Addiw
+            | Slliw
+            | Srliw
+            | Sraiw
+            | Addw
+            | Subw
+            | Sllw
+            | Srlw
+            | Sraw
+            | Mul
+            | Mulh
+            | Mulhsu
+            | Mulhu
+            | Div
+            | Divu
+            | Rem
+            | Remu
+            | Mulw
+            | Divw
+            | Divuw
+            | Remw
+            | Remuw
+            | Lb
+            | Lh
+            | Lw
+            | Ld
+            | Lbu
+            | Lhu
+            | Lwu
+            | Sb
+            | Sh
+            | Sw
+            | Sd
+    )
+}
+
+/// Size and kind of a load or store (integer or floating-point).
+fn access_of(op: Op) -> Option<(u64, bool)> {
+    use Op::*;
+    Some(match op {
+        Lb | Lbu => (1, false),
+        Lh | Lhu => (2, false),
+        Lw | Lwu | Flw => (4, false),
+        Ld | Fld => (8, false),
+        Sb => (1, true),
+        Sh => (2, true),
+        Sw | Fsw => (4, true),
+        Sd | Fsd => (8, true),
+        _ => return None,
+    })
+}
+
+/// The plan for streaming `blk`, if it is a loop of one block with at least
+/// one access through an induction register.
+pub(super) fn plan(blk: &GuestBlock) -> Option<Plan> {
+    let last = blk.insns.last()?;
+    let i = last.insn;
+    if !i.op.is_branch() || last.pc.wrapping_add(i.imm as u64) != blk.start || blk.check.is_none() {
+        return None;
+    }
+    if blk.insns.iter().any(|gi| gi.all_regs || gi.insn.row == mkjit_runtime::interp::dispatch::ILLEGAL_ROW) {
+        return None;
+    }
+    if !blk.insns.iter().all(|gi| allowed(gi.insn.op)) {
+        return None;
+    }
+    // Writes per register, and the step of those written only by `addi r, r, k`.
+    let mut writes = [0u32; 32];
+    let mut step = [0i64; 32];
+    for gi in &blk.insns {
+        let rd = gi.int_dest() as usize & 31;
+        writes[rd] += 1;
+        if gi.insn.op == Op::Addi && gi.insn.rs1 as usize == rd {
+            step[rd] = gi.insn.imm;
+        } else {
+            step[rd] = 0;
+        }
+    }
+    let mut sym: [Option<Sym>; 32] = [None; 32];
+    for r in 0..32u8 {
+        let k = r as usize;
+        sym[k] = if r == 0 {
+            Some(Sym { base: 0, iv: 0, c: 0 })
+        } else if writes[k] == 0 {
+            Some(Sym { base: r, iv: 0, c: 0 })
+        } else if writes[k] == 1 && step[k] != 0 {
+            Some(Sym { base: 0, iv: r, c: 0 })
+        } else {
+            None
+        };
+    }
+    let mut accesses: Vec<(Access, Vec<u64>)> = Vec::new();
+    for gi in &blk.insns {
+        let i = gi.insn;
+        if let Some((size, write)) = access_of(i.op) {
+            if let Some(s) = sym[i.rs1 as usize & 31] {
+                let a = Access { at: s.plus(i.imm), size, write };
+                match accesses.iter_mut().find(|(x, _)| *x == a) {
+                    Some((_, pcs)) => pcs.push(gi.pc),
+                    None => accesses.push((a, vec![gi.pc])),
+                }
+            }
+        }
+        let rd = gi.int_dest() as usize & 31;
+        if rd == 0 {
+            continue;
+        }
+        let src = |r: u8| sym[r as usize & 31];
+        sym[rd] = match i.op {
+            Op::Addi => src(i.rs1).map(|s| s.plus(i.imm)),
+            Op::Add => src(i.rs1).zip(src(i.rs2)).and_then(|(a, b)| Sym::sum(a, b)),
+            Op::Lui => Some(Sym { base: 0, iv: 0, c: i.imm }),
+            _ => None,
+        };
+    }
+    // Only induction registers with a bound (the first MAX_IVS met) stream.
+    let mut ivs: Vec<u8> = Vec::new();
+    accesses.retain(|(a, _)| {
+        if a.at.iv == 0 || ivs.contains(&a.at.iv) {
+            return true;
+        }
+        if ivs.len() < MAX_IVS {
+            ivs.push(a.at.iv);
+            return true;
+        }
+        false
+    });
+    accesses.truncate(MAX_ACCESSES);
+    ivs.retain(|&r| accesses.iter().any(|(a, _)| a.at.iv == r));
+    if ivs.is_empty() {
+        return None;
+    }
+    // The exit test compares an induction register with an invariant.
+    let (a, b) = (sym[i.rs1 as usize & 31]?, sym[i.rs2 as usize & 31]?);
+    let exit = match (a, b) {
+        (Sym { base: 0, iv, .. }, Sym { iv: 0, .. }) if iv != 0 => (a, step[iv as usize], b),
+        (Sym { iv: 0, .. }, Sym { base: 0, iv, .. }) if iv != 0 => (b, step[iv as usize], a),
+        _ => return None,
+    };
+    Some(Plan { accesses, steps: ivs.iter().map(|&r| (r, step[r as usize])).collect(), exit })
+}
+
+/// The guard (in the current block): branches to `slow` unless every
+/// streamed access may go straight to host memory now; on the path where
+/// they may, returns the bounds and the accesses' host addressing.
+pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
+    let mut fast = HashMap::new();
+    // Enough trips left? (by the exit test: the distance the induction
+    // register has to go, in steps)
+    let (at, step, inv) = plan.exit;
+    let iv = value(lx, at);
+    let end = value(lx, inv);
+    let left = if step > 0 { lx.ins().isub(end, iv) } else { lx.ins().isub(iv, end) };
+    let enough = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, left, MIN_TRIPS * step.abs());
+    branch_unless(lx, enough, slow);
+    // Per induction register: how far down and up it may move.
+    let mut room: Vec<(u8, Option<Value>, Option<Value>)> = plan.steps.iter().map(|&(r, _)| (r, None, None)).collect();
+    let umin = |lx: &mut Lx<'_, '_>, a: Option<Value>, b: Value| match a {
+        Some(a) => lx.ins().umin(a, b),
+        None => b,
+    };
+    for (a, pcs) in &plan.accesses {
+        let va = value(lx, a.at);
+        let (down, up, how) = match lx.env.direct {
+            Some(d) => {
+                let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
+                let last = (d.ram_size - a.size) as i64;
+                let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, off, last);
+                branch_unless(lx, ok, slow);
+                let lim = lx.iconst(last);
+                let mut down = off;
+                let mut up = lx.ins().isub(lim, off);
+                if a.write {
+                    let map = lx.iconst(d.start_map as i64);
+                    let page = lx.ins().ushr_imm_s(off, 12);
+                    let at = lx.ins().iadd(map, page);
+                    let slow_page = lx.ins().uload8(I64, MemFlagsData::trusted(), at, 0);
+                    let clear = lx.ins().icmp_imm_s(IntCC::Equal, slow_page, 0);
+                    branch_unless(lx, clear, slow);
+                    // A store stays on the page whose byte was clear.
+                    let inpage = lx.ins().band_imm_s(off, 0xfff);
+                    let rest = rsub(lx, 0xfff, inpage);
+                    down = lx.ins().umin(down, inpage);
+                    up = lx.ins().umin(up, rest);
+                }
+                (down, up, Fast::Offset(d.host_offset))
+            }
+            None => {
+                let addend = super::mem::probe_or_branch(lx, va, a.size, a.write, slow);
+                // The hit proves the whole access lies on va's page.
+                let inpage = lx.ins().band_imm_s(va, 0xfff);
+                let rest = rsub(lx, 0x1000 - a.size as i64, inpage);
+                (inpage, rest, Fast::Addend(addend))
+            }
+        };
+        if a.at.iv != 0 {
+            let k = room.iter().position(|x| x.0 == a.at.iv).expect("bounded register");
+            let (d0, u0) = (room[k].1, room[k].2);
+            room[k].1 = Some(umin(lx, d0, down));
+            room[k].2 = Some(umin(lx, u0, up));
+        }
+        for &pc in pcs {
+            fast.insert(pc, how);
+        }
+    }
+    let mut bounds = Vec::new();
+    for (&(r, step), &(_, down, up)) in plan.steps.iter().zip(room.iter()) {
+        let (Some(down), Some(up)) = (down, up) else { continue };
+        let iv = lx.x(r);
+        let s = step.unsigned_abs();
+        let bound = if step > 0 {
+            // iv <= MAX - s, so that no step wraps; bound = iv + min(up, MAX - s - iv).
+            let ok = lx.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, iv, (u64::MAX - s) as i64);
+            branch_unless(lx, ok, slow);
+            let top = rsub(lx, (u64::MAX - s) as i64, iv);
+            let go = lx.ins().umin(up, top);
+            lx.ins().iadd(iv, go)
+        } else {
+            // iv >= s; bound = iv - min(down, iv - s).
+            let ok = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, iv, s as i64);
+            branch_unless(lx, ok, slow);
+            let floor = lx.ins().iadd_imm_s(iv, (s as i64).wrapping_neg());
+            let go = lx.ins().umin(down, floor);
+            lx.ins().isub(iv, go)
+        };
+        bounds.push((r, step, bound));
+    }
+    Guarded { bounds, fast }
+}
+
+/// The value `s` stands for, from the registers as they are now.
+fn value(lx: &mut Lx<'_, '_>, s: Sym) -> Value {
+    let mut v = lx.x(s.base);
+    if s.iv != 0 {
+        let iv = lx.x(s.iv);
+        v = lx.ins().iadd(v, iv);
+    }
+    lx.ins().iadd_imm_s(v, s.c)
+}
+
+/// The head's test (in the current block): whether every induction register
+/// is still within its bound.
+pub(super) fn within(lx: &mut Lx<'_, '_>, g: &Guarded) -> Value {
+    let mut all: Option<Value> = None;
+    for &(r, step, bound) in &g.bounds {
+        let iv = lx.x(r);
+        let cc = if step > 0 { IntCC::UnsignedLessThanOrEqual } else { IntCC::UnsignedGreaterThanOrEqual };
+        let ok = lx.ins().icmp(cc, iv, bound);
+        all = Some(match all {
+            Some(a) => lx.ins().band(a, ok),
+            None => ok,
+        });
+    }
+    all.unwrap_or_else(|| lx.ins().iconst(cranelift_codegen::ir::types::I8, 1))
+}
+
+/// Continues in a new block if `ok`, else branches to `otherwise`.
+fn branch_unless(lx: &mut Lx<'_, '_>, ok: Value, otherwise: Block) {
+    let cont = lx.b.create_block();
+    lx.ins().brif(ok, cont, &[], otherwise, &[]);
+    lx.b.seal_block(cont);
+    lx.b.switch_to_block(cont);
+}
+
+/// `k - v`.
+fn rsub(lx: &mut Lx<'_, '_>, k: i64, v: Value) -> Value {
+    let k = lx.iconst(k);
+    lx.ins().isub(k, v)
+}
