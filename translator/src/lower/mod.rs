@@ -83,8 +83,8 @@ mod meter;
 mod rv64a;
 mod rv64i;
 mod rv64m;
-mod system;
 mod stream;
+mod system;
 pub mod trampoline;
 
 use crate::arena::CodeArena;
@@ -424,7 +424,8 @@ impl Compiler {
             // Every tier compiles for the same host features.
             let host_fma = self.isa.has_native_fma();
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            (slots, fast_paths, streamed_loops) = build(&mut b, region, env, tier, cost, cc, self.tramps, fast, host_fma);
+            (slots, fast_paths, streamed_loops) =
+                build(&mut b, region, env, tier, cost, cc, self.tramps, fast, host_fma);
             b.finalize(self.isa.frontend_config());
         }
         let isa = match tier {
