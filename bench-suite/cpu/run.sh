@@ -146,12 +146,19 @@ if (( use_native )); then
     mkdir -p "$work/native"
     for p in "${prog_list[@]}"; do
       # Floating point as the guest computes it: no FMA contraction, sqrt inline.
-      if ! "$CC" -O2 -ffp-contract=off -fno-math-errno -DBENCH_QUICK=$quick -I"$here/src" "$here/src/native.c" "$here/src/$p.c" \
-          -o "$work/native/$p" 2>"$logdir/native-$p.build"; then
-        echo "run.sh: native build of $p failed:" >&2
-        cat "$logdir/native-$p.build" >&2
-        native=0
-      fi
+      # Two builds: as the compiler does it by default (which vectorises
+      # some loops with SSE2; the guests' RV64GC has no vector unit), and
+      # scalar (-fno-tree-vectorize), a peer with the guest's capabilities.
+      for v in "" -scalar; do
+        flags=()
+        [[ -n "$v" ]] && flags=(-fno-tree-vectorize -fno-tree-slp-vectorize)
+        if ! "$CC" -O2 "${flags[@]}" -ffp-contract=off -fno-math-errno -DBENCH_QUICK=$quick -I"$here/src" "$here/src/native.c" "$here/src/$p.c" \
+            -o "$work/native/$p$v" 2>"$logdir/native-$p$v.build"; then
+          echo "run.sh: native build of $p$v failed:" >&2
+          cat "$logdir/native-$p$v.build" >&2
+          native=0
+        fi
+      done
     done
   else
     echo "run.sh: $CC not found; skipping the native builds" >&2
@@ -208,6 +215,7 @@ for ((r = 1; r <= repeat; r++)); do
   for p in "${prog_list[@]}"; do
     if (( native )) && [[ "${T[native/$p]:-}" != FAIL && "${T[native/$p]:-}" != TIMEOUT ]]; then
       run_one "native/$p" "$logdir/native-$p.$r" "$work/native/$p"
+      run_one "scalar/$p" "$logdir/native-$p-scalar.$r" "$work/native/$p-scalar"
     fi
     for m in "${mode_list[@]}"; do
       img="$imgdir/$p-$m.elf"
@@ -247,12 +255,12 @@ for e in "${engine_list[@]}"; do
 done
 
 cols=("program" "mode")
-(( native )) && cols+=("native s")
+(( native )) && cols+=("native s" "scalar s")
 [[ -n "$qemu" ]] && cols+=("qemu s")
 for e in "${engine_list[@]}"; do cols+=("$e s"); done
 if (( has_jit )); then
   [[ -n "$qemu" ]] && cols+=("jit/qemu")
-  (( native )) && cols+=("jit/native")
+  (( native )) && cols+=("jit/native" "jit/scalar")
   (( has_interp )) && cols+=("interp/jit")
 fi
 
@@ -271,18 +279,22 @@ add_ratio() {  # add_ratio NAME VALUE  (for the geometric means)
 
 echo
 echo "CPU benchmarks ($([[ $quick == 1 ]] && echo "quick inputs" || echo "full inputs")): wall-clock seconds per run (process start to exit$( (( repeat > 1 )) && echo ", fastest of $repeat"))"
-echo "ratios: jit/qemu and jit/native = mkjit-jit time / other time (below 1 = jit faster); interp/jit = speed-up of the jit over the interpreter"
+echo "ratios: jit/qemu, jit/native and jit/scalar = mkjit-jit time / other time (below 1 = jit faster); interp/jit = speed-up of the jit over the interpreter"
+echo "native: gcc -O2 (may vectorise with SSE2); scalar: the same with -fno-tree-vectorize (no vector unit, like the RV64GC guests)"
 row "${cols[@]}"
 for p in "${prog_list[@]}"; do
   for m in "${mode_list[@]}"; do
     vals=("$p" "$([[ $m == m ]] && echo "M" || echo "U-Sv39")")
-    (( native )) && vals+=("$(cell "${T[native/$p]:-}")")
+    (( native )) && vals+=("$(cell "${T[native/$p]:-}")" "$(cell "${T[scalar/$p]:-}")")
     [[ -n "$qemu" ]] && vals+=("$(cell "${T[qemu/$p-$m]:-}")")
     for e in "${engine_list[@]}"; do vals+=("$(cell "${T[$e/$p-$m]:-}")"); done
     if (( has_jit )); then
       j="${T[jit/$p-$m]:-}"
       if [[ -n "$qemu" ]]; then v=$(ratio "$j" "${T[qemu/$p-$m]:-}"); vals+=("$v"); add_ratio jq "$v"; fi
-      if (( native )); then v=$(ratio "$j" "${T[native/$p]:-}"); vals+=("$v"); add_ratio jn "$v"; fi
+      if (( native )); then
+        v=$(ratio "$j" "${T[native/$p]:-}"); vals+=("$v"); add_ratio jn "$v"
+        v=$(ratio "$j" "${T[scalar/$p]:-}"); vals+=("$v"); add_ratio js "$v"
+      fi
       if (( has_interp )); then v=$(ratio "${T[interp/$p-$m]:-}" "$j"); vals+=("$v"); add_ratio ij "$v"; fi
     fi
     row "${vals[@]}"
@@ -290,13 +302,13 @@ for p in "${prog_list[@]}"; do
 done
 if (( has_jit )); then
   vals=("geomean" "")
-  (( native )) && vals+=("")
+  (( native )) && vals+=("" "")
   [[ -n "$qemu" ]] && vals+=("")
   for e in "${engine_list[@]}"; do vals+=(""); done
-  for k in jq jn ij; do
+  for k in jq jn js ij; do
     case $k in
       jq) [[ -n "$qemu" ]] || continue ;;
-      jn) (( native )) || continue ;;
+      jn|js) (( native )) || continue ;;
       ij) (( has_interp )) || continue ;;
     esac
     if (( ${ratio_n[$k]:-0} > 0 )); then

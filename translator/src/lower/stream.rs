@@ -24,7 +24,7 @@
 //! `addi r, r, step`; an *invariant* one is not written in it. A streamed
 //! access's base register holds, where it is used, the sum of an invariant
 //! register, an induction register (as it was at the top of the block) and
-//! a constant, tracked through `addi`, `add` and `lui`. The guard computes
+//! a constant, tracked through `addi`, `add`, `lui` and `auipc`. The guard computes
 //! where each access would go this time round, and how far its induction
 //! register may move up (or down, for a negative step) with the access
 //! still where the check proved it may go; the head compares the register
@@ -278,6 +278,7 @@ pub(super) fn plan(blk: &GuestBlock) -> Option<Plan> {
             Op::Addi => src(i.rs1).map(|s| s.plus(i.imm)),
             Op::Add => src(i.rs1).zip(src(i.rs2)).and_then(|(a, b)| Sym::sum(a, b)),
             Op::Lui => Some(Sym { base: 0, iv: 0, c: i.imm }),
+            Op::Auipc => Some(Sym { base: 0, iv: 0, c: gi.pc.wrapping_add(i.imm as u64) as i64 }),
             _ => None,
         };
     }
