@@ -331,16 +331,12 @@ const DATA_PAGES: [u64; 8] = [0x13000, 0x11000, 0x14000, 0x10000, 0x16000, 0x120
 const U_WORDS: u64 = 0x3000 / 4;
 
 fn u_sum() -> i64 {
-    let w = |i: u64| (i * 0x0101_0101 + 7) as u32 as i32 as i64;
-    let one: i64 = (0..U_WORDS).map(w).sum();
+    let one: i64 = (0..U_WORDS).map(u_word).sum();
     2 * one * ROUNDS
 }
 
 fn sv39_program() -> Vec<u8> {
     let t = IsaTable::core();
-    let mut img = vec![0u8; 0x18000];
-    let m = sv39_monitor((8 << 60) | (BASE + ROOT) >> 12, VA, u_sum(), |_| {});
-    img[..m.len()].copy_from_slice(&m);
     let mut a = Asm::new(&t);
     a.li(S0, (VA + 0x2000) as i64);
     a.li(S1, (VA + 0x6a40) as i64);
@@ -370,22 +366,106 @@ fn sv39_program() -> Vec<u8> {
     branch(&mut a, "bne", S3, T0, round);
     a.li(A7, 1);
     a.emit("ecall", 0, 0, 0, 0);
-    img[0x1000..0x1000 + a.code.len()].copy_from_slice(&a.code);
+    sv39_image(&a.code, u_sum())
+}
+
+/// The U word at index `i` of the source pages.
+fn u_word(i: u64) -> i64 {
+    (i * 0x0101_0101 + 7) as u32 as i32 as i64
+}
+
+/// The image of `code` at VA in U-mode under Sv39 (data pages as above,
+/// the source words on virtual pages 2..=4), passing if it ends with
+/// a0 = `expected`.
+fn sv39_image(code: &[u8], expected: i64) -> Vec<u8> {
+    let mut img = vec![0u8; 0x18000];
+    let m = sv39_monitor((8 << 60) | (BASE + ROOT) >> 12, VA, expected, |_| {});
+    img[..m.len()].copy_from_slice(&m);
+    img[0x1000..0x1000 + code.len()].copy_from_slice(code);
     let put = |img: &mut Vec<u8>, at: u64, v: u64| img[at as usize..at as usize + 8].copy_from_slice(&v.to_le_bytes());
     put(&mut img, ROOT + 8, ((BASE + L1) >> 12) << 10 | 1);
     put(&mut img, L1, ((BASE + L0) >> 12) << 10 | 1);
     // The code (R, X, U, A, V) at VA, where the monitor enters.
     put(&mut img, L0, ((BASE + 0x1000) >> 12) << 10 | 0x5b);
-    // Data: R, W, U, A, D, V; the source words on virtual pages 2..=4.
+    // Data: R, W, U, A, D, V.
     for (k, &pa) in DATA_PAGES.iter().enumerate() {
         put(&mut img, L0 + 8 * (k as u64 + 2), ((BASE + pa) >> 12) << 10 | 0xd7);
     }
     for i in 0..U_WORDS {
         let pa = DATA_PAGES[(i * 4 / 0x1000) as usize] + i * 4 % 0x1000;
-        let w = (i * 0x0101_0101 + 7) as u32;
-        img[pa as usize..pa as usize + 4].copy_from_slice(&w.to_le_bytes());
+        img[pa as usize..pa as usize + 4].copy_from_slice(&(u_word(i) as u32).to_le_bytes());
     }
     ElfBuilder::new(BASE, img).build()
+}
+
+/// Words per pass of the multi-block loop, and the distance of its second stream.
+const MB_N: i64 = 2000;
+const MB_AHEAD: i64 = 1025;
+
+fn multi_block_sum() -> i64 {
+    (0..ROUNDS)
+        .map(|r| {
+            let skip = r * 37 % MB_N;
+            (0..MB_N)
+                .filter(|&j| j != skip)
+                .map(|j| u_word(j as u64) + u_word((j + MB_AHEAD) as u64) + u_word(2))
+                .sum::<i64>()
+        })
+        .sum()
+}
+
+/// A loop of three blocks shaped like a compiler's `for (j...) { if (j ==
+/// skip) continue; ... }`: entered in the middle (at the skip test), its
+/// latch steps the counter and two pointers 4 bytes apart in their
+/// streams (one bound serves both), and its body loads through both
+/// pointers and through an invariant one. The streams cross the scattered
+/// pages at different trips.
+fn multi_block_program() -> Vec<u8> {
+    let t = IsaTable::core();
+    let code = settle(|a, [latch, test, done]: [i64; 3]| {
+        a.li(S3, 0);
+        a.li(A0, 0);
+        a.li(S6, MB_N);
+        a.li(S4, (VA + 0x2000 + 8) as i64);
+        let round = a.here();
+        // skip = round * 37 % N
+        a.li(T0, 37);
+        a.emit("mul", A5, S3, T0, 0);
+        a.emit("rem", A5, A5, S6, 0);
+        a.li(S0, (VA + 0x2000) as i64);
+        a.li(A2, (VA + 0x2000 + 4 * MB_AHEAD as u64) as i64);
+        a.li(S1, 0);
+        branch(a, "jal", 0, 0, test);
+        let l = a.here();
+        a.emit("addi", S1, S1, 0, 1);
+        a.emit("addi", S0, S0, 0, 4);
+        a.emit("addi", A2, A2, 0, 4);
+        branch(a, "beq", S1, S6, done);
+        let t2 = a.here();
+        branch(a, "beq", A5, S1, latch);
+        a.emit("lw", T1, S0, 0, 0);
+        a.emit("lw", T2, A2, 0, 0);
+        a.emit("add", T1, T1, T2, 0);
+        a.emit("add", A0, A0, T1, 0);
+        a.emit("lw", T3, S4, 0, 0);
+        a.emit("add", A0, A0, T3, 0);
+        branch(a, "jal", 0, 0, latch);
+        let d = a.here();
+        a.emit("addi", S3, S3, 0, 1);
+        a.li(T0, ROUNDS);
+        branch(a, "bne", S3, T0, round);
+        a.li(A7, 1);
+        a.emit("ecall", 0, 0, 0, 0);
+        [l, t2, d]
+    });
+    let _ = t;
+    sv39_image(&code, multi_block_sum())
+}
+
+#[test]
+fn a_loop_of_three_blocks_entered_in_the_middle_agrees_in_lockstep() {
+    let streamed = agree(&multi_block_program(), 4000, 2_000_000);
+    assert!(streamed >= 1, "the loop was streamed: {streamed}");
 }
 
 #[test]

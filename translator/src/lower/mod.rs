@@ -580,12 +580,28 @@ pub(crate) struct Lx<'a, 'f> {
     guest_flags: MemFlagsData,
     /// Index of the current instruction in its block.
     idx: i64,
-    /// Loops of one block get a streamed copy (see `stream`; optimised tier).
-    streams: bool,
+    /// Streamed loops (see `stream`; optimised tier), by header.
+    streamed: HashMap<u64, StreamedLoop>,
+    /// The header of the streamed loop each block belongs to.
+    member_of: HashMap<u64, u64>,
     /// While lowering a streamed copy: how its streamed accesses reach host memory, by pc.
     stream_fast: Option<HashMap<u64, stream::Fast>>,
-    /// While lowering a streamed copy: its block's start and the head its back edge goes to.
-    loop_back: Option<(u64, Block)>,
+    /// Jump targets that go elsewhere than `blocks` says while lowering a
+    /// copy of a streamed loop's block.
+    redirect: HashMap<u64, Block>,
+}
+
+/// A streamed loop's blocks besides the ones of its slow copy (see `stream`).
+struct StreamedLoop {
+    plan: stream::Plan,
+    guard: Block,
+    head: Block,
+    /// The slow copy's back edge, in a loop of one block.
+    slow_head: Block,
+    /// The fast copy of each block.
+    fast: HashMap<u64, Block>,
+    /// What the guard left for the fast copy, once lowered.
+    guarded: Option<stream::Guarded>,
 }
 
 /// How an exit stub leaves the region.
@@ -880,13 +896,25 @@ fn build(
         fcsr_flags,
         guest_flags: MemFlagsData::new().with_notrap().with_alias_region(Some(heap)),
         idx: 0,
-        streams: tier == Tier::Optimized,
+        streamed: HashMap::new(),
+        member_of: HashMap::new(),
         stream_fast: None,
-        loop_back: None,
+        redirect: HashMap::new(),
     };
+    if tier == Tier::Optimized {
+        for plan in stream::loops(region) {
+            let fast = plan.members.iter().map(|&m| (m, lx.b.create_block())).collect();
+            for &m in &plan.members {
+                lx.member_of.insert(m, plan.header);
+            }
+            let (guard, head, slow_head) = (lx.b.create_block(), lx.b.create_block(), lx.b.create_block());
+            lx.streamed.insert(plan.header, StreamedLoop { plan, guard, head, slow_head, fast, guarded: None });
+        }
+    }
     for blk in &region.blocks {
         lx.lower_block(blk);
     }
+    lx.lower_fast_copies(region);
     lx.fill_storing();
 
     // Trap: the helper already set pc and clock.
@@ -1279,46 +1307,70 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.switch_to_block(bb);
         self.in_loop = blk.depth > 0;
         self.deadline_check(blk);
-        let plan = if self.streams { stream::plan(blk) } else { None };
-        let Some(plan) = plan else {
+        if self.member_of.get(&blk.start) != Some(&blk.start) {
             self.lower_body(blk);
             return;
-        };
-        // A streamed loop (see `stream`): guard, head, fast copy, slow copy.
+        }
+        // The header of a streamed loop (see `stream`): the guard, the head
+        // of the fast copy (whose blocks `lower_fast_copies` fills), and the
+        // slow copy's header. A loop of one block runs the slow copy to its
+        // end once the guard fails; a longer one may be entered elsewhere
+        // than its header, so its slow copy goes back through the guard.
         self.streamed_loops += 1;
-        let guard = self.b.create_block();
-        let fast = self.b.create_block();
-        let head = self.b.create_block();
+        let sl = self.streamed.remove(&blk.start).expect("a streamed loop");
+        let single = sl.plan.members.len() == 1;
         let slow = self.b.create_block();
-        let slow_head = self.b.create_block();
-        self.b.ins().jump(guard, &[]);
-        self.b.switch_to_block(guard);
+        self.b.ins().jump(sl.guard, &[]);
+        self.b.switch_to_block(sl.guard);
         // (What the previous block knew of unpromoted registers does not hold here.)
         self.local = [None; 32];
-        let g = stream::guard(self, &plan, slow);
-        self.b.ins().jump(head, &[]);
+        let g = stream::guard(self, &sl.plan, slow);
+        self.b.ins().jump(sl.head, &[]);
         self.local = [None; 32];
         // The head checks the bounds on the way in too: so the fast loop is
         // head and body, laid out together.
-        self.b.switch_to_block(head);
+        self.b.switch_to_block(sl.head);
         self.deadline_check(blk);
         let inside = stream::within(self, &g);
         // Out of bounds: the guard looks again from here.
-        self.b.ins().brif(inside, fast, &[], guard, &[]);
+        self.b.ins().brif(inside, sl.fast[&blk.start], &[], sl.guard, &[]);
         self.local = [None; 32];
-        self.b.switch_to_block(fast);
-        self.stream_fast = Some(g.fast);
-        self.loop_back = Some((blk.start, head));
-        self.lower_body(blk);
-        self.stream_fast = None;
-        // The slow copy loops on itself until the loop ends.
-        self.b.switch_to_block(slow_head);
-        self.deadline_check(blk);
-        self.b.ins().jump(slow, &[]);
+        if single {
+            self.b.switch_to_block(sl.slow_head);
+            self.deadline_check(blk);
+            self.b.ins().jump(slow, &[]);
+            self.redirect.insert(blk.start, sl.slow_head);
+        }
         self.b.switch_to_block(slow);
-        self.loop_back = Some((blk.start, slow_head));
         self.lower_body(blk);
-        self.loop_back = None;
+        self.redirect.clear();
+        self.streamed.insert(blk.start, StreamedLoop { guarded: Some(g), ..sl });
+    }
+
+    /// The fast copies of the streamed loops' blocks: streamed accesses
+    /// unchecked, jumps inside the loop to the copies, back edges to the head.
+    fn lower_fast_copies(&mut self, region: &Region) {
+        let mut headers: Vec<u64> = self.streamed.keys().copied().collect();
+        headers.sort_unstable();
+        for h in headers {
+            let sl = self.streamed.remove(&h).expect("a streamed loop");
+            let Some(g) = &sl.guarded else { continue };
+            self.redirect = sl.fast.clone();
+            self.redirect.insert(h, sl.head);
+            self.stream_fast = Some(g.fast.clone());
+            for &m in &sl.plan.members {
+                let blk = region.blocks.iter().find(|b| b.start == m).expect("a block of the region");
+                self.b.switch_to_block(sl.fast[&m]);
+                self.in_loop = true;
+                if m != h {
+                    // (The header's check is the head's.)
+                    self.deadline_check(blk);
+                }
+                self.lower_body(blk);
+            }
+            self.stream_fast = None;
+            self.redirect.clear();
+        }
     }
 
     /// At the top of `blk`: leaves the region unless the budget covers the
@@ -1587,10 +1639,8 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// [`Lx::fill_stubs`] once the current block is terminated (so the pc
     /// constant is only materialised on the way out).
     pub fn target(&mut self, pc: u64) -> Block {
-        if let Some((start, head)) = self.loop_back {
-            if pc == start {
-                return head;
-            }
+        if let Some(&b) = self.redirect.get(&pc) {
+            return b;
         }
         match self.blocks.get(&pc) {
             Some(&blk) => blk,

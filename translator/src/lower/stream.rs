@@ -1,35 +1,48 @@
-//! Streamed loops: a loop of one block whose loads and stores walk memory
-//! through induction registers gets a second copy of its body in which those
-//! accesses go straight to host memory, after one check of where each of
-//! them may go.
+//! Streamed loops: an innermost loop whose loads and stores walk memory
+//! through induction registers gets a second copy of its blocks in which
+//! those accesses go straight to host memory, after one check of where each
+//! of them may go.
 //!
 //! ```text
-//!   block b (its last instruction branches back to b; optimised tier):
+//!   header h (the loop's block with a deadline check; optimised tier):
 //!     [deadline check]
 //!     guard: at least MIN_TRIPS trips left by the exit test?
 //!            for every streamed access k, address = x[base] + x[iv] + c:
 //!              untranslated: in RAM; a store: its page's slow-store byte clear
 //!              translated:   the TLB hits (addend_k)
-//!            (any no -> slow)
+//!            (any no -> slow h)
 //!            per induction register: its bound, how far it may step with
 //!              every access through it still in RAM (translated: on the
 //!              access's page; a store: on its page) -> head
 //!     head:  [deadline check]; every induction register within its bound?
-//!              -> fast, else -> guard (which looks again from there)
-//!     fast:  the body, streamed accesses without checks -> head
-//!     slow:  the body as usual (misses leave the region) -> [deadline check] slow
+//!              -> fast h, else -> guard (which looks again from there)
+//!     fast copies of the loop's blocks: streamed accesses without checks;
+//!              jumps inside the loop go to fast copies, jumps to h to the head
+//!     slow copies (the ordinary blocks): checks as usual (misses leave the
+//!              region); jumps to h go to the guard, or, in a loop of one
+//!              block, straight back ([deadline check] slow h)
 //! ```
 //!
-//! An *induction register* is written in the block exactly once, by
+//! The loop is the natural loop of a back edge into h (from a block that
+//! h dominates, seen from the region's entry), the smallest first, with at
+//! most MAX_BLOCKS blocks and no loop inside. Other entries into its blocks
+//! run the slow copies until the next trip starts at h.
+//!
+//! An *induction register* is written in the loop exactly once, by
 //! `addi r, r, step`; an *invariant* one is not written in it. A streamed
 //! access's base register holds, where it is used, the sum of an invariant
-//! register, an induction register (as it was at the top of the block) and
-//! a constant, tracked through `addi`, `add`, `lui` and `auipc`. The guard computes
-//! where each access would go this time round, and how far its induction
-//! register may move up (or down, for a negative step) with the access
-//! still where the check proved it may go; the head compares the register
-//! with that bound: one compare per register and trip instead of a check
-//! per access. The bound never lets the register wrap around.
+//! register, an induction register (as it was at the top of h) and a
+//! constant, tracked through `addi`, `add`, `lui` and `auipc` from block to
+//! block (where paths meet, what they agree on). The guard computes where
+//! each access would go this time round, and how far its induction register
+//! may move up (or down, for a negative step) with the access still where
+//! the check proved it may go; the head compares the register with that
+//! bound: one compare per register and trip instead of a check per access.
+//! An induction register only ever moves one way, so the access stays
+//! between where the guard saw it and the bound. The bound never lets the
+//! register wrap around. Induction registers stepped in the same block by
+//! the same step keep their distances, so one bound serves them all (the
+//! n-body loop walks four arrays with four pointers).
 //!
 //! The exit test must compare an induction register with an invariant: the
 //! distance between them says how many trips are left, and loops with only
@@ -40,19 +53,21 @@
 //!
 //! Why this is exact: the fast copy runs only while every streamed access
 //! would have passed the check the slow copy makes, so both do the same.
-//! Nothing the block can run changes what those checks depend on (the
+//! Nothing the loop can run changes what those checks depend on (the
 //! TLB, the slow-store map): its instructions are integer, multiply,
-//! floating-point, load and store instructions, none calls a helper that
-//! could, and everything that does change them runs outside the region (a
-//! miss leaves it). Any other access of the block keeps its own check in
+//! floating-point, load and store instructions and plain jumps, none calls
+//! a helper that could, and everything that does change them runs outside
+//! the region (a miss leaves it). Any other access keeps its own check in
 //! both copies.
 //!
 //! Measured (`BINS=... cmp.py`, minimum of 3 runs): `matmul` 0.34 -> 0.23 s
-//! in M-mode and 0.49 -> 0.36 s under Sv39; the other CPU benchmarks within
-//! noise (their hot loops have several blocks, or few trips).
+//! in M-mode and 0.49 -> 0.36 s under Sv39 (a loop of one block); `nbody`
+//! under Sv39 0.144 -> 0.115 s (its inner loop has three blocks); the other
+//! CPU benchmarks within noise (their hot loops have few trips or walk
+//! memory through loaded pointers).
 
 use super::{Lx, I64};
-use crate::region::GuestBlock;
+use crate::region::{GuestBlock, Region};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use mkjit_runtime::isa::Op;
@@ -67,6 +82,9 @@ const MAX_IVS: usize = 2;
 /// guard costs about as much as the checks of this many trips, and most
 /// short loops, like a merge's tail copies, run a few trips at a time).
 const MIN_TRIPS: i64 = 8;
+
+/// Blocks per streamed loop, at most.
+const MAX_BLOCKS: usize = 8;
 
 /// Streamed accesses per loop, at most.
 const MAX_ACCESSES: usize = 8;
@@ -107,8 +125,16 @@ struct Access {
 /// step of each induction register.
 #[derive(Debug)]
 pub(super) struct Plan {
+    /// The loop's header (the block with its deadline check, where every
+    /// trip starts), and its blocks (header first, in an order where every
+    /// edge but those into the header goes forward).
+    pub header: u64,
+    pub members: Vec<u64>,
     accesses: Vec<(Access, Vec<u64>)>,
+    /// Induction registers with a bound, and their steps.
     steps: Vec<(u8, i64)>,
+    /// Induction register -> the one whose bound serves it.
+    reps: Vec<(u8, u8)>,
     /// The exit test's operands: an induction register plus a constant, its
     /// step, and an invariant plus a constant (how many trips are left).
     exit: (Sym, i64, Sym),
@@ -218,95 +244,270 @@ fn access_of(op: Op) -> Option<(u64, bool)> {
     })
 }
 
-/// The plan for streaming `blk`, if it is a loop of one block with at least
-/// one access through an induction register.
-pub(super) fn plan(blk: &GuestBlock) -> Option<Plan> {
-    let last = blk.insns.last()?;
+/// Where control may go after `blk`: its branch's or jump's target, and
+/// the next instruction unless it ends with a jump.
+fn successors(blk: &GuestBlock) -> Vec<u64> {
+    let Some(last) = blk.insns.last() else { return Vec::new() };
     let i = last.insn;
-    if !i.op.is_branch() || last.pc.wrapping_add(i.imm as u64) != blk.start || blk.check.is_none() {
-        return None;
+    let target = last.pc.wrapping_add(i.imm as u64);
+    match i.op {
+        op if op.is_branch() => vec![target, blk.end()],
+        Op::Jal => vec![target],
+        _ => vec![blk.end()],
     }
-    if blk.insns.iter().any(|gi| gi.all_regs || gi.insn.row == mkjit_runtime::interp::dispatch::ILLEGAL_ROW) {
-        return None;
-    }
-    if !blk.insns.iter().all(|gi| allowed(gi.insn.op)) {
-        return None;
-    }
-    // Writes per register, and the step of those written only by `addi r, r, k`.
-    let mut writes = [0u32; 32];
-    let mut step = [0i64; 32];
-    for gi in &blk.insns {
-        let rd = gi.int_dest() as usize & 31;
-        writes[rd] += 1;
-        if gi.insn.op == Op::Addi && gi.insn.rs1 as usize == rd {
-            step[rd] = gi.insn.imm;
-        } else {
-            step[rd] = 0;
+}
+
+/// Whether `blk` may be part of a streamed loop: nothing in it calls a
+/// helper that could change the TLB or the slow-store map, and it ends with
+/// a branch, a plain jump (no link) or by running into the next block.
+fn streamable(blk: &GuestBlock) -> bool {
+    let plain_end = blk.insns.last().is_some_and(|l| l.insn.op != Op::Jal || l.insn.rd == 0);
+    plain_end
+        && blk.insns.iter().all(|gi| {
+            (allowed(gi.insn.op) || gi.insn.op == Op::Jal && gi.insn.rd == 0)
+                && !gi.all_regs
+                && gi.insn.row != mkjit_runtime::interp::dispatch::ILLEGAL_ROW
+        })
+}
+
+/// The loops of `region` worth streaming: innermost loops (through a block
+/// with a deadline check, which every trip passes) whose blocks are all
+/// [`streamable`], with at least one access through an induction register
+/// and an exit test that says how many trips are left.
+pub(super) fn loops(region: &Region) -> Vec<Plan> {
+    let at: HashMap<u64, &GuestBlock> = region.blocks.iter().map(|b| (b.start, b)).collect();
+    let succ: HashMap<u64, Vec<u64>> = region.blocks.iter().map(|b| (b.start, successors(b))).collect();
+    let mut preds: HashMap<u64, Vec<u64>> = HashMap::new();
+    for b in &region.blocks {
+        for &s in &succ[&b.start] {
+            if at.contains_key(&s) {
+                preds.entry(s).or_default().push(b.start);
+            }
         }
     }
-    let mut sym: [Option<Sym>; 32] = [None; 32];
+    let dom = dominators(region, &preds);
+    let mut plans = Vec::new();
+    for h in region.blocks.iter().filter(|h| h.check.is_some()) {
+        // One loop per back edge (a block h dominates, jumping to h), the
+        // smallest first: where an outer loop comes back to an inner loop's
+        // header, the inner one.
+        let mut candidates: Vec<Vec<u64>> = preds
+            .get(&h.start)
+            .into_iter()
+            .flatten()
+            .filter(|p| dom.get(*p).is_some_and(|d| d.contains(&h.start)))
+            .filter_map(|&p| natural_loop(h.start, p, &preds))
+            .collect();
+        candidates.sort_by_key(|c| c.len());
+        if let Some(p) = candidates.into_iter().find_map(|c| plan(h, c, &at, &succ, &preds)) {
+            plans.push(p);
+        }
+    }
+    plans
+}
+
+/// The blocks that dominate each block reachable from the region's entry
+/// (every path from the entry to it passes through them), by the usual
+/// iteration to a fixed point. Other entries only ever lead to slow copies,
+/// so the loops found from the main entry are all that matter.
+fn dominators(region: &Region, preds: &HashMap<u64, Vec<u64>>) -> HashMap<u64, Vec<u64>> {
+    let all: Vec<u64> = region.blocks.iter().map(|b| b.start).collect();
+    let mut dom: HashMap<u64, Vec<u64>> = HashMap::new();
+    dom.insert(region.entry, vec![region.entry]);
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &b in all.iter().filter(|&&b| b != region.entry) {
+            let mut known = preds.get(&b).into_iter().flatten().filter_map(|p| dom.get(p));
+            let Some(first) = known.next() else { continue };
+            let mut d: Vec<u64> = first.clone();
+            for other in known {
+                d.retain(|x| other.contains(x));
+            }
+            if !d.contains(&b) {
+                d.push(b);
+            }
+            d.sort_unstable();
+            if dom.get(&b) != Some(&d) {
+                dom.insert(b, d);
+                changed = true;
+            }
+        }
+    }
+    dom
+}
+
+/// The blocks of the natural loop of the back edge `p` -> `h`: `h`, and
+/// every block that reaches `p` without passing through `h` (at most
+/// MAX_BLOCKS).
+fn natural_loop(h: u64, p: u64, preds: &HashMap<u64, Vec<u64>>) -> Option<Vec<u64>> {
+    let mut back = vec![h];
+    let mut work = vec![p];
+    while let Some(b) = work.pop() {
+        if back.contains(&b) {
+            continue;
+        }
+        back.push(b);
+        work.extend(preds.get(&b).into_iter().flatten().copied());
+        if back.len() > MAX_BLOCKS {
+            return None;
+        }
+    }
+    Some(back)
+}
+
+/// The plan for the loop of blocks `back` (`h` first), if it is worth streaming.
+fn plan(
+    h: &GuestBlock,
+    back: Vec<u64>,
+    at: &HashMap<u64, &GuestBlock>,
+    succ: &HashMap<u64, Vec<u64>>,
+    preds: &HashMap<u64, Vec<u64>>,
+) -> Option<Plan> {
+    if !back.iter().all(|b| streamable(at[b])) {
+        return None;
+    }
+    // A topological order of the loop without its edges into h; none if
+    // the rest has a cycle of its own (an inner loop).
+    let mut members = vec![h.start];
+    let mut pending: Vec<u64> = back[1..].to_vec();
+    while !pending.is_empty() {
+        let ready =
+            pending.iter().position(|&b| preds[&b].iter().filter(|p| back.contains(p)).all(|p| members.contains(p)))?;
+        members.push(pending.remove(ready));
+    }
+    let blocks: Vec<&GuestBlock> = members.iter().map(|m| at[m]).collect();
+    // Writes per register over the loop; induction registers are written
+    // once, by `addi r, r, k`.
+    let mut writes = [0u32; 32];
+    let mut step = [0i64; 32];
+    let mut written_in = [0u64; 32];
+    for b in &blocks {
+        for gi in &b.insns {
+            let rd = gi.int_dest() as usize & 31;
+            writes[rd] += 1;
+            written_in[rd] = b.start;
+            step[rd] = if gi.insn.op == Op::Addi && gi.insn.rs1 as usize == rd { gi.insn.imm } else { 0 };
+        }
+    }
+    let is_iv = |r: usize| r != 0 && writes[r] == 1 && step[r] != 0;
+    // What each register holds in terms of the values at the top of h,
+    // block by block (in topological order).
+    let mut entry: HashMap<u64, [Option<Sym>; 32]> = HashMap::new();
+    let mut top = [None; 32];
     for r in 0..32u8 {
         let k = r as usize;
-        sym[k] = if r == 0 {
-            Some(Sym { base: 0, iv: 0, c: 0 })
-        } else if writes[k] == 0 {
+        top[k] = if writes[k] == 0 || r == 0 {
             Some(Sym { base: r, iv: 0, c: 0 })
-        } else if writes[k] == 1 && step[k] != 0 {
+        } else if is_iv(k) {
             Some(Sym { base: 0, iv: r, c: 0 })
         } else {
             None
         };
     }
+    top[0] = Some(Sym { base: 0, iv: 0, c: 0 });
+    entry.insert(h.start, top);
     let mut accesses: Vec<(Access, Vec<u64>)> = Vec::new();
-    for gi in &blk.insns {
-        let i = gi.insn;
-        if let Some((size, write)) = access_of(i.op) {
-            if let Some(s) = sym[i.rs1 as usize & 31] {
-                let a = Access { at: s.plus(i.imm), size, write };
-                match accesses.iter_mut().find(|(x, _)| *x == a) {
-                    Some((_, pcs)) => pcs.push(gi.pc),
-                    None => accesses.push((a, vec![gi.pc])),
+    let mut exit = None;
+    for b in &blocks {
+        let mut sym = entry.get(&b.start).copied().unwrap_or([None; 32]);
+        for gi in &b.insns {
+            let i = gi.insn;
+            if let Some((size, write)) = access_of(i.op) {
+                if let Some(s) = sym[i.rs1 as usize & 31] {
+                    let a = Access { at: s.plus(i.imm), size, write };
+                    match accesses.iter_mut().find(|(x, _)| *x == a) {
+                        Some((_, pcs)) => pcs.push(gi.pc),
+                        None => accesses.push((a, vec![gi.pc])),
+                    }
+                }
+            }
+            let rd = gi.int_dest() as usize & 31;
+            if rd == 0 {
+                continue;
+            }
+            let src = |r: u8| sym[r as usize & 31];
+            sym[rd] = match i.op {
+                Op::Addi => src(i.rs1).map(|s| s.plus(i.imm)),
+                Op::Add => src(i.rs1).zip(src(i.rs2)).and_then(|(a, b)| Sym::sum(a, b)),
+                Op::Lui => Some(Sym { base: 0, iv: 0, c: i.imm }),
+                Op::Auipc => Some(Sym { base: 0, iv: 0, c: gi.pc.wrapping_add(i.imm as u64) as i64 }),
+                _ => None,
+            };
+        }
+        let last = b.insns.last().expect("blocks are not empty").insn;
+        for &s in &succ[&b.start] {
+            if s == h.start {
+                continue;
+            }
+            if !members.contains(&s) {
+                // An exit: a test of an induction register against an invariant?
+                if exit.is_none() && last.op.is_branch() {
+                    let (x, y) = (sym[last.rs1 as usize & 31], sym[last.rs2 as usize & 31]);
+                    exit = match (x, y) {
+                        (Some(a @ Sym { base: 0, iv, .. }), Some(b @ Sym { iv: 0, .. })) if iv != 0 => {
+                            Some((a, step[iv as usize], b))
+                        }
+                        (Some(b @ Sym { iv: 0, .. }), Some(a @ Sym { base: 0, iv, .. })) if iv != 0 => {
+                            Some((a, step[iv as usize], b))
+                        }
+                        _ => None,
+                    };
+                }
+                continue;
+            }
+            // Where paths meet, only what they agree on.
+            match entry.get_mut(&s) {
+                Some(e) => {
+                    for (x, y) in e.iter_mut().zip(sym.iter()) {
+                        if x != y {
+                            *x = None;
+                        }
+                    }
+                }
+                None => {
+                    entry.insert(s, sym);
                 }
             }
         }
-        let rd = gi.int_dest() as usize & 31;
-        if rd == 0 {
-            continue;
-        }
-        let src = |r: u8| sym[r as usize & 31];
-        sym[rd] = match i.op {
-            Op::Addi => src(i.rs1).map(|s| s.plus(i.imm)),
-            Op::Add => src(i.rs1).zip(src(i.rs2)).and_then(|(a, b)| Sym::sum(a, b)),
-            Op::Lui => Some(Sym { base: 0, iv: 0, c: i.imm }),
-            Op::Auipc => Some(Sym { base: 0, iv: 0, c: gi.pc.wrapping_add(i.imm as u64) as i64 }),
-            _ => None,
-        };
     }
-    // Only induction registers with a bound (the first MAX_IVS met) stream.
+    let exit = exit?;
+    // Induction registers stepped together (once, in the same block, by the
+    // same step) keep their distances: one bound serves them all.
+    let rep = |r: u8| -> u8 {
+        (1..32u8)
+            .find(|&q| {
+                is_iv(q as usize)
+                    && step[q as usize] == step[r as usize]
+                    && written_in[q as usize] == written_in[r as usize]
+            })
+            .unwrap_or(r)
+    };
     let mut ivs: Vec<u8> = Vec::new();
     accesses.retain(|(a, _)| {
-        if a.at.iv == 0 || ivs.contains(&a.at.iv) {
+        if a.at.iv == 0 || ivs.contains(&rep(a.at.iv)) {
             return true;
         }
         if ivs.len() < MAX_IVS {
-            ivs.push(a.at.iv);
+            ivs.push(rep(a.at.iv));
             return true;
         }
         false
     });
     accesses.truncate(MAX_ACCESSES);
-    ivs.retain(|&r| accesses.iter().any(|(a, _)| a.at.iv == r));
+    ivs.retain(|&r| accesses.iter().any(|(a, _)| rep(a.at.iv) == r));
     if ivs.is_empty() {
         return None;
     }
-    // The exit test compares an induction register with an invariant.
-    let (a, b) = (sym[i.rs1 as usize & 31]?, sym[i.rs2 as usize & 31]?);
-    let exit = match (a, b) {
-        (Sym { base: 0, iv, .. }, Sym { iv: 0, .. }) if iv != 0 => (a, step[iv as usize], b),
-        (Sym { iv: 0, .. }, Sym { base: 0, iv, .. }) if iv != 0 => (b, step[iv as usize], a),
-        _ => return None,
-    };
-    Some(Plan { accesses, steps: ivs.iter().map(|&r| (r, step[r as usize])).collect(), exit })
+    let reps = accesses.iter().map(|(a, _)| (a.at.iv, if a.at.iv == 0 { 0 } else { rep(a.at.iv) })).collect();
+    Some(Plan {
+        header: h.start,
+        members,
+        accesses,
+        steps: ivs.iter().map(|&r| (r, step[r as usize])).collect(),
+        reps,
+        exit,
+    })
 }
 
 /// The guard (in the current block): branches to `slow` unless every
@@ -363,7 +564,8 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
             }
         };
         if a.at.iv != 0 {
-            let k = room.iter().position(|x| x.0 == a.at.iv).expect("bounded register");
+            let r = plan.reps.iter().find(|x| x.0 == a.at.iv).map_or(a.at.iv, |x| x.1);
+            let k = room.iter().position(|x| x.0 == r).expect("bounded register");
             let (d0, u0) = (room[k].1, room[k].2);
             room[k].1 = Some(umin(lx, d0, down));
             room[k].2 = Some(umin(lx, u0, up));
