@@ -1,0 +1,323 @@
+//! Random loops for the streamed copies of optimised code (`lower::stream`):
+//! loops of one block or of three (entered in the middle, with a skip
+//! test), walking memory through pointer registers of random steps (up and
+//! down, some misaligned) and through an index added to an invariant base,
+//! with random loads and stores of every size, over random data in the
+//! middle of RAM or running off its end (the trap ends the program). Each
+//! program runs in lockstep on the interpreter and on the optimising tier.
+//! The test command runs 60 seeds; `MKJIT_RANDOM_SEEDS=N` (and
+//! `MKJIT_RANDOM_FIRST_SEED=S`) run a longer campaign.
+
+mod common;
+
+use common::{boot, random_campaign, Rng, RAM};
+use mkjit_runtime::devices::{finisher::exit_value, FINISHER_BASE};
+use mkjit_runtime::elfgen::ElfBuilder;
+use mkjit_runtime::isa::encode::Asm;
+use mkjit_runtime::isa::reg::*;
+use mkjit_runtime::isa::IsaTable;
+
+const BASE: u64 = 0x8000_0000;
+/// Data in the middle of RAM, and at its end (M-mode).
+const MID: u64 = BASE + 0x40_0000;
+const END: u64 = BASE + RAM - 0x2000;
+const AREA: u64 = 0x2000;
+
+/// Pointer registers, the index register, the invariant bases.
+const PTRS: [u8; 3] = [S0, S1, S2];
+const INDEX: u8 = S3;
+const INVS: [u8; 2] = [S4, S5];
+const OUTER: u8 = S6;
+const OUTER_END: u8 = S7;
+const COUNT: u8 = A0;
+const LIMIT: u8 = A1;
+const ACC: u8 = A2;
+const SKIP: u8 = A3;
+
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    Ptr(usize),
+    /// `t0 = invariant + index`.
+    Indexed(usize),
+    Inv(usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Access {
+    load: bool,
+    size: u64,
+    via: Via,
+    imm: i64,
+}
+
+#[derive(Clone, Debug)]
+struct LoopDesc {
+    three_blocks: bool,
+    /// Start address and step of each pointer.
+    ptrs: Vec<(u64, i64)>,
+    index: (i64, i64),
+    invs: Vec<u64>,
+    trips: i64,
+    /// Count down to zero instead of up to the limit.
+    down: bool,
+    skip: i64,
+    body: Vec<Access>,
+    /// Three blocks: accesses in the latch too, and a pointer stepped in the
+    /// body instead (so not on the skip path: where the paths meet, its
+    /// offset from the top of the loop is unknown).
+    latch_body: Vec<Access>,
+    body_steps: Option<usize>,
+}
+
+/// A random loop over the data at `areas` (the first most often).
+fn random_loop(rng: &mut Rng, areas: &[u64]) -> LoopDesc {
+    let area = if areas.len() > 1 && rng.chance(20) { areas[1] } else { areas[0] };
+    let addr = |rng: &mut Rng| {
+        let off = rng.below(AREA) & if rng.chance(10) { !0 } else { !7 };
+        area + off
+    };
+    let nptrs = 1 + rng.below(3) as usize;
+    let ptrs = (0..nptrs).map(|_| (addr(rng), rng.pick(&[1, 2, 4, 8, 8, -4, -8, 16]))).collect();
+    let invs = (0..2).map(|_| addr(rng)).collect();
+    let index = (rng.below(AREA / 2) as i64 & !7, rng.pick(&[4, 8, -8]));
+    let n = 1 + rng.below(6) as usize;
+    let access = |rng: &mut Rng| {
+        let via = match rng.below(4) {
+            0 => Via::Indexed(rng.below(2) as usize),
+            1 => Via::Inv(rng.below(2) as usize),
+            _ => Via::Ptr(rng.below(nptrs as u64) as usize),
+        };
+        Access { load: rng.chance(60), size: rng.pick(&[1, 2, 4, 8]), via, imm: rng.below(17) as i64 * 8 - 64 }
+    };
+    let body = (0..n).map(|_| access(rng)).collect();
+    let latch_body = (0..rng.below(3)).map(|_| access(rng)).collect();
+    let body_steps = rng.chance(50).then(|| rng.below(nptrs as u64) as usize);
+    LoopDesc {
+        three_blocks: rng.chance(40),
+        ptrs,
+        index,
+        invs,
+        trips: rng.below(300) as i64,
+        down: rng.chance(30),
+        skip: rng.below(40) as i64,
+        body,
+        latch_body,
+        body_steps,
+    }
+}
+
+/// Branches from here to `to`.
+fn branch(a: &mut Asm, op: &str, rs1: u8, rs2: u8, to: i64) {
+    let here = a.here();
+    a.emit(op, 0, rs1, rs2, to - here);
+}
+
+/// The loop's setup and code; `labels` are this loop's (latch, test, done)
+/// from the previous pass; returns this pass's.
+fn emit_loop(a: &mut Asm, d: &LoopDesc, labels: [i64; 3]) -> [i64; 3] {
+    for (k, &(start, _)) in d.ptrs.iter().enumerate() {
+        a.li(PTRS[k], start as i64);
+    }
+    for (k, &base) in d.invs.iter().enumerate() {
+        a.li(INVS[k], base as i64);
+    }
+    a.li(INDEX, d.index.0);
+    if d.down {
+        a.li(COUNT, d.trips);
+        a.li(LIMIT, 0);
+    } else {
+        a.li(COUNT, 0);
+        a.li(LIMIT, d.trips);
+    }
+    a.li(SKIP, d.skip);
+    let step = if d.down { -1 } else { 1 };
+    let accesses = |a: &mut Asm, list: &[Access]| {
+        for x in list {
+            let reg = match x.via {
+                Via::Ptr(k) => PTRS[k],
+                Via::Inv(k) => INVS[k],
+                Via::Indexed(k) => {
+                    a.emit("add", T0, INVS[k], INDEX, 0);
+                    T0
+                }
+            };
+            let (l, s) = match x.size {
+                1 => ("lbu", "sb"),
+                2 => ("lh", "sh"),
+                4 => ("lw", "sw"),
+                _ => ("ld", "sd"),
+            };
+            if x.load {
+                a.emit(l, T1, reg, 0, x.imm);
+                a.emit("add", ACC, ACC, T1, 0);
+                a.emit("slli", T1, ACC, 0, 7);
+                a.emit("xor", ACC, ACC, T1, 0);
+            } else {
+                a.emit(s, 0, reg, ACC, x.imm);
+            }
+        }
+    };
+    let late = if d.three_blocks { d.body_steps } else { None };
+    let steps = |a: &mut Asm| {
+        for (k, &(_, st)) in d.ptrs.iter().enumerate().filter(|&(k, _)| Some(k) != late) {
+            a.emit("addi", PTRS[k], PTRS[k], 0, st);
+        }
+        a.emit("addi", INDEX, INDEX, 0, d.index.1);
+        a.emit("addi", COUNT, COUNT, 0, step);
+    };
+    if !d.three_blocks {
+        // while (count != limit) { body; steps }
+        let [_, _, done] = labels;
+        branch(a, "beq", COUNT, LIMIT, done);
+        let top = a.here();
+        accesses(a, &d.body);
+        steps(a);
+        branch(a, "bne", COUNT, LIMIT, top);
+        let d = a.here();
+        [0, 0, d]
+    } else {
+        // goto test; latch: latch accesses; steps; if (count == limit) goto done;
+        // test: if (count == skip) goto latch; body; [a late step]; goto latch
+        let [latch, test, done] = labels;
+        branch(a, "beq", COUNT, LIMIT, done);
+        branch(a, "jal", 0, 0, test);
+        let l = a.here();
+        accesses(a, &d.latch_body);
+        steps(a);
+        branch(a, "beq", COUNT, LIMIT, done);
+        let t = a.here();
+        branch(a, "beq", SKIP, COUNT, latch);
+        accesses(a, &d.body);
+        if let Some(k) = late {
+            a.emit("addi", PTRS[k], PTRS[k], 0, d.ptrs[k].1);
+        }
+        branch(a, "jal", 0, 0, latch);
+        let e = a.here();
+        [l, t, e]
+    }
+}
+
+/// The loops, three times over, then `end`; assembled until the labels
+/// settle, from `prologue`'s end.
+fn assemble(t: &IsaTable, prologue: impl Fn(&mut Asm), loops: &[LoopDesc], end: impl Fn(&mut Asm)) -> Vec<u8> {
+    let mut labels = vec![[0i64; 3]; loops.len()];
+    let mut outer = 0;
+    for _ in 0..4 {
+        let mut a = Asm::new(t);
+        prologue(&mut a);
+        a.li(ACC, 0x1234_5678);
+        a.li(OUTER, 0);
+        a.li(OUTER_END, 3);
+        let top = a.here();
+        let next: Vec<[i64; 3]> = loops.iter().zip(&labels).map(|(d, &l)| emit_loop(&mut a, d, l)).collect();
+        a.emit("addi", OUTER, OUTER, 0, 1);
+        branch(&mut a, "bne", OUTER, OUTER_END, top);
+        end(&mut a);
+        if next == labels && top == outer {
+            return a.code;
+        }
+        labels = next;
+        outer = top;
+    }
+    panic!("labels do not settle");
+}
+
+/// Ends the run with exit 0 (the state is what the engines are compared on).
+fn finish(a: &mut Asm) {
+    a.li(T3, FINISHER_BASE as i64).li(T4, exit_value(0) as i64).emit("sw", 0, T3, T4, 0);
+}
+
+/// M-mode: a trap handler that ends the run, then the loops.
+fn m_program(t: &IsaTable, loops: &[LoopDesc]) -> Vec<u8> {
+    let prologue = |a: &mut Asm| {
+        a.emit("auipc", T0, 0, 0, 0);
+        a.emit("addi", T0, T0, 0, 16);
+        a.emit("csrrw", 0, T0, 0, 0x305); // mtvec
+        a.emit("jal", 0, 0, 0, 32 - 12); // over the handler, to 32
+        finish(a);
+        while a.here() < 32 {
+            a.emit("addi", 0, 0, 0, 0);
+        }
+    };
+    ElfBuilder::new(BASE, assemble(t, prologue, loops, finish)).build()
+}
+
+/// U-mode under Sv39: the data pages of VA_DATA are scattered in physical
+/// memory, with unmapped pages on both sides.
+const VA: u64 = 0x4000_0000;
+const VA_DATA: u64 = VA + 0x10000;
+const U_AREA: u64 = 0x4000;
+const DATA_PAGES: [u64; 4] = [0x20000, 0x1e000, 0x21000, 0x1f000];
+const ROOT: u64 = 0x8000;
+const L1: u64 = 0x9000;
+const L0: u64 = 0xa000;
+
+/// M-mode boots the loops in U-mode; any trap (the loops' `ecall` at the
+/// end, or a page fault) ends the run.
+fn u_program(t: &IsaTable, loops: &[LoopDesc], data: &[u8]) -> Vec<u8> {
+    let mut img = vec![0u8; 0x22000];
+    let mut a = Asm::new(t);
+    a.li(T0, -1);
+    a.emit("csrrw", 0, T0, 0, 0x3b0); // pmpaddr0: everything
+    a.li(T0, 0x1f);
+    a.emit("csrrw", 0, T0, 0, 0x3a0); // pmpcfg0: NAPOT, RWX
+    a.li(T0, (BASE + 0x800) as i64);
+    a.emit("csrrw", 0, T0, 0, 0x305); // mtvec
+    a.li(T0, ((8u64 << 60) | (BASE + ROOT) >> 12) as i64);
+    a.emit("csrrw", 0, T0, 0, 0x180); // satp
+    a.emit("sfence.vma", 0, 0, 0, 0);
+    a.li(T0, VA as i64);
+    a.emit("csrrw", 0, T0, 0, 0x341); // mepc (MPP is U after reset)
+    a.emit("mret", 0, 0, 0, 0);
+    img[..a.code.len()].copy_from_slice(&a.code);
+    let mut h = Asm::new(t);
+    finish(&mut h);
+    img[0x800..0x800 + h.code.len()].copy_from_slice(&h.code);
+    let u = assemble(
+        t,
+        |_| {},
+        loops,
+        |a| {
+            a.emit("ecall", 0, 0, 0, 0);
+        },
+    );
+    img[0x1000..0x1000 + u.len()].copy_from_slice(&u);
+    let put = |img: &mut Vec<u8>, at: u64, v: u64| img[at as usize..at as usize + 8].copy_from_slice(&v.to_le_bytes());
+    put(&mut img, ROOT + 8, ((BASE + L1) >> 12) << 10 | 1);
+    put(&mut img, L1, ((BASE + L0) >> 12) << 10 | 1);
+    for k in 0..(u.len() as u64).div_ceil(0x1000) {
+        // Code: R, X, U, A, V.
+        put(&mut img, L0 + 8 * k, ((BASE + 0x1000 + 0x1000 * k) >> 12) << 10 | 0x5b);
+    }
+    for (k, &pa) in DATA_PAGES.iter().enumerate() {
+        // Data: R, W, U, A, D, V.
+        put(&mut img, L0 + 8 * (0x10 + k as u64), ((BASE + pa) >> 12) << 10 | 0xd7);
+        img[pa as usize..pa as usize + 0x1000].copy_from_slice(&data[k * 0x1000..(k + 1) * 0x1000]);
+    }
+    ElfBuilder::new(BASE, img).build()
+}
+
+#[test]
+fn random_streamed_loops_agree_with_the_interpreter() {
+    // A longer campaign: MKJIT_RANDOM_SEEDS=3000 cargo test --release -p mkjit-translator --test random_streamed_loops
+    let t = IsaTable::core();
+    random_campaign(60, 3000, 1, |rng| {
+        if rng.chance(50) {
+            let loops: Vec<LoopDesc> = (0..1 + rng.below(3)).map(|_| random_loop(rng, &[MID, END])).collect();
+            let elf = m_program(&t, &loops);
+            let mid: Vec<u8> = (0..AREA + 0x200).map(|_| rng.bits() as u8).collect();
+            let end: Vec<u8> = (0..AREA).map(|_| rng.bits() as u8).collect();
+            let (mut a, mut b) = (boot(&elf), boot(&elf));
+            for m in [&mut a, &mut b] {
+                m.bus.ram.slice_mut(MID - 0x100, mid.len() as u64).expect("in RAM").copy_from_slice(&mid);
+                m.bus.ram.slice_mut(END, end.len() as u64).expect("in RAM").copy_from_slice(&end);
+            }
+            (a, b)
+        } else {
+            let loops: Vec<LoopDesc> = (0..1 + rng.below(3)).map(|_| random_loop(rng, &[VA_DATA + 0x800])).collect();
+            let data: Vec<u8> = (0..U_AREA).map(|_| rng.bits() as u8).collect();
+            let elf = u_program(&t, &loops, &data);
+            (boot(&elf), boot(&elf))
+        }
+    });
+}
