@@ -64,12 +64,25 @@ fn agree(elf: &[u8], step: u64, limit: u64) -> u64 {
     streamed
 }
 
+/// [`agree`], and at least `loops` loops were streamed (`what`).
+fn agree_streaming(elf: &[u8], step: u64, limit: u64, loops: u64, what: &str) {
+    let streamed = agree(elf, step, limit);
+    assert!(streamed >= loops, "{what}: {streamed} streamed loops");
+}
+
 fn why(m: &Machine) -> String {
     let c = &m.hart.csr;
     format!(
         "a0 {:#x} s2 {:#x} mcause {:#x} mepc {:#x} mtval {:#x}",
         m.hart.x[10], m.hart.x[18], c.mcause, c.mepc, c.mtval
     )
+}
+
+/// Fails the run (the finisher's exit 1) from here; returns where that is.
+fn fail_here(a: &mut Asm) -> i64 {
+    let f = a.here();
+    a.li(T3, FINISHER_BASE as i64).li(T4, exit_value(1) as i64).emit("sw", 0, T3, T4, 0);
+    f
 }
 
 /// `a1 = if s3 == last { long } else { short }` (clobbers t1 and t2).
@@ -197,8 +210,7 @@ fn copy_program() -> Vec<u8> {
         a.li(T0, copy_sum() as i64);
         branch(a, "bne", S2, T0, fail);
         pass(a);
-        let f = a.here();
-        a.li(T3, FINISHER_BASE as i64).li(T4, exit_value(1) as i64).emit("sw", 0, T3, T4, 0);
+        let f = fail_here(a);
         [f]
     });
     ElfBuilder::new(BASE, code).build()
@@ -206,8 +218,7 @@ fn copy_program() -> Vec<u8> {
 
 #[test]
 fn copies_and_sums_across_pages_agree_in_lockstep() {
-    let streamed = agree(&copy_program(), 5000, 5_000_000);
-    assert!(streamed >= 5, "the fill, copy and sum loops were streamed: {streamed}");
+    agree_streaming(&copy_program(), 5000, 5_000_000, 5, "the fill, copy and sum loops were streamed");
 }
 
 /// End of RAM on the test machines.
@@ -249,8 +260,7 @@ fn off_the_end_program() -> Vec<u8> {
         branch(a, "bne", A0, A1, sum);
         a.emit("addi", S3, S3, 0, 1);
         branch(a, "jal", 0, 0, round);
-        let f = a.here();
-        a.li(T3, FINISHER_BASE as i64).li(T4, exit_value(1) as i64).emit("sw", 0, T3, T4, 0);
+        let f = fail_here(a);
         [h, m, f]
     });
     ElfBuilder::new(BASE, code).build()
@@ -258,8 +268,7 @@ fn off_the_end_program() -> Vec<u8> {
 
 #[test]
 fn a_loop_off_the_end_of_ram_faults_where_the_interpreter_does() {
-    let streamed = agree(&off_the_end_program(), 3000, 2_000_000);
-    assert!(streamed >= 1, "the sum loop was streamed: {streamed}");
+    agree_streaming(&off_the_end_program(), 3000, 2_000_000, 1, "the sum loop was streamed");
 }
 
 /// Where the function the store loop overwrites lives (past the start of
@@ -298,8 +307,7 @@ fn into_code_program() -> Vec<u8> {
         a.li(T1, ROUNDS - 1 + 16);
         branch(a, "bne", A0, T1, fail);
         pass(a);
-        let f = a.here();
-        a.li(T3, FINISHER_BASE as i64).li(T4, exit_value(1) as i64).emit("sw", 0, T3, T4, 0);
+        let f = fail_here(a);
         [f]
     });
     assert!(img.len() < STORES as usize);
@@ -313,8 +321,7 @@ fn into_code_program() -> Vec<u8> {
 
 #[test]
 fn a_store_loop_into_compiled_code_agrees_in_lockstep() {
-    let streamed = agree(&into_code_program(), 700, 1_000_000);
-    assert!(streamed >= 1, "the store loop was streamed: {streamed}");
+    agree_streaming(&into_code_program(), 700, 1_000_000, 1, "the store loop was streamed");
 }
 
 /// U-mode under Sv39: virtual pages VA+0x2000.. map physical pages out of
@@ -464,12 +471,10 @@ fn multi_block_program() -> Vec<u8> {
 
 #[test]
 fn a_loop_of_three_blocks_entered_in_the_middle_agrees_in_lockstep() {
-    let streamed = agree(&multi_block_program(), 4000, 2_000_000);
-    assert!(streamed >= 1, "the loop was streamed: {streamed}");
+    agree_streaming(&multi_block_program(), 4000, 2_000_000, 1, "the loop was streamed");
 }
 
 #[test]
 fn a_u_mode_loop_over_scattered_pages_agrees_in_lockstep() {
-    let streamed = agree(&sv39_program(), 4000, 2_000_000);
-    assert!(streamed >= 2, "the copy and sum loops were streamed: {streamed}");
+    agree_streaming(&sv39_program(), 4000, 2_000_000, 2, "the copy and sum loops were streamed");
 }

@@ -309,17 +309,23 @@ fn direct_address(
             miss_unless(lx, ok, pc);
         }
         if store_check {
-            let map = lx.iconst(d.start_map as i64);
-            let page = lx.ins().ushr_imm_s(off, 12);
-            let at = lx.ins().iadd(map, page);
-            let slow = lx.ins().uload8(I64, MemFlagsData::trusted(), at, 0);
-            let fast = lx.ins().icmp_imm_s(IntCC::Equal, slow, 0);
+            let fast = store_start_clear(lx, d, off);
             miss_unless(lx, fast, pc);
         }
         lx.direct_memo.push((base, lo, hi, write));
     }
     // One add of a constant (a 32-bit displacement when RAM is mapped low).
     lx.ins().iadd_imm_s(va, d.host_offset as i64)
+}
+
+/// Whether a store starting at RAM offset `off` (in RAM) may go straight to
+/// host memory: its page's byte in the store-start map is clear.
+pub(super) fn store_start_clear(lx: &mut Lx<'_, '_>, d: super::DirectMem, off: Value) -> Value {
+    let map = lx.iconst(d.start_map as i64);
+    let page = lx.ins().ushr_imm_s(off, 12);
+    let at = lx.ins().iadd(map, page);
+    let slow = lx.ins().uload8(I64, MemFlagsData::trusted(), at, 0);
+    lx.ins().icmp_imm_s(IntCC::Equal, slow, 0)
 }
 
 fn trans_load(lx: &mut Lx<'_, '_>, gi: &GuestInsn, size: u64, signed: bool) -> Flow {

@@ -69,10 +69,10 @@
 //! CPU benchmarks within noise (their hot loops have few trips or walk
 //! memory through loaded pointers).
 
-use super::{Lx, I64};
+use super::Lx;
 use crate::region::{GuestBlock, Region};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{Block, InstBuilder, Value};
 use mkjit_runtime::isa::Op;
 use mkjit_runtime::ram::RAM_BASE;
 use std::collections::HashMap;
@@ -544,11 +544,7 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
                 let mut down = off;
                 let mut up = lx.ins().isub(lim, off);
                 if a.write {
-                    let map = lx.iconst(d.start_map as i64);
-                    let page = lx.ins().ushr_imm_s(off, 12);
-                    let at = lx.ins().iadd(map, page);
-                    let slow_page = lx.ins().uload8(I64, MemFlagsData::trusted(), at, 0);
-                    let clear = lx.ins().icmp_imm_s(IntCC::Equal, slow_page, 0);
+                    let clear = super::mem::store_start_clear(lx, d, off);
                     branch_unless(lx, clear, slow);
                     // A store stays on the page whose byte was clear.
                     let inpage = lx.ins().band_imm_s(off, 0xfff);
