@@ -478,3 +478,73 @@ fn a_loop_of_three_blocks_entered_in_the_middle_agrees_in_lockstep() {
 fn a_u_mode_loop_over_scattered_pages_agrees_in_lockstep() {
     agree_streaming(&sv39_program(), 4000, 2_000_000, 2, "the copy and sum loops were streamed");
 }
+
+/// Every round sets `mstatus.FS` to Initial, Clean or Dirty in turn, then
+/// sums 600 doubles from SRC with `fld`/`fadd.d` (a streamed loop whose
+/// fast copy trusts the guard's proof that FS is Dirty) and stores the sum:
+/// where FS was not Dirty, the first `fadd.d` must make it so on both engines.
+fn float_program() -> Vec<u8> {
+    let code = settle(|a, [fail]: [i64; 1]| {
+        a.li(S3, 0);
+        a.li(S4, 3);
+        a.li(S1, DST as i64);
+        let round = a.here();
+        a.li(T1, 0x6000);
+        a.emit("csrrs", 0, T1, 0, 0x300); // FS Dirty (it is Off after reset)
+        a.emit("csrrsi", 0, 1, 0, 0x001); // fflags.NX: the fast paths run
+        a.emit("fmv.d.x", 1, 0, 0, 0);
+        // mstatus.FS = [Initial, Clean, Dirty][round % 3] = (round % 3 + 1) << 13
+        a.emit("remu", T0, S3, S4, 0);
+        a.emit("addi", T0, T0, 0, 1);
+        a.emit("slli", T0, T0, 0, 13);
+        a.li(T1, 0x6000);
+        a.emit("csrrc", 0, T1, 0, 0x300);
+        a.emit("csrrs", 0, T0, 0, 0x300);
+        a.li(S0, SRC as i64);
+        a.li(A0, 0);
+        a.li(A1, 600 * 8);
+        let sum = a.here();
+        a.emit("add", T0, S0, A0, 0);
+        a.emit("fld", 2, T0, 0, 0);
+        a.emit("fadd.d", 1, 1, 2, 0);
+        a.emit("addi", A0, A0, 0, 8);
+        branch(a, "bne", A0, A1, sum);
+        a.emit("fsd", 0, S1, 1, 0);
+        a.emit("addi", S1, S1, 0, 8);
+        a.emit("addi", S3, S3, 0, 1);
+        a.li(T0, ROUNDS);
+        branch(a, "bne", S3, T0, round);
+        let _ = fail;
+        pass(a);
+        [fail_here(a)]
+    });
+    ElfBuilder::new(BASE, code).build()
+}
+
+#[test]
+fn a_floating_point_loop_agrees_whatever_the_fs_state() {
+    let elf = float_program();
+    // Random doubles at SRC (small integers: exact sums, no flags beyond NX).
+    let data: Vec<u8> = (0..600u64).flat_map(|i| ((i * 7 % 31) as f64).to_bits().to_le_bytes()).collect();
+    let (mut want, mut got) = (boot(&elf), boot(&elf));
+    for m in [&mut want, &mut got] {
+        m.bus.ram.slice_mut(SRC, data.len() as u64).expect("in RAM").copy_from_slice(&data);
+    }
+    want.max_insns = Some(1_000_000);
+    got.max_insns = Some(1_000_000);
+    assert_eq!(want.run(&mut Interp::new()), Outcome::Exit(0), "{}", why(&want));
+    let mut j = jit_optimised(2);
+    assert_eq!(got.run(&mut j), Outcome::Exit(0), "{}", why(&got));
+    let (x, y) = (State::of(&want), State::of(&got));
+    assert_eq!(x, y, "state differs:\n{}", x.diff(&y));
+    assert!(want.bus.ram.bytes() == got.bus.ram.bytes(), "RAM differs");
+    assert!(j.jit_stats().streamed_loops >= 1, "the sum loop was streamed");
+    for seed in 1..=3 {
+        let (mut a, mut b) = (boot(&elf), boot(&elf));
+        for m in [&mut a, &mut b] {
+            m.bus.ram.slice_mut(SRC, data.len() as u64).expect("in RAM").copy_from_slice(&data);
+        }
+        let r = lockstep_machines(a, b, &mut jit_optimised(2), 1_000_000, 900, seed).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.outcome, Outcome::Exit(0));
+    }
+}

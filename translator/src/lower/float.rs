@@ -163,13 +163,18 @@ fn fs_dirty(lx: &mut Lx<'_, '_>, pc: u64) {
     }
     // A window's first instruction proved it (and nothing in it forgets).
     debug_assert!(!lx.fpw.is_open());
+    let dirty = fs_is_dirty(lx);
+    mem::miss_unless(lx, dirty, pc);
+    lx.fp.fs_dirty = true;
+}
+
+/// Whether `mstatus.FS` is Dirty now.
+pub(super) fn fs_is_dirty(lx: &mut Lx<'_, '_>) -> Value {
     let flags = lx.hart_flags();
     let hart = lx.hart;
     let ms = lx.ins().load(I64, flags, hart, offsets::MSTATUS as i32);
     let fs = lx.ins().band_imm_s(ms, mstatus::FS as i64);
-    let dirty = lx.ins().icmp_imm_s(IntCC::Equal, fs, mstatus::FS as i64);
-    mem::miss_unless(lx, dirty, pc);
-    lx.fp.fs_dirty = true;
+    lx.ins().icmp_imm_s(IntCC::Equal, fs, mstatus::FS as i64)
 }
 
 /// What a block knows of the floating-point state, between helper calls.

@@ -586,6 +586,8 @@ pub(crate) struct Lx<'a, 'f> {
     member_of: HashMap<u64, u64>,
     /// While lowering a streamed copy: how its streamed accesses reach host memory, by pc.
     stream_fast: Option<HashMap<u64, stream::Fast>>,
+    /// While lowering a streamed copy: its guard proved `mstatus.FS` Dirty.
+    stream_fs_dirty: bool,
     /// Jump targets that go elsewhere than `blocks` says while lowering a
     /// copy of a streamed loop's block.
     redirect: HashMap<u64, Block>,
@@ -899,6 +901,7 @@ fn build(
         streamed: HashMap::new(),
         member_of: HashMap::new(),
         stream_fast: None,
+        stream_fs_dirty: false,
         redirect: HashMap::new(),
     };
     if tier == Tier::Optimized {
@@ -1358,6 +1361,7 @@ impl<'a, 'f> Lx<'a, 'f> {
             self.redirect = sl.fast.clone();
             self.redirect.insert(h, sl.head);
             self.stream_fast = Some(g.fast.clone());
+            self.stream_fs_dirty = g.fs_dirty;
             for &m in &sl.plan.members {
                 let blk = region.blocks.iter().find(|b| b.start == m).expect("a block of the region");
                 self.b.switch_to_block(sl.fast[&m]);
@@ -1369,6 +1373,7 @@ impl<'a, 'f> Lx<'a, 'f> {
                 self.lower_body(blk);
             }
             self.stream_fast = None;
+            self.stream_fs_dirty = false;
             self.redirect.clear();
         }
     }
@@ -1402,6 +1407,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.dirty = [false; 32];
         self.local = [None; 32];
         self.forget_proofs();
+        self.fp.fs_dirty = self.stream_fs_dirty;
         for (i, gi) in blk.insns.iter().enumerate() {
             self.idx = i as i64;
             if self.fpw.is_open() && !hardfloat::joins_window(self, gi) {

@@ -138,6 +138,8 @@ pub(super) struct Plan {
     steps: Vec<(u8, i64)>,
     /// Induction register -> the one whose bound serves it.
     reps: Vec<(u8, u8)>,
+    /// The loop has floating-point instructions.
+    floats: bool,
     /// The exit test's operands: an induction register plus a constant, its
     /// step, and an invariant plus a constant (how many trips are left).
     exit: (Sym, i64, Sym),
@@ -158,6 +160,9 @@ pub(super) struct Guarded {
     bounds: Vec<(u8, i64, Value)>,
     /// Host addressing of each streamed access, by pc.
     pub fast: HashMap<u64, Fast>,
+    /// The guard proved `mstatus.FS` Dirty: the fast copy's floating-point
+    /// instructions need not check it (nothing in the loop changes it).
+    pub fs_dirty: bool,
 }
 
 /// Whether an instruction may sit in a streamed loop: nothing it lowers to
@@ -510,6 +515,7 @@ fn plan(
         steps: ivs.iter().map(|&r| (r, step[r as usize])).collect(),
         reps,
         exit,
+        floats: blocks.iter().any(|b| b.insns.iter().any(|gi| gi.insn.op.is_float())),
     })
 }
 
@@ -595,7 +601,11 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
         };
         bounds.push((r, step, bound));
     }
-    Guarded { bounds, fast }
+    if plan.floats {
+        let dirty = super::float::fs_is_dirty(lx);
+        branch_unless(lx, dirty, slow);
+    }
+    Guarded { bounds, fast, fs_dirty: plan.floats }
 }
 
 /// The value `s` stands for, from the registers as they are now.
