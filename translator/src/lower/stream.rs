@@ -10,6 +10,8 @@
 //!            for every streamed access k, address = x[base] + x[iv] + c:
 //!              untranslated: in RAM; a store: its page's slow-store byte clear
 //!              translated:   the TLB hits (addend_k)
+//!            a loop with floating point: mstatus.FS Dirty (the fast
+//!              copy's FP instructions then skip their own check)
 //!            (any no -> slow h)
 //!            per induction register: its bound, how far it may step with
 //!              every access through it still in RAM (translated: on the
