@@ -64,7 +64,7 @@ static SPEC: ExtensionSpec = ExtensionSpec {
     rows: ROWS,
     docs: DOCS,
     requires: &[],
-    handler: handler,
+    handler,
     params: &[],
     csrs: &[],
     causes: &[],

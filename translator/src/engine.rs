@@ -516,7 +516,23 @@ pub struct Jit {
     /// Flushes so far (background jobs from before the last flush are dropped).
     generation: u64,
     /// Hart, RAM, store-start map, hooks and chaining the cached code was compiled for.
-    machine_id: Option<(u64, u64, u64, u64, bool, bool, bool, u64)>,
+    machine_id: Option<MachineId>,
+}
+
+/// What compiled code bakes in about the machine it runs on (see
+/// `Jit::check_machine`): the hart's and RAM's host addresses, RAM's size,
+/// the store-start map's address, whether a translate hook is installed,
+/// chaining, extension fast paths and the extensions' state generation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct MachineId {
+    hart: u64,
+    ram: u64,
+    ram_size: u64,
+    store_start: u64,
+    translate_hook: bool,
+    chain: bool,
+    fastpath: bool,
+    ext_generation: u64,
 }
 
 fn fast_index(k: &Key) -> usize {
@@ -1331,17 +1347,17 @@ impl Jit {
     /// An engine serves one machine at a time; moving it to another (live)
     /// machine starts over.
     fn check_machine(&mut self, m: &Machine) {
-        let id = (
-            &*m.hart as *const Hart as u64,
-            m.bus.ram.host_base() as u64,
-            m.bus.ram.size(),
-            m.bus.store_start_map() as u64,
-            m.ext.translate.is_some(),
-            self.cfg.chain && !m.trace.nochain,
+        let id = MachineId {
+            hart: &*m.hart as *const Hart as u64,
+            ram: m.bus.ram.host_base() as u64,
+            ram_size: m.bus.ram.size(),
+            store_start: m.bus.store_start_map() as u64,
+            translate_hook: m.ext.translate.is_some(),
+            chain: self.cfg.chain && !m.trace.nochain,
             // Inline fast paths embed extension state addresses.
-            m.ext.fastpath,
-            m.ext.generation(),
-        );
+            fastpath: m.ext.fastpath,
+            ext_generation: m.ext.generation(),
+        };
         if self.machine_id != Some(id) {
             if self.machine_id.is_some() {
                 self.flush();

@@ -170,7 +170,7 @@ static SPEC: ExtensionSpec = ExtensionSpec {
     rows: ROWS,
     docs: DOCS,
     requires: &[],
-    handler: handler,
+    handler,
     params: PARAMS,
     csrs: CSRS,
     causes: CAUSES,

@@ -235,7 +235,7 @@ static SPEC: ExtensionSpec = ExtensionSpec {
     rows: ROWS,
     docs: DOCS,
     requires: &["xctx"],
-    handler: handler,
+    handler,
     params: PARAMS,
     csrs: CSRS,
     causes: CAUSES,

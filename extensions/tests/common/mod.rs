@@ -338,10 +338,10 @@ impl Sys {
 
     /// Guest-visible state to compare between engines: registers, pc,
     /// privilege, clock, modeled cycles and every extension counter (`--stats`).
-    pub fn snapshot(&self) -> (Vec<u64>, u64, Priv, u64, u64, Vec<(String, u64)>) {
+    pub fn snapshot(&self) -> Snapshot {
         let h = &self.m.hart;
         let ext = mkjit_extensions::registry::stats(&self.m);
-        (h.x.to_vec(), h.pc, h.prv, h.clock, h.cycles, ext)
+        Snapshot { x: h.x.to_vec(), pc: h.pc, prv: h.prv, clock: h.clock, cycles: h.cycles, ext }
     }
 
     /// Checks a fast-path test's engine counters: on the JIT at least `sites`
@@ -436,4 +436,16 @@ macro_rules! engine_tests {
     (@one $name:ident $body:path, all_regs) => {
         $crate::engine_tests!(@one $name $body);
     };
+}
+
+/// What [`Sys::snapshot`] compares between engines.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub x: Vec<u64>,
+    pub pc: u64,
+    pub prv: Priv,
+    pub clock: u64,
+    pub cycles: u64,
+    /// Every extension counter (`--stats`).
+    pub ext: Vec<(String, u64)>,
 }

@@ -28,7 +28,7 @@ muldiv! {
     mulhsu => |a, b| ((a as i64 as i128 * b as u128 as i128) >> 64) as u64;
     mulhu => |a, b| ((a as u128 * b as u128) >> 64) as u64;
     div => |a, b| if b == 0 { u64::MAX } else { (a as i64).wrapping_div(b as i64) as u64 };
-    divu => |a, b| if b == 0 { u64::MAX } else { a / b };
+    divu => |a, b| a.checked_div(b).unwrap_or(u64::MAX);
     rem => |a, b| if b == 0 { a } else { (a as i64).wrapping_rem(b as i64) as u64 };
     remu => |a, b| if b == 0 { a } else { a % b };
     mulw => |a, b| sext32(a.wrapping_mul(b));
@@ -38,7 +38,7 @@ muldiv! {
     };
     divuw => |a, b| {
         let (a, b) = (a as u32, b as u32);
-        if b == 0 { u64::MAX } else { sext32((a / b) as u64) }
+        a.checked_div(b).map_or(u64::MAX, |q| sext32(q as u64))
     };
     remw => |a, b| {
         let (a, b) = (a as i32, b as i32);

@@ -160,16 +160,13 @@ impl IsaTable {
         self.rows.push(def);
         let p = def.pattern;
         // Rows go into every bucket their fixed bits allow.
-        let (buckets, key_mask, key_of): (&mut Vec<Vec<u16>>, u32, fn(u32) -> usize) = if p.len == 4 {
-            (&mut self.wide, 0x7f, wide_bucket)
-        } else {
-            (&mut self.compressed, 0xe003, compressed_bucket)
-        };
-        let n = buckets.len();
-        for k in 0..n {
+        let (buckets, key_mask): (&mut Vec<Vec<u16>>, u32) =
+            if p.len == 4 { (&mut self.wide, 0x7f) } else { (&mut self.compressed, 0xe003) };
+        let key_of = if p.len == 4 { wide_bucket } else { compressed_bucket };
+        for (k, bucket) in buckets.iter_mut().enumerate() {
             let raw = if p.len == 4 { k as u32 } else { (((k as u32) >> 2) << 13) | (k as u32 & 3) };
             if (raw ^ p.bits) & p.mask & key_mask == 0 && key_of(raw) == k {
-                buckets[k].push(idx);
+                bucket.push(idx);
             }
         }
         let rows = &self.rows;
