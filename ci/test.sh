@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mkjit's test command (the README's): installs what it needs, checks that the
-# committed guest binaries are reproducible, runs every cargo test, and
-# cross-checks the guest programs on QEMU.
+# committed guest binaries are reproducible, runs every cargo test and clippy,
+# and cross-checks the guest programs on QEMU.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -32,6 +32,13 @@ bash runtime/tests/guest/run-qemu.sh
 
 step "cargo test (all crates)"
 cargo test --workspace --jobs 2 2>&1
+
+step "clippy (every target, warnings are errors; skipped where clippy is not installed)"
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy --workspace --all-targets --jobs 2 -- -D warnings 2>&1
+else
+  echo "cargo clippy is not installed here; skipped"
+fi
 
 step "benchmark regression gate (quick suite against ci/baselines/quick.json)"
 cargo build --jobs 2 --bin mkjit 2>&1
