@@ -1,7 +1,8 @@
 //! Random loops for the streamed copies of optimised code (`lower::stream`):
 //! loops of one block or of three (entered in the middle, with a skip
 //! test), walking memory through pointer registers of random steps (up and
-//! down, some misaligned) and through an index added to an invariant base,
+//! down, some misaligned), through an index added to an invariant base and
+//! through table lookups (a loaded byte, masked and scaled, added to one),
 //! with random loads and stores of every size, over random data in the
 //! middle of RAM or running off its end (the trap ends the program). Each
 //! program runs in lockstep on the interpreter and on the optimising tier.
@@ -40,6 +41,9 @@ enum Via {
     /// `t0 = invariant + index`.
     Indexed(usize),
     Inv(usize),
+    /// A table lookup: `t0 = invariant + ((byte at the pointer ^ acc) & mask) << shift`,
+    /// or with `(acc & mask) ^ byte` as the index (bounded by the xor of bounded values).
+    Table(usize, usize, i64, i64, bool),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -82,9 +86,16 @@ fn random_loop(rng: &mut Rng, areas: &[u64]) -> LoopDesc {
     let index = (rng.below(AREA / 2) as i64 & !7, rng.pick(&[4, 8, -8]));
     let n = 1 + rng.below(6) as usize;
     let access = |rng: &mut Rng| {
-        let via = match rng.below(4) {
+        let via = match rng.below(5) {
             0 => Via::Indexed(rng.below(2) as usize),
             1 => Via::Inv(rng.below(2) as usize),
+            2 => Via::Table(
+                rng.below(2) as usize,
+                rng.below(nptrs as u64) as usize,
+                rng.pick(&[0x3f, 0xff, 0x1ff]),
+                rng.pick(&[0, 2, 3]),
+                rng.chance(50),
+            ),
             _ => Via::Ptr(rng.below(nptrs as u64) as usize),
         };
         Access { load: rng.chance(60), size: rng.pick(&[1, 2, 4, 8]), via, imm: rng.below(17) as i64 * 8 - 64 }
@@ -138,6 +149,19 @@ fn emit_loop(a: &mut Asm, d: &LoopDesc, labels: [i64; 3]) -> [i64; 3] {
                 Via::Inv(k) => INVS[k],
                 Via::Indexed(k) => {
                     a.emit("add", T0, INVS[k], INDEX, 0);
+                    T0
+                }
+                Via::Table(k, p, mask, shift, mask_first) => {
+                    a.emit("lbu", T2, PTRS[p], 0, 0);
+                    if mask_first {
+                        a.emit("andi", T3, ACC, 0, mask);
+                        a.emit("xor", T2, T2, T3, 0);
+                    } else {
+                        a.emit("xor", T2, T2, ACC, 0);
+                        a.emit("andi", T2, T2, 0, mask);
+                    }
+                    a.emit("slli", T2, T2, 0, shift);
+                    a.emit("add", T0, INVS[k], T2, 0);
                     T0
                 }
             };
