@@ -124,6 +124,10 @@ pub struct Region {
     /// earlier in the same block: the `call` sequence): pc -> target. They are
     /// direct jumps.
     pub known: BTreeMap<u64, u64>,
+    /// The natural loop of each back edge (see [`Region::plan_checks`]):
+    /// its header and its blocks (starts, header first). Loops that share a
+    /// header are kept apart.
+    pub loops: Vec<(u64, Vec<u64>)>,
 }
 
 impl Region {
@@ -159,7 +163,13 @@ impl Region {
 
     /// Successor blocks (by index) reachable inside the region from block `i`.
     fn successors(&self, i: usize, index: &BTreeMap<u64, usize>) -> Vec<usize> {
-        let b = &self.blocks[i];
+        self.targets(&self.blocks[i]).iter().filter_map(|pc| index.get(pc).copied()).collect()
+    }
+
+    /// Where control may go after block `b`, inside the region or out of
+    /// it: a branch's two ways, a jump's target, the next instruction; none
+    /// after a computed jump, a trap or a return from a trap.
+    pub fn targets(&self, b: &GuestBlock) -> Vec<u64> {
         let last = b.insns.last().expect("blocks are not empty");
         let mut t = Vec::new();
         match last.insn.op {
@@ -179,7 +189,7 @@ impl Region {
         if matches!(last.insn.op, Op::Jal | Op::Jalr) && last.insn.rd != 0 {
             t.push(b.end());
         }
-        t.iter().filter_map(|pc| index.get(pc).copied()).collect()
+        t
     }
 
     /// Places deadline checks: at the region's entry, every loop header (target
@@ -263,7 +273,7 @@ impl Region {
             }
         }
         let mut depth = vec![0u32; n];
-        let mut loops: BTreeSet<Vec<bool>> = BTreeSet::new();
+        let mut loops: BTreeSet<(usize, Vec<bool>)> = BTreeSet::new();
         for &(u, h) in &back_edges {
             let mut body = vec![false; n];
             body[h] = true;
@@ -274,13 +284,23 @@ impl Region {
                     work.extend(pred[v].iter().copied());
                 }
             }
-            loops.insert(body);
+            loops.insert((h, body));
         }
-        for body in &loops {
-            for (d, &inside) in depth.iter_mut().zip(body) {
-                *d += inside as u32;
+        let mut bodies: BTreeSet<&Vec<bool>> = BTreeSet::new();
+        for (_, body) in &loops {
+            if bodies.insert(body) {
+                for (d, &inside) in depth.iter_mut().zip(body) {
+                    *d += inside as u32;
+                }
             }
         }
+        self.loops = loops
+            .iter()
+            .map(|(h, body)| {
+                let others = (0..n).filter(|&i| body[i] && i != *h).map(|i| self.blocks[i].start);
+                (self.blocks[*h].start, std::iter::once(self.blocks[*h].start).chain(others).collect())
+            })
+            .collect();
         for (i, b) in self.blocks.iter_mut().enumerate() {
             b.depth = depth[i];
             b.check = check[i].then(|| longest[i].expect("computed"));
@@ -539,7 +559,8 @@ pub fn discover(m: &Machine, va: u64, pa: u64, cap: usize, seen: &dyn Profile) -
         }
     }
     let insn_count = blocks.iter().map(|b| b.insns.len()).sum();
-    let mut r = Region { known, entry: va, entry_pa: pa, blocks, insn_count, pages, has_dispatch: dispatch };
+    let mut r =
+        Region { known, entry: va, entry_pa: pa, blocks, insn_count, pages, has_dispatch: dispatch, loops: Vec::new() };
     r.plan_checks();
     r
 }

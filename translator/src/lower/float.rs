@@ -76,7 +76,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
                 // Joins (or opens) a window: its result may wait in a host register.
                 fpwindow::open(lx, (gi.pc, lx.idx()));
             }
-            let size = if i.op == Fld { 8 } else { 4 };
+            let (size, _) = mem::access(i.op).expect("a load");
             let base = lx.x(i.rs1);
             let host = mem::host_address(lx, base, i.imm, size, false, gi.pc);
             // Loaded as a float, into a host floating-point register:
@@ -87,7 +87,7 @@ pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
             write_f(lx, i.rd, v);
         }
         Fsd | Fsw => {
-            let size = if i.op == Fsd { 8 } else { 4 };
+            let (size, _) = mem::access(i.op).expect("a store");
             let base = lx.x(i.rs1);
             // Stored from the register it is in: the low half of a known
             // single is the single itself.

@@ -77,21 +77,28 @@ pub(super) const ADDEND: i32 = offset_of!(TlbEntry, addend) as i32;
 
 pub(super) fn lower(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     use Op::*;
-    let i = gi.insn;
-    match i.op {
-        Lb => trans_load(lx, gi, 1, true),
-        Lh => trans_load(lx, gi, 2, true),
-        Lw => trans_load(lx, gi, 4, true),
-        Ld => trans_load(lx, gi, 8, false),
-        Lbu => trans_load(lx, gi, 1, false),
-        Lhu => trans_load(lx, gi, 2, false),
-        Lwu => trans_load(lx, gi, 4, false),
-        Sb => trans_store(lx, gi, 1),
-        Sh => trans_store(lx, gi, 2),
-        Sw => trans_store(lx, gi, 4),
-        Sd => trans_store(lx, gi, 8),
-        _ => unreachable!("not a load or store"),
+    let op = gi.insn.op;
+    match access(op) {
+        Some((size, true)) => trans_store(lx, gi, size),
+        Some((size, false)) => trans_load(lx, gi, size, matches!(op, Lb | Lh | Lw)),
+        None => unreachable!("not a load or store"),
     }
+}
+
+/// Size and kind (a store?) of a load or store, integer or floating-point.
+pub(super) fn access(op: Op) -> Option<(u64, bool)> {
+    use Op::*;
+    Some(match op {
+        Lb | Lbu => (1, false),
+        Lh | Lhu => (2, false),
+        Lw | Lwu | Flw => (4, false),
+        Ld | Fld => (8, false),
+        Sb => (1, true),
+        Sh => (2, true),
+        Sw | Fsw => (4, true),
+        Sd | Fsd => (8, true),
+        _ => return None,
+    })
 }
 
 /// `hart + index * 32` for the TLB entry of `va` (the bank's offset is added
@@ -131,13 +138,7 @@ pub(super) fn leave_unless(lx: &mut Lx<'_, '_>, ok: &[Value], pc: u64, code: u64
     let miss = lx.b.create_block();
     lx.b.set_cold_block(miss);
     for &c in ok {
-        let cont = lx.b.create_block();
-        lx.ins().brif(c, cont, &[], miss, &[]);
-        // `cont` has its only predecessor: sealed, guest registers read in
-        // it are the values read before (no new block parameters), which is
-        // what lets later accesses recognise their base register value.
-        lx.b.seal_block(cont);
-        lx.b.switch_to_block(cont);
+        branch_unless(lx, c, miss);
     }
     let cont = lx.b.current_block().expect("in a block");
     lx.b.seal_block(miss);
@@ -146,17 +147,30 @@ pub(super) fn leave_unless(lx: &mut Lx<'_, '_>, ok: &[Value], pc: u64, code: u64
     lx.b.switch_to_block(cont);
 }
 
+/// Continues in a new block if `ok`, else branches to `otherwise`.
+pub(super) fn branch_unless(lx: &mut Lx<'_, '_>, ok: Value, otherwise: Block) {
+    let cont = lx.b.create_block();
+    lx.ins().brif(ok, cont, &[], otherwise, &[]);
+    // `cont` has its only predecessor: sealed, guest registers read in it
+    // are the values read before (no new block parameters), which is what
+    // lets later accesses recognise their base register value.
+    lx.b.seal_block(cont);
+    lx.b.switch_to_block(cont);
+}
+
+/// The addend of TLB entry `ent` (from [`tlb_probe`]).
+fn addend_of(lx: &mut Lx<'_, '_>, ent: Value) -> Value {
+    let hf = lx.hart_flags();
+    let at = lx.tlb_off + ADDEND;
+    lx.ins().load(I64, hf, ent, at)
+}
+
 /// The TLB entry's addend for `size` bytes at `va` (a `write` or a read),
 /// after branching to `otherwise` unless the TLB hits.
 pub(super) fn probe_or_branch(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: bool, otherwise: Block) -> Value {
     let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
-    let cont = lx.b.create_block();
-    lx.ins().brif(hit, cont, &[], otherwise, &[]);
-    lx.b.seal_block(cont);
-    lx.b.switch_to_block(cont);
-    let hf = lx.hart_flags();
-    let at = lx.tlb_off + ADDEND;
-    lx.ins().load(I64, hf, ent, at)
+    branch_unless(lx, hit, otherwise);
+    addend_of(lx, ent)
 }
 
 /// The TLB entry's addend for `size` bytes at `va` (a `write` or a read),
@@ -164,16 +178,14 @@ pub(super) fn probe_or_branch(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: 
 fn probe_addend(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: bool, pc: u64) -> Value {
     let (ent, hit) = tlb_probe(lx, va, size, if write { TAG_W } else { TAG_R });
     miss_unless(lx, hit, pc);
-    let hf = lx.hart_flags();
-    let at = lx.tlb_off + ADDEND;
-    lx.ins().load(I64, hf, ent, at)
+    addend_of(lx, ent)
 }
 
 /// Host address of `size` bytes at `base + imm` for a `write` or a read,
 /// after leaving the region unless the access may go straight to host memory.
 pub(super) fn host_address(lx: &mut Lx<'_, '_>, base: Value, imm: i64, size: u64, write: bool, pc: u64) -> Value {
     let va = lx.ins().iadd_imm_s(base, imm);
-    if let Some(fast) = lx.stream_fast.as_ref().and_then(|f| f.get(&pc)) {
+    if let Some(fast) = lx.streaming.as_ref().and_then(|g| g.fast.get(&pc)) {
         // A streamed loop's fast body: the guard vouched for it (see `stream`).
         return match *fast {
             super::stream::Fast::Offset(k) => lx.ins().iadd_imm_s(va, k as i64),

@@ -136,14 +136,14 @@ pub const FP_EXIT: u64 = 4;
 /// Loads and stores per region that keep a memo of the last page they hit.
 const MAX_SITE_MEMOS: usize = 16;
 
+/// An integer load.
 fn is_load(op: Op) -> bool {
-    use Op::*;
-    matches!(op, Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu)
+    !op.is_float() && mem::access(op).is_some_and(|(_, store)| !store)
 }
 
+/// An integer store.
 fn is_store(op: Op) -> bool {
-    use Op::*;
-    matches!(op, Sb | Sh | Sw | Sd)
+    !op.is_float() && mem::access(op).is_some_and(|(_, store)| store)
 }
 
 fn is_mem(op: Op) -> bool {
@@ -527,8 +527,6 @@ pub(crate) struct Lx<'a, 'f> {
     fast: &'a custom::FastPaths,
     /// Extension instructions given an inline fast path so far.
     fast_paths: u32,
-    /// Loops given a streamed copy so far.
-    streamed_loops: u32,
     /// What the region bakes in.
     pub env: Env,
     exit: Block,
@@ -580,30 +578,54 @@ pub(crate) struct Lx<'a, 'f> {
     guest_flags: MemFlagsData,
     /// Index of the current instruction in its block.
     idx: i64,
-    /// Streamed loops (see `stream`; optimised tier), by header.
-    streamed: HashMap<u64, StreamedLoop>,
-    /// The header of the streamed loop each block belongs to.
-    member_of: HashMap<u64, u64>,
-    /// While lowering a streamed copy: how its streamed accesses reach host memory, by pc.
-    stream_fast: Option<HashMap<u64, stream::Fast>>,
-    /// While lowering a streamed copy: its guard proved `mstatus.FS` Dirty.
-    stream_fs_dirty: bool,
+    /// The region's blocks (streamed loops lower theirs again).
+    region: &'a Region,
+    /// The loops that get a streamed copy (see `stream`; optimised tier).
+    plans: &'a [stream::Plan],
+    /// While lowering a streamed copy: what its guard proved.
+    streaming: Option<stream::Guarded>,
     /// Jump targets that go elsewhere than `blocks` says while lowering a
     /// copy of a streamed loop's block.
     redirect: HashMap<u64, Block>,
 }
 
-/// A streamed loop's blocks besides the ones of its slow copy (see `stream`).
-struct StreamedLoop {
-    plan: stream::Plan,
-    guard: Block,
-    head: Block,
-    /// The slow copy's back edge, in a loop of one block.
-    slow_head: Block,
-    /// The fast copy of each block.
-    fast: HashMap<u64, Block>,
-    /// What the guard left for the fast copy, once lowered.
-    guarded: Option<stream::Guarded>,
+/// Which file lowers an instruction ([`Lx::lower_insn`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    Rv64i,
+    Rv64m,
+    /// Integer loads and stores.
+    Mem,
+    Rv64a,
+    Float,
+    /// An extension's instruction (its set).
+    Custom(u16),
+    /// CSR and system instructions and illegal encodings: their handler.
+    System,
+}
+
+impl Unit {
+    pub(crate) fn of(gi: &GuestInsn) -> Unit {
+        use Op::*;
+        let op = gi.insn.op;
+        if gi.insn.row == mkjit_runtime::interp::dispatch::ILLEGAL_ROW {
+            return Unit::System;
+        }
+        match op {
+            Lui | Auipc | Jal | Jalr | Beq | Bne | Blt | Bge | Bltu | Bgeu | Addi | Slti | Sltiu | Xori | Ori
+            | Andi | Slli | Srli | Srai | Add | Sub | Sll | Slt | Sltu | Xor | Srl | Sra | Or | And | Addiw | Slliw
+            | Srliw | Sraiw | Addw | Subw | Sllw | Srlw | Sraw | Fence => Unit::Rv64i,
+            Mul | Mulh | Mulhsu | Mulhu | Div | Divu | Rem | Remu | Mulw | Divw | Divuw | Remw | Remuw => Unit::Rv64m,
+            Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd => Unit::Mem,
+            LrW | ScW | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW | AmominuW | AmomaxuW
+            | LrD | ScD | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD | AmominuD | AmomaxuD => {
+                Unit::Rv64a
+            }
+            _ if op.is_float() => Unit::Float,
+            Custom(set, _) => Unit::Custom(set),
+            _ => Unit::System,
+        }
+    }
 }
 
 /// How an exit stub leaves the region.
@@ -846,6 +868,7 @@ fn build(
     let index32 = b.ins().ireduce(types::I32, entry_index);
     b.ins().br_table(index32, jt);
 
+    let plans = if tier == Tier::Optimized { stream::loops(region) } else { Vec::new() };
     let mut lx = Lx {
         b,
         hart,
@@ -870,7 +893,6 @@ fn build(
         site_slot,
         fast,
         fast_paths: 0,
-        streamed_loops: 0,
         env: *env,
         exit,
         leave,
@@ -898,26 +920,14 @@ fn build(
         fcsr_flags,
         guest_flags: MemFlagsData::new().with_notrap().with_alias_region(Some(heap)),
         idx: 0,
-        streamed: HashMap::new(),
-        member_of: HashMap::new(),
-        stream_fast: None,
-        stream_fs_dirty: false,
+        region,
+        plans: &plans,
+        streaming: None,
         redirect: HashMap::new(),
     };
-    if tier == Tier::Optimized {
-        for plan in stream::loops(region) {
-            let fast = plan.members.iter().map(|&m| (m, lx.b.create_block())).collect();
-            for &m in &plan.members {
-                lx.member_of.insert(m, plan.header);
-            }
-            let (guard, head, slow_head) = (lx.b.create_block(), lx.b.create_block(), lx.b.create_block());
-            lx.streamed.insert(plan.header, StreamedLoop { plan, guard, head, slow_head, fast, guarded: None });
-        }
-    }
     for blk in &region.blocks {
         lx.lower_block(blk);
     }
-    lx.lower_fast_copies(region);
     lx.fill_storing();
 
     // Trap: the helper already set pc and clock.
@@ -959,7 +969,7 @@ fn build(
         lx.build_ijump(ijump, &ce);
     }
     lx.b.seal_all_blocks();
-    (lx.slots, lx.fast_paths, lx.streamed_loops)
+    (lx.slots, lx.fast_paths, plans.len() as u32)
 }
 
 /// The constant `k`, or `None` when it is zero (see [`combine`]).
@@ -1310,72 +1320,64 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.b.switch_to_block(bb);
         self.in_loop = blk.depth > 0;
         self.deadline_check(blk);
-        if self.member_of.get(&blk.start) != Some(&blk.start) {
-            self.lower_body(blk);
-            return;
+        let plans = self.plans;
+        match plans.iter().find(|p| p.header == blk.start) {
+            Some(plan) => self.lower_streamed(blk, plan),
+            None => self.lower_body(blk),
         }
-        // The header of a streamed loop (see `stream`): the guard, the head
-        // of the fast copy (whose blocks `lower_fast_copies` fills), and the
-        // slow copy's header. A loop of one block runs the slow copy to its
-        // end once the guard fails; a longer one may be entered elsewhere
-        // than its header, so its slow copy goes back through the guard.
-        self.streamed_loops += 1;
-        let sl = self.streamed.remove(&blk.start).expect("a streamed loop");
-        let single = sl.plan.members.len() == 1;
-        let slow = self.b.create_block();
-        self.b.ins().jump(sl.guard, &[]);
-        self.b.switch_to_block(sl.guard);
+    }
+
+    /// The header `blk` of a streamed loop (see `stream`), after its
+    /// deadline check: the guard, the head of the fast copy, the slow copy's
+    /// header, then the fast copy of every block of the loop. A loop of one
+    /// block runs the slow copy to its end once the guard fails; a longer
+    /// one may be entered elsewhere than its header, so its slow copy goes
+    /// back through the guard.
+    fn lower_streamed(&mut self, blk: &GuestBlock, plan: &stream::Plan) {
+        let (guard, head, slow) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        let fast: HashMap<u64, Block> = plan.members.iter().map(|&m| (m, self.b.create_block())).collect();
+        self.b.ins().jump(guard, &[]);
+        self.b.switch_to_block(guard);
         // (What the previous block knew of unpromoted registers does not hold here.)
         self.local = [None; 32];
-        let g = stream::guard(self, &sl.plan, slow);
-        self.b.ins().jump(sl.head, &[]);
+        let g = stream::guard(self, plan, slow);
+        self.b.ins().jump(head, &[]);
         self.local = [None; 32];
         // The head checks the bounds on the way in too: so the fast loop is
         // head and body, laid out together.
-        self.b.switch_to_block(sl.head);
+        self.b.switch_to_block(head);
         self.deadline_check(blk);
         let inside = stream::within(self, &g);
         // Out of bounds: the guard looks again from here.
-        self.b.ins().brif(inside, sl.fast[&blk.start], &[], sl.guard, &[]);
+        self.b.ins().brif(inside, fast[&blk.start], &[], guard, &[]);
         self.local = [None; 32];
-        if single {
-            self.b.switch_to_block(sl.slow_head);
+        if plan.members.len() == 1 {
+            let slow_head = self.b.create_block();
+            self.b.switch_to_block(slow_head);
             self.deadline_check(blk);
             self.b.ins().jump(slow, &[]);
-            self.redirect.insert(blk.start, sl.slow_head);
+            self.redirect.insert(blk.start, slow_head);
         }
         self.b.switch_to_block(slow);
         self.lower_body(blk);
-        self.redirect.clear();
-        self.streamed.insert(blk.start, StreamedLoop { guarded: Some(g), ..sl });
-    }
-
-    /// The fast copies of the streamed loops' blocks: streamed accesses
-    /// unchecked, jumps inside the loop to the copies, back edges to the head.
-    fn lower_fast_copies(&mut self, region: &Region) {
-        let mut headers: Vec<u64> = self.streamed.keys().copied().collect();
-        headers.sort_unstable();
-        for h in headers {
-            let sl = self.streamed.remove(&h).expect("a streamed loop");
-            let Some(g) = &sl.guarded else { continue };
-            self.redirect = sl.fast.clone();
-            self.redirect.insert(h, sl.head);
-            self.stream_fast = Some(g.fast.clone());
-            self.stream_fs_dirty = g.fs_dirty;
-            for &m in &sl.plan.members {
-                let blk = region.blocks.iter().find(|b| b.start == m).expect("a block of the region");
-                self.b.switch_to_block(sl.fast[&m]);
-                self.in_loop = true;
-                if m != h {
-                    // (The header's check is the head's.)
-                    self.deadline_check(blk);
-                }
-                self.lower_body(blk);
+        // The fast copy: jumps inside the loop to its blocks, to the header
+        // through the head.
+        self.redirect = fast.clone();
+        self.redirect.insert(blk.start, head);
+        self.streaming = Some(g);
+        let region = self.region;
+        for &m in &plan.members {
+            let mb = region.blocks.iter().find(|b| b.start == m).expect("a block of the region");
+            self.b.switch_to_block(fast[&m]);
+            self.in_loop = true;
+            if m != blk.start {
+                // (The header's check is the head's.)
+                self.deadline_check(mb);
             }
-            self.stream_fast = None;
-            self.stream_fs_dirty = false;
-            self.redirect.clear();
+            self.lower_body(mb);
         }
+        self.streaming = None;
+        self.redirect.clear();
     }
 
     /// At the top of `blk`: leaves the region unless the budget covers the
@@ -1407,7 +1409,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.dirty = [false; 32];
         self.local = [None; 32];
         self.forget_proofs();
-        self.fp.fs_dirty = self.stream_fs_dirty;
+        self.fp.fs_dirty = self.streaming.as_ref().is_some_and(|g| g.fs_dirty);
         for (i, gi) in blk.insns.iter().enumerate() {
             self.idx = i as i64;
             if self.fpw.is_open() && !hardfloat::joins_window(self, gi) {
@@ -1422,29 +1424,17 @@ impl<'a, 'f> Lx<'a, 'f> {
     }
 
     fn lower_insn(&mut self, gi: &GuestInsn) -> Flow {
-        use Op::*;
-        let op = gi.insn.op;
-        if gi.insn.row == mkjit_runtime::interp::dispatch::ILLEGAL_ROW {
-            return system::exec(self, gi);
-        }
-        match op {
-            Lui | Auipc | Jal | Jalr | Beq | Bne | Blt | Bge | Bltu | Bgeu | Addi | Slti | Sltiu | Xori | Ori
-            | Andi | Slli | Srli | Srai | Add | Sub | Sll | Slt | Sltu | Xor | Srl | Sra | Or | And | Addiw | Slliw
-            | Srliw | Sraiw | Addw | Subw | Sllw | Srlw | Sraw | Fence => rv64i::lower(self, gi),
-            Mul | Mulh | Mulhsu | Mulhu | Div | Divu | Rem | Remu | Mulw | Divw | Divuw | Remw | Remuw => {
-                rv64m::lower(self, gi)
-            }
-            Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd => mem::lower(self, gi),
-            LrW | ScW | AmoswapW | AmoaddW | AmoxorW | AmoandW | AmoorW | AmominW | AmomaxW | AmominuW | AmomaxuW
-            | LrD | ScD | AmoswapD | AmoaddD | AmoxorD | AmoandD | AmoorD | AmominD | AmomaxD | AmominuD | AmomaxuD => {
-                rv64a::lower(self, gi)
-            }
-            _ if op.is_float() => float::lower(self, gi),
-            Custom(set, _) => match self.fast.get(set) {
+        match Unit::of(gi) {
+            Unit::Rv64i => rv64i::lower(self, gi),
+            Unit::Rv64m => rv64m::lower(self, gi),
+            Unit::Mem => mem::lower(self, gi),
+            Unit::Rv64a => rv64a::lower(self, gi),
+            Unit::Float => float::lower(self, gi),
+            Unit::Custom(set) => match self.fast.get(set) {
                 Some(fp) => custom::lower(self, gi, fp),
                 None => system::exec(self, gi),
             },
-            _ => system::exec(self, gi),
+            Unit::System => system::exec(self, gi),
         }
     }
 

@@ -25,10 +25,10 @@
 //!              block, straight back ([deadline check] slow h)
 //! ```
 //!
-//! The loop is the natural loop of a back edge into h (from a block that
-//! h dominates, seen from the region's entry), the smallest first, with at
-//! most MAX_BLOCKS blocks and no loop inside. Other entries into its blocks
-//! run the slow copies until the next trip starts at h.
+//! The loop is one the region found (`Region::loops`: the natural loop of
+//! a back edge into h), the smallest first, with at most MAX_BLOCKS blocks
+//! and no loop inside. Entries into its blocks from outside run the slow
+//! copies until the next trip starts at h.
 //!
 //! An *induction register* is written in the loop exactly once, by
 //! `addi r, r, step`; an *invariant* one is not written in it. A streamed
@@ -77,6 +77,7 @@
 //! memory through loaded pointers); table lookups: `hash` under Sv39
 //! 0.622 -> 0.550 s (its CRC table), the rest within noise.
 
+use super::mem::branch_unless;
 use super::Lx;
 use crate::region::{GuestBlock, Region};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -198,223 +199,58 @@ pub(super) struct Guarded {
     pub fs_dirty: bool,
 }
 
-/// Whether an instruction may sit in a streamed loop: nothing it lowers to
-/// can change the TLB or the slow-store map.
-fn allowed(op: Op) -> bool {
-    use Op::*;
-    if op.is_float() {
-        return true;
-    }
-    matches!(
-        op,
-        Lui | Auipc
-            | Beq
-            | Bne
-            | Blt
-            | Bge
-            | Bltu
-            | Bgeu
-            | Addi
-            | Slti
-            | Sltiu
-            | Xori
-            | Ori
-            | Andi
-            | Slli
-            | Srli
-            | Srai
-            | Add
-            | Sub
-            | Sll
-            | Slt
-            | Sltu
-            | Xor
-            | Srl
-            | Sra
-            | Or
-            | And
-            | Addiw
-            | Slliw
-            | Srliw
-            | Sraiw
-            | Addw
-            | Subw
-            | Sllw
-            | Srlw
-            | Sraw
-            | Mul
-            | Mulh
-            | Mulhsu
-            | Mulhu
-            | Div
-            | Divu
-            | Rem
-            | Remu
-            | Mulw
-            | Divw
-            | Divuw
-            | Remw
-            | Remuw
-            | Lb
-            | Lh
-            | Lw
-            | Ld
-            | Lbu
-            | Lhu
-            | Lwu
-            | Sb
-            | Sh
-            | Sw
-            | Sd
-    )
-}
-
-/// Size and kind of a load or store (integer or floating-point).
-fn access_of(op: Op) -> Option<(u64, bool)> {
-    use Op::*;
-    Some(match op {
-        Lb | Lbu => (1, false),
-        Lh | Lhu => (2, false),
-        Lw | Lwu | Flw => (4, false),
-        Ld | Fld => (8, false),
-        Sb => (1, true),
-        Sh => (2, true),
-        Sw | Fsw => (4, true),
-        Sd | Fsd => (8, true),
-        _ => return None,
-    })
-}
-
-/// Where control may go after `blk`: its branch's or jump's target, and
-/// the next instruction unless it ends with a jump.
-fn successors(blk: &GuestBlock) -> Vec<u64> {
-    let Some(last) = blk.insns.last() else { return Vec::new() };
-    let i = last.insn;
-    let target = last.pc.wrapping_add(i.imm as u64);
-    match i.op {
-        op if op.is_branch() => vec![target, blk.end()],
-        Op::Jal => vec![target],
-        _ => vec![blk.end()],
-    }
-}
-
 /// Whether `blk` may be part of a streamed loop: nothing in it calls a
 /// helper that could change the TLB or the slow-store map, and it ends with
 /// a branch, a plain jump (no link) or by running into the next block.
 fn streamable(blk: &GuestBlock) -> bool {
-    let plain_end = blk.insns.last().is_some_and(|l| l.insn.op != Op::Jal || l.insn.rd == 0);
-    plain_end
-        && blk.insns.iter().all(|gi| {
-            (allowed(gi.insn.op) || gi.insn.op == Op::Jal && gi.insn.rd == 0)
-                && !gi.all_regs
-                && gi.insn.row != mkjit_runtime::interp::dispatch::ILLEGAL_ROW
-        })
+    use super::Unit;
+    blk.insns.iter().all(|gi| {
+        let plain = match gi.insn.op {
+            Op::Jal => gi.insn.rd == 0,
+            Op::Jalr => false,
+            _ => true,
+        };
+        plain && !gi.all_regs && matches!(Unit::of(gi), Unit::Rv64i | Unit::Rv64m | Unit::Mem | Unit::Float)
+    })
 }
 
 /// The loops of `region` worth streaming: innermost loops (through a block
 /// with a deadline check, which every trip passes) whose blocks are all
 /// [`streamable`], with at least one access through an induction register
-/// and an exit test that says how many trips are left.
+/// and an exit test that says how many trips are left. Of the loops the
+/// region found with a header (one per back edge), the smallest first:
+/// where an outer loop comes back to an inner loop's header, the inner one.
 pub(super) fn loops(region: &Region) -> Vec<Plan> {
     let at: HashMap<u64, &GuestBlock> = region.blocks.iter().map(|b| (b.start, b)).collect();
-    let succ: HashMap<u64, Vec<u64>> = region.blocks.iter().map(|b| (b.start, successors(b))).collect();
-    let mut preds: HashMap<u64, Vec<u64>> = HashMap::new();
-    for b in &region.blocks {
-        for &s in &succ[&b.start] {
-            if at.contains_key(&s) {
-                preds.entry(s).or_default().push(b.start);
-            }
-        }
-    }
-    let dom = dominators(region, &preds);
+    let succ: HashMap<u64, Vec<u64>> = region.blocks.iter().map(|b| (b.start, region.targets(b))).collect();
     let mut plans = Vec::new();
     for h in region.blocks.iter().filter(|h| h.check.is_some()) {
-        // One loop per back edge (a block h dominates, jumping to h), the
-        // smallest first: where an outer loop comes back to an inner loop's
-        // header, the inner one.
-        let mut candidates: Vec<Vec<u64>> = preds
-            .get(&h.start)
-            .into_iter()
-            .flatten()
-            .filter(|p| dom.get(*p).is_some_and(|d| d.contains(&h.start)))
-            .filter_map(|&p| natural_loop(h.start, p, &preds))
+        let mut candidates: Vec<&Vec<u64>> = region
+            .loops
+            .iter()
+            .filter(|(header, body)| *header == h.start && body.len() <= MAX_BLOCKS)
+            .map(|(_, b)| b)
             .collect();
         candidates.sort_by_key(|c| c.len());
-        if let Some(p) = candidates.into_iter().find_map(|c| plan(h, c, &at, &succ, &preds)) {
+        if let Some(p) = candidates.into_iter().find_map(|c| plan(h, c, &at, &succ)) {
             plans.push(p);
         }
     }
     plans
 }
 
-/// The blocks that dominate each block reachable from the region's entry
-/// (every path from the entry to it passes through them), by the usual
-/// iteration to a fixed point. Other entries only ever lead to slow copies,
-/// so the loops found from the main entry are all that matter.
-fn dominators(region: &Region, preds: &HashMap<u64, Vec<u64>>) -> HashMap<u64, Vec<u64>> {
-    let all: Vec<u64> = region.blocks.iter().map(|b| b.start).collect();
-    let mut dom: HashMap<u64, Vec<u64>> = HashMap::new();
-    dom.insert(region.entry, vec![region.entry]);
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for &b in all.iter().filter(|&&b| b != region.entry) {
-            let mut known = preds.get(&b).into_iter().flatten().filter_map(|p| dom.get(p));
-            let Some(first) = known.next() else { continue };
-            let mut d: Vec<u64> = first.clone();
-            for other in known {
-                d.retain(|x| other.contains(x));
-            }
-            if !d.contains(&b) {
-                d.push(b);
-            }
-            d.sort_unstable();
-            if dom.get(&b) != Some(&d) {
-                dom.insert(b, d);
-                changed = true;
-            }
-        }
-    }
-    dom
-}
-
-/// The blocks of the natural loop of the back edge `p` -> `h`: `h`, and
-/// every block that reaches `p` without passing through `h` (at most
-/// MAX_BLOCKS).
-fn natural_loop(h: u64, p: u64, preds: &HashMap<u64, Vec<u64>>) -> Option<Vec<u64>> {
-    let mut back = vec![h];
-    let mut work = vec![p];
-    while let Some(b) = work.pop() {
-        if back.contains(&b) {
-            continue;
-        }
-        back.push(b);
-        work.extend(preds.get(&b).into_iter().flatten().copied());
-        if back.len() > MAX_BLOCKS {
-            return None;
-        }
-    }
-    Some(back)
-}
-
 /// The plan for the loop of blocks `back` (`h` first), if it is worth streaming.
-fn plan(
-    h: &GuestBlock,
-    back: Vec<u64>,
-    at: &HashMap<u64, &GuestBlock>,
-    succ: &HashMap<u64, Vec<u64>>,
-    preds: &HashMap<u64, Vec<u64>>,
-) -> Option<Plan> {
+fn plan(h: &GuestBlock, back: &[u64], at: &HashMap<u64, &GuestBlock>, succ: &HashMap<u64, Vec<u64>>) -> Option<Plan> {
     if !back.iter().all(|b| streamable(at[b])) {
         return None;
     }
     // A topological order of the loop without its edges into h; none if
     // the rest has a cycle of its own (an inner loop).
+    let into = |b: u64| back.iter().filter(move |&&p| succ[&p].contains(&b));
     let mut members = vec![h.start];
     let mut pending: Vec<u64> = back[1..].to_vec();
     while !pending.is_empty() {
-        let ready =
-            pending.iter().position(|&b| preds[&b].iter().filter(|p| back.contains(p)).all(|p| members.contains(p)))?;
+        let ready = pending.iter().position(|&b| into(b).all(|p| members.contains(p)))?;
         members.push(pending.remove(ready));
     }
     let blocks: Vec<&GuestBlock> = members.iter().map(|m| at[m]).collect();
@@ -454,7 +290,7 @@ fn plan(
         let mut sym = entry.get(&b.start).copied().unwrap_or([None; 32]);
         for gi in &b.insns {
             let i = gi.insn;
-            if let Some((size, write)) = access_of(i.op) {
+            if let Some((size, write)) = super::mem::access(i.op) {
                 // (A table lookup streams for loads only.)
                 if let Some(s) = sym[i.rs1 as usize & 31].filter(|s| s.span == 0 || !write) {
                     let a = Access { at: s.plus(i.imm), size, write };
@@ -509,19 +345,14 @@ fn plan(
                 // An exit: a test of an induction register against an invariant?
                 if exit.is_none() && last.op.is_branch() {
                     let (x, y) = (sym[last.rs1 as usize & 31], sym[last.rs2 as usize & 31]);
-                    exit = match (x, y) {
-                        (Some(a @ Sym { base: 0, iv, span: 0, .. }), Some(b @ Sym { iv: 0, span: 0, .. }))
-                            if iv != 0 =>
-                        {
-                            Some((a, step[iv as usize], b))
-                        }
-                        (Some(b @ Sym { iv: 0, span: 0, .. }), Some(a @ Sym { base: 0, iv, span: 0, .. }))
-                            if iv != 0 =>
-                        {
-                            Some((a, step[iv as usize], b))
+                    // (Either way round.)
+                    let counted = |a: Option<Sym>, b: Option<Sym>| match (a?, b?) {
+                        (a @ Sym { base: 0, span: 0, .. }, b @ Sym { iv: 0, span: 0, .. }) if a.iv != 0 => {
+                            Some((a, step[a.iv as usize], b))
                         }
                         _ => None,
                     };
+                    exit = counted(x, y).or_else(|| counted(y, x));
                 }
                 continue;
             }
@@ -695,14 +526,6 @@ pub(super) fn within(lx: &mut Lx<'_, '_>, g: &Guarded) -> Value {
         });
     }
     all.unwrap_or_else(|| lx.ins().iconst(cranelift_codegen::ir::types::I8, 1))
-}
-
-/// Continues in a new block if `ok`, else branches to `otherwise`.
-fn branch_unless(lx: &mut Lx<'_, '_>, ok: Value, otherwise: Block) {
-    let cont = lx.b.create_block();
-    lx.ins().brif(ok, cont, &[], otherwise, &[]);
-    lx.b.seal_block(cont);
-    lx.b.switch_to_block(cont);
 }
 
 /// `k - v`.
