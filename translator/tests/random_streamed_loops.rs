@@ -3,6 +3,7 @@
 //! test), walking memory through pointer registers of random steps (up and
 //! down, some misaligned), through an index added to an invariant base and
 //! through table lookups (a loaded byte, masked and scaled, added to one),
+//! before and after the steps (through addresses from before or after them),
 //! with random loads and stores of every size, over random data in the
 //! middle of RAM or running off its end (the trap ends the program). Each
 //! program runs in lockstep on the interpreter and on the optimising tier.
@@ -44,6 +45,9 @@ enum Via {
     /// A table lookup: `t0 = invariant + ((byte at the pointer ^ acc) & mask) << shift`,
     /// or with `(acc & mask) ^ byte` as the index (bounded by the xor of bounded values).
     Table(usize, usize, i64, i64, bool),
+    /// `t4 = invariant + index`, computed before the loop's steps (an access
+    /// after them through an address from before them).
+    Early(usize),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -71,6 +75,8 @@ struct LoopDesc {
     /// offset from the top of the loop is unknown).
     latch_body: Vec<Access>,
     body_steps: Option<usize>,
+    /// Accesses after the steps (through pointers already stepped).
+    tail: Vec<Access>,
 }
 
 /// A random loop over the data at `areas` (the first most often).
@@ -103,6 +109,15 @@ fn random_loop(rng: &mut Rng, areas: &[u64]) -> LoopDesc {
     let body = (0..n).map(|_| access(rng)).collect();
     let latch_body = (0..rng.below(3)).map(|_| access(rng)).collect();
     let body_steps = rng.chance(50).then(|| rng.below(nptrs as u64) as usize);
+    let tail = (0..rng.below(3))
+        .map(|_| {
+            let mut x = access(rng);
+            if rng.chance(30) {
+                x.via = Via::Early(rng.below(2) as usize);
+            }
+            x
+        })
+        .collect();
     LoopDesc {
         three_blocks: rng.chance(40),
         ptrs,
@@ -114,6 +129,7 @@ fn random_loop(rng: &mut Rng, areas: &[u64]) -> LoopDesc {
         body,
         latch_body,
         body_steps,
+        tail,
     }
 }
 
@@ -147,6 +163,7 @@ fn emit_loop(a: &mut Asm, d: &LoopDesc, labels: [i64; 3]) -> [i64; 3] {
             let reg = match x.via {
                 Via::Ptr(k) => PTRS[k],
                 Via::Inv(k) => INVS[k],
+                Via::Early(_) => T4,
                 Via::Indexed(k) => {
                     a.emit("add", T0, INVS[k], INDEX, 0);
                     T0
@@ -183,6 +200,11 @@ fn emit_loop(a: &mut Asm, d: &LoopDesc, labels: [i64; 3]) -> [i64; 3] {
     };
     let late = if d.three_blocks { d.body_steps } else { None };
     let steps = |a: &mut Asm| {
+        for x in &d.tail {
+            if let Via::Early(k) = x.via {
+                a.emit("add", T4, INVS[k], INDEX, 0);
+            }
+        }
         for (k, &(_, st)) in d.ptrs.iter().enumerate().filter(|&(k, _)| Some(k) != late) {
             a.emit("addi", PTRS[k], PTRS[k], 0, st);
         }
@@ -196,6 +218,7 @@ fn emit_loop(a: &mut Asm, d: &LoopDesc, labels: [i64; 3]) -> [i64; 3] {
         let top = a.here();
         accesses(a, &d.body);
         steps(a);
+        accesses(a, &d.tail);
         branch(a, "bne", COUNT, LIMIT, top);
         let d = a.here();
         [0, 0, d]
@@ -208,6 +231,7 @@ fn emit_loop(a: &mut Asm, d: &LoopDesc, labels: [i64; 3]) -> [i64; 3] {
         let l = a.here();
         accesses(a, &d.latch_body);
         steps(a);
+        accesses(a, &d.tail);
         branch(a, "beq", COUNT, LIMIT, done);
         let t = a.here();
         branch(a, "beq", SKIP, COUNT, latch);

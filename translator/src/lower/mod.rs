@@ -723,7 +723,8 @@ fn build(
     weight[0] = 0;
     let mut order: Vec<usize> = (1..32).filter(|&r| weight[r] > 0).collect();
     order.sort_by_key(|&r| std::cmp::Reverse(weight[r]));
-    order.truncate(PROMOTED);
+    let np = std::env::var("MKJIT_PROMOTED").ok().and_then(|v| v.parse().ok()).unwrap_or(PROMOTED);
+    order.truncate(np);
     let hart_flags = MemFlagsData::trusted().with_alias_region(Some(vmctx));
     // The f registers and `fcsr` are alias regions of their own, so their
     // stores do not stop Cranelift from reusing loads of the rest of the hart.
@@ -1337,16 +1338,20 @@ impl<'a, 'f> Lx<'a, 'f> {
         let (guard, head, slow) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
         let fast: HashMap<u64, Block> = plan.members.iter().map(|&m| (m, self.b.create_block())).collect();
         self.b.ins().jump(guard, &[]);
+        // Out of line: the head's way back to the guard (a page crossing)
+        // then costs the fast loop no taken branch.
+        self.b.set_cold_block(guard);
         self.b.switch_to_block(guard);
         // (What the previous block knew of unpromoted registers does not hold here.)
         self.local = [None; 32];
-        let g = stream::guard(self, plan, slow);
+        let mut g = stream::guard(self, plan, slow);
         self.b.ins().jump(head, &[]);
         self.local = [None; 32];
         // The head checks the bounds on the way in too: so the fast loop is
         // head and body, laid out together.
         self.b.switch_to_block(head);
         self.deadline_check(blk);
+        stream::tops(self, &mut g);
         let inside = stream::within(self, &g);
         // Out of bounds: the guard looks again from here.
         self.b.ins().brif(inside, fast[&blk.start], &[], guard, &[]);
