@@ -723,8 +723,7 @@ fn build(
     weight[0] = 0;
     let mut order: Vec<usize> = (1..32).filter(|&r| weight[r] > 0).collect();
     order.sort_by_key(|&r| std::cmp::Reverse(weight[r]));
-    let np = std::env::var("MKJIT_PROMOTED").ok().and_then(|v| v.parse().ok()).unwrap_or(PROMOTED);
-    order.truncate(np);
+    order.truncate(PROMOTED);
     let hart_flags = MemFlagsData::trusted().with_alias_region(Some(vmctx));
     // The f registers and `fcsr` are alias regions of their own, so their
     // stores do not stop Cranelift from reusing loads of the rest of the hart.
