@@ -479,7 +479,8 @@ fn a_u_mode_loop_over_scattered_pages_agrees_in_lockstep() {
     agree_streaming(&sv39_program(), 4000, 2_000_000, 2, "the copy and sum loops were streamed");
 }
 
-/// Every round sets `mstatus.FS` to Initial, Clean or Dirty in turn, then
+/// Every round sets `mstatus.FS` to Initial, Clean or Dirty in turn (and
+/// `fflags.NX` and `frm` in a cycle of four), then
 /// sums 600 doubles from SRC with `fld`/`fadd.d` (a streamed loop whose
 /// fast copy trusts the guard's proof that FS is Dirty) and stores the sum:
 /// where FS was not Dirty, the first `fadd.d` must make it so on both engines.
@@ -492,6 +493,15 @@ fn float_program() -> Vec<u8> {
         a.li(T1, 0x6000);
         a.emit("csrrs", 0, T1, 0, 0x300); // FS Dirty (it is Off after reset)
         a.emit("csrrsi", 0, 1, 0, 0x001); // fflags.NX: the fast paths run
+                                          // ... but in odd rounds NX is clear (the first inexact sum must set
+                                          // it on both engines), and in rounds 2 and 3 of every 4 `frm` is
+                                          // RTZ (the loop's `fadd.d` rounds dynamically): the guard must
+                                          // check what the fast copy's conditions on `fcsr` no longer do.
+        a.emit("andi", T2, S3, 0, 1);
+        a.emit("csrrc", 0, T2, 0, 0x001);
+        a.emit("srli", T2, S3, 0, 1);
+        a.emit("andi", T2, T2, 0, 1);
+        a.emit("csrrw", 0, T2, 0, 0x002); // frm = RNE or RTZ
         a.emit("fmv.d.x", 1, 0, 0, 0);
         // mstatus.FS = [Initial, Clean, Dirty][round % 3] = (round % 3 + 1) << 13
         a.emit("remu", T0, S3, S4, 0);
@@ -506,7 +516,7 @@ fn float_program() -> Vec<u8> {
         let sum = a.here();
         a.emit("add", T0, S0, A0, 0);
         a.emit("fld", 2, T0, 0, 0);
-        a.emit("fadd.d", 1, 1, 2, 0);
+        a.emit("fadd.d", 1, 1, 2, 7); // rm = dyn
         a.emit("addi", A0, A0, 0, 8);
         branch(a, "bne", A0, A1, sum);
         a.emit("fsd", 0, S1, 1, 0);
@@ -524,8 +534,8 @@ fn float_program() -> Vec<u8> {
 #[test]
 fn a_floating_point_loop_agrees_whatever_the_fs_state() {
     let elf = float_program();
-    // Random doubles at SRC (small integers: exact sums, no flags beyond NX).
-    let data: Vec<u8> = (0..600u64).flat_map(|i| ((i * 7 % 31) as f64).to_bits().to_le_bytes()).collect();
+    // Doubles at SRC: small integers plus a tenth (inexact sums, no flags beyond NX).
+    let data: Vec<u8> = (0..600u64).flat_map(|i| ((i * 7 % 31) as f64 + 0.1).to_bits().to_le_bytes()).collect();
     let (mut want, mut got) = (boot(&elf), boot(&elf));
     for m in [&mut want, &mut got] {
         m.bus.ram.slice_mut(SRC, data.len() as u64).expect("in RAM").copy_from_slice(&data);

@@ -185,6 +185,10 @@ pub(super) fn fs_is_dirty(lx: &mut Lx<'_, '_>) -> Value {
 pub(crate) struct FpKnown {
     /// `mstatus.FS` is proven Dirty.
     pub fs_dirty: bool,
+    /// The `fcsr` bits proven to be as every fast path's condition on them
+    /// wants (`frm` RNE, NX set; see `hardfloat::FcsrNeed`): conditions on
+    /// nothing else need no test.
+    pub fcsr_proven: i64,
     /// `hart.fcsr` as loaded earlier in the block. Floating-point handlers
     /// only add flags and never change `frm`, so conditions on it stay on the
     /// safe side after their slow paths (see `hardfloat`).

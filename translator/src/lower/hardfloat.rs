@@ -195,7 +195,7 @@ impl FcsrNeed {
 
     /// The test `fcsr & mask == want`, and the slot of its bias in
     /// [`float::FpKnown::bias`]; `None` when there is nothing to test.
-    fn test(self) -> Option<(i64, i64, usize)> {
+    pub(super) fn test(self) -> Option<(i64, i64, usize)> {
         match self {
             FcsrNeed::None => None,
             FcsrNeed::Inexact => Some((NX, NX, 0)),
@@ -211,7 +211,7 @@ impl FcsrNeed {
 pub(super) struct Plan {
     kind: Kind,
     single: bool,
-    need: FcsrNeed,
+    pub need: FcsrNeed,
 }
 
 impl Plan {
@@ -460,7 +460,7 @@ fn fcsr(lx: &mut Lx<'_, '_>) -> Value {
 
 /// Whether `fcsr` meets `need` (an `i8` condition); `None` when `need` asks nothing.
 pub(super) fn fcsr_meets(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Option<Value> {
-    let (mask, want, _) = need.test()?;
+    let (mask, want, _) = need.test().filter(|&(mask, _, _)| mask & !lx.fp.fcsr_proven != 0)?;
     let fcsr = fcsr(lx);
     let bits = lx.ins().band_imm_s(fcsr, mask);
     Some(lx.ins().icmp_imm_s(IntCC::Equal, bits, want))
@@ -471,7 +471,7 @@ pub(super) fn fcsr_meets(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Option<Value> {
 /// for each kind of need (see [`float::FpKnown::bias`]); `None` when `need`
 /// asks nothing.
 fn fcsr_bias(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Option<Value> {
-    let (mask, want, k) = need.test()?;
+    let (mask, want, k) = need.test().filter(|&(mask, _, _)| mask & !lx.fp.fcsr_proven != 0)?;
     if let Some(v) = lx.fp.bias[k] {
         return Some(v);
     }

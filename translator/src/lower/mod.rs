@@ -1414,6 +1414,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         self.local = [None; 32];
         self.forget_proofs();
         self.fp.fs_dirty = self.streaming.as_ref().is_some_and(|g| g.fs_dirty);
+        self.fp.fcsr_proven = self.streaming.as_ref().map_or(0, |g| g.fcsr_proven);
         for (i, gi) in blk.insns.iter().enumerate() {
             self.idx = i as i64;
             if self.fpw.is_open() && !hardfloat::joins_window(self, gi) {
