@@ -55,10 +55,6 @@
 //! again: 35 tier-ups and 5x the compile time on `sort`). Compiling costs as
 //! much as interpreting a block a few thousand times, so a low threshold
 //! mostly compiles code that never pays back (see [`JitConfig::default`]).
-//! A region with floating-point instructions is compiled optimised from
-//! the start: only optimised code runs their arithmetic on the host FPU
-//! (baseline code calls the reference handlers), and `nbody` ran 6% faster
-//! without its baseline phase.
 //! The single-pass allocator (`MKJIT_JIT_TIER=quick`) compiles only about a
 //! quarter faster than `optimized` but its code runs about twice as slowly.
 //!
@@ -837,10 +833,7 @@ impl Jit {
         let one_page = self.single_page.contains_key(&key) || !self.cfg.multi_page;
         let mut cap = self.cfg.region_cap;
         let mut guest = region::discover(m, key.va, key.pa, cap, &self.seen(m, key, one_page));
-        // Floating-point arithmetic runs on the host FPU only in optimised
-        // code (baseline code calls the handlers): such regions start there.
-        let floats = guest.blocks.iter().flat_map(|b| &b.insns).any(|gi| gi.insn.op.is_float());
-        let tier = if self.cfg.tier == Tier::Baseline && floats { Tier::Optimized } else { self.cfg.tier };
+        let tier = self.cfg.tier;
         if self.worker.is_some() {
             self.submit(m, key, guest, tier, None);
             return None;
