@@ -1729,11 +1729,15 @@ impl<'a, 'f> Lx<'a, 'f> {
     /// block is then a fresh one) to leave the region.
     pub fn dispatch_in_region(&mut self, t: Value) {
         let Some((lo, table)) = self.dispatch.clone() else { return };
-        // (t - lo) / 2, or (t below lo) far beyond the table: the jump
-        // table's own bound sends it out.
         let off = self.b.ins().iadd_imm_s(t, lo.wrapping_neg() as i64);
-        let idx = self.b.ins().rotr_imm_u(off, 1);
+        let span = 2 * table.len() as i64;
+        let inside = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, off, span);
+        let look = self.b.create_block();
         let out = self.b.create_block();
+        self.b.ins().brif(inside, look, &[], out, &[]);
+        self.b.switch_to_block(look);
+        let half = self.b.ins().ushr_imm_s(off, 1);
+        let idx = self.b.ins().ireduce(types::I32, half);
         let default = self.b.func.dfg.block_call(out, &[]);
         let calls: Vec<_> = table
             .iter()
