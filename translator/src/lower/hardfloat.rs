@@ -458,9 +458,15 @@ fn fcsr(lx: &mut Lx<'_, '_>) -> Value {
     v
 }
 
+/// `need`'s test (see [`FcsrNeed::test`]), unless it asks nothing or only
+/// about bits the block knows to be as wanted ([`float::FpKnown::fcsr_proven`]).
+fn unproven(lx: &Lx<'_, '_>, need: FcsrNeed) -> Option<(i64, i64, usize)> {
+    need.test().filter(|&(mask, _, _)| mask & !lx.fp.fcsr_proven != 0)
+}
+
 /// Whether `fcsr` meets `need` (an `i8` condition); `None` when `need` asks nothing.
 pub(super) fn fcsr_meets(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Option<Value> {
-    let (mask, want, _) = need.test().filter(|&(mask, _, _)| mask & !lx.fp.fcsr_proven != 0)?;
+    let (mask, want, _) = unproven(lx, need)?;
     let fcsr = fcsr(lx);
     let bits = lx.ins().band_imm_s(fcsr, mask);
     Some(lx.ins().icmp_imm_s(IntCC::Equal, bits, want))
@@ -471,7 +477,7 @@ pub(super) fn fcsr_meets(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Option<Value> {
 /// for each kind of need (see [`float::FpKnown::bias`]); `None` when `need`
 /// asks nothing.
 fn fcsr_bias(lx: &mut Lx<'_, '_>, need: FcsrNeed) -> Option<Value> {
-    let (mask, want, k) = need.test().filter(|&(mask, _, _)| mask & !lx.fp.fcsr_proven != 0)?;
+    let (mask, want, k) = unproven(lx, need)?;
     if let Some(v) = lx.fp.bias[k] {
         return Some(v);
     }

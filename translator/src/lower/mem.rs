@@ -184,25 +184,10 @@ fn probe_addend(lx: &mut Lx<'_, '_>, va: Value, size: u64, write: bool, pc: u64)
 /// Host address of `size` bytes at `base + imm` for a `write` or a read,
 /// after leaving the region unless the access may go straight to host memory.
 pub(super) fn host_address(lx: &mut Lx<'_, '_>, base: Value, imm: i64, size: u64, write: bool, pc: u64) -> Value {
-    let va = lx.ins().iadd_imm_s(base, imm);
-    if let Some(g) = lx.streaming.as_ref() {
-        if let Some(&fast) = g.fast.get(&pc) {
-            // A streamed loop's fast body: the guard vouched for it (see `stream`).
-            use super::stream::Fast;
-            return match fast {
-                Fast::Offset(k) => lx.ins().iadd_imm_s(va, k as i64),
-                Fast::Addend(a) => lx.ins().iadd(a, va),
-                Fast::Walk { origin, iv, c, now } => {
-                    let from = match now {
-                        true => lx.x(iv),
-                        false => g.tops.iter().find(|t| t.0 == iv).and_then(|t| t.1).expect("the head set the tops"),
-                    };
-                    let at = lx.ins().iadd(origin, from);
-                    lx.ins().iadd_imm_s(at, c)
-                }
-            };
-        }
+    if let Some(host) = super::stream::host_address(lx, pc, base, imm) {
+        return host;
     }
+    let va = lx.ins().iadd_imm_s(base, imm);
     match lx.env.direct {
         Some(d) => direct_address(lx, d, (base, imm), va, size, write, pc),
         None => translated_address(lx, base, va, size, write, pc),

@@ -221,11 +221,11 @@ pub(super) struct Guarded {
     /// Induction register, step, and bound.
     bounds: Vec<(u8, i64, Value)>,
     /// Host addressing of each streamed access, by pc.
-    pub fast: HashMap<u64, Fast>,
+    fast: HashMap<u64, Fast>,
     /// Each induction register a [`Fast::Walk`] steps from, and its value
-    /// at the top of the trip (set by [`tops`] in the head, which dominates
-    /// the fast copy).
-    pub tops: Vec<(u8, Option<Value>)>,
+    /// at the top of the trip (recorded by [`tops`] in the head, which
+    /// dominates the fast copy).
+    tops: Vec<(u8, Value)>,
     /// The guard proved `mstatus.FS` Dirty: the fast copy's floating-point
     /// instructions need not check it (nothing in the loop changes it).
     pub fs_dirty: bool,
@@ -466,7 +466,6 @@ fn plan(h: &GuestBlock, back: &[u64], at: &HashMap<u64, &GuestBlock>, succ: &Has
 /// they may, returns the bounds and the accesses' host addressing.
 pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
     let mut fast = HashMap::new();
-    let mut tops = Vec::new();
     // Enough trips left? (by the exit test: the distance the induction
     // register has to go, in steps)
     let (at, step, inv) = plan.exit;
@@ -485,7 +484,7 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
         // (A table lookup: the whole range its index may reach.)
         let size = a.size + a.at.span;
         let va = value(lx, a.at);
-        let (down, up, offset, addend) = match lx.env.direct {
+        let (down, up, reach) = match lx.env.direct {
             Some(d) => {
                 let off = lx.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
                 let last = (d.ram_size - size) as i64;
@@ -503,43 +502,34 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
                     down = lx.ins().umin(down, inpage);
                     up = lx.ins().umin(up, rest);
                 }
-                (down, up, Some(d.host_offset), None)
+                (down, up, Fast::Offset(d.host_offset))
             }
             None => {
                 let addend = super::mem::probe_or_branch(lx, va, size, a.write, slow);
                 // The hit proves the whole access lies on va's page.
                 let inpage = lx.ins().band_imm_s(va, 0xfff);
                 let rest = rsub(lx, 0x1000 - size as i64, inpage);
-                (inpage, rest, None, Some(addend))
+                (inpage, rest, Fast::Addend(addend))
             }
         };
         // A walk through an induction register under translation starts
         // from the addend plus the invariant base (untranslated, the host
         // offset is a displacement of the guest's own address already).
-        let origin = match addend {
-            Some(addend) if a.at.iv != 0 => {
+        let origin = match reach {
+            Fast::Addend(addend) if a.at.iv != 0 => {
                 let base = lx.x(a.at.base);
                 Some(lx.ins().iadd(addend, base))
             }
             _ => None,
         };
         for &pc in pcs {
-            let how = match (offset, origin, addend) {
-                (Some(k), _, _) => Fast::Offset(k),
-                (_, Some(origin), _) => {
-                    let iv = a.at.iv;
-                    match plan.moved.get(&pc) {
-                        Some(&d) => Fast::Walk { origin, iv, c: a.at.c.wrapping_sub(d), now: true },
-                        None => {
-                            if !tops.iter().any(|&(r, _)| r == iv) {
-                                tops.push((iv, None));
-                            }
-                            Fast::Walk { origin, iv, c: a.at.c, now: false }
-                        }
-                    }
+            let how = match origin {
+                Some(origin) => {
+                    let moved = plan.moved.get(&pc).copied();
+                    let c = a.at.c.wrapping_sub(moved.unwrap_or(0));
+                    Fast::Walk { origin, iv: a.at.iv, c, now: moved.is_some() }
                 }
-                (_, _, Some(addend)) => Fast::Addend(addend),
-                (None, None, None) => unreachable!("an access goes straight to RAM or through the TLB"),
+                None => reach,
             };
             fast.insert(pc, how);
         }
@@ -597,15 +587,41 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
             fcsr_proven = mask;
         }
     }
-    Guarded { bounds, fast, tops, fs_dirty: plan.floats, fcsr_proven }
+    Guarded { bounds, fast, tops: Vec::new(), fs_dirty: plan.floats, fcsr_proven }
 }
 
-/// In the head: records the induction registers' values at the top of the
-/// trip, where [`Fast::Walk`] accesses start from.
+/// In the head: records the values at the top of the trip of the induction
+/// registers that [`Fast::Walk`] accesses start from.
 pub(super) fn tops(lx: &mut Lx<'_, '_>, g: &mut Guarded) {
-    for (r, top) in g.tops.iter_mut() {
-        *top = Some(lx.x(*r));
+    g.tops.clear();
+    for f in g.fast.values() {
+        if let Fast::Walk { iv, now: false, .. } = *f {
+            if !g.tops.iter().any(|t| t.0 == iv) {
+                g.tops.push((iv, lx.x(iv)));
+            }
+        }
     }
+}
+
+/// The host address of the access at `pc` to `base + imm` in a streamed
+/// loop's fast copy, which the guard vouched for; `None` elsewhere.
+pub(super) fn host_address(lx: &mut Lx<'_, '_>, pc: u64, base: Value, imm: i64) -> Option<Value> {
+    let g = lx.streaming.as_ref()?;
+    Some(match *g.fast.get(&pc)? {
+        Fast::Offset(k) => lx.ins().iadd_imm_s(base, imm.wrapping_add(k as i64)),
+        Fast::Addend(a) => {
+            let va = lx.ins().iadd_imm_s(base, imm);
+            lx.ins().iadd(a, va)
+        }
+        Fast::Walk { origin, iv, c, now } => {
+            let from = match now {
+                true => lx.x(iv),
+                false => g.tops.iter().find(|t| t.0 == iv).expect("the head recorded the tops").1,
+            };
+            let at = lx.ins().iadd(origin, from);
+            lx.ins().iadd_imm_s(at, c)
+        }
+    })
 }
 
 /// The value `s` stands for, from the registers as they are now.
