@@ -439,6 +439,8 @@ pub struct JitStats {
     pub fast_paths: u64,
     /// Loops compiled with a streamed copy (accesses checked once per page, see `lower::stream`).
     pub streamed_loops: u64,
+    /// Streamed loops that also run four trips at a time in SIMD lanes (see `lower::stream::vector`).
+    pub vector_loops: u64,
     /// Extension instructions run through their reference helper from compiled
     /// code (fast path guard failed, or no fast path).
     pub ext_helper_calls: u64,
@@ -1237,6 +1239,7 @@ impl Jit {
         stats.insns_compiled += insns as u64;
         stats.fast_paths += out.fast_paths as u64;
         stats.streamed_loops += out.streamed_loops as u64;
+        stats.vector_loops += out.vector_loops as u64;
         stats.code_bytes += out.code.len() as u64;
         stats.compile_us += micros;
         if let Some(ir) = &out.ir {
@@ -1517,6 +1520,7 @@ impl Engine for Jit {
             ("jit mapping exits".to_string(), s.map_exits),
             ("jit ext fast paths".to_string(), s.fast_paths),
             ("jit streamed loops".to_string(), s.streamed_loops),
+            ("jit vector loops".to_string(), s.vector_loops),
             ("jit ext helper calls".to_string(), s.ext_helper_calls),
             ("jit switch recompiles".to_string(), s.recompiles),
             ("jit tier-ups".to_string(), s.tier_ups),

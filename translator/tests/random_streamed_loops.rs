@@ -7,6 +7,14 @@
 //! with random loads and stores of every size, over random data in the
 //! middle of RAM or running off its end (the trap ends the program). Each
 //! program runs in lockstep on the interpreter and on the optimising tier.
+//!
+//! A second campaign makes loops for vector trips (`lower::stream::vector`):
+//! 32-bit loads, lane operations and stores through one to three streams
+//! stepping by 4 (pointers or an index added to a base; the steps anywhere
+//! in the block), some of them overlapping each other by a few words (and,
+//! under Sv39, through two mappings of one page), sometimes misaligned,
+//! some with an operation that is not lane-wise, counted up, down, by the
+//! index or with `bltu`.
 //! The test command runs 60 seeds; `MKJIT_RANDOM_SEEDS=N` (and
 //! `MKJIT_RANDOM_FIRST_SEED=S`) run a longer campaign.
 
@@ -35,6 +43,12 @@ const COUNT: u8 = A0;
 const LIMIT: u8 = A1;
 const ACC: u8 = A2;
 const SKIP: u8 = A3;
+
+/// Data registers of lane loops, their address register, and registers
+/// that hold the same value in every trip (the last a shift amount).
+const DATA: [u8; 5] = [T0, T1, T2, A4, A5];
+const ADDR: u8 = T3;
+const SAME: [u8; 3] = [A6, A7, S8];
 
 #[derive(Clone, Copy, Debug)]
 enum Via {
@@ -131,6 +145,205 @@ fn random_loop(rng: &mut Rng, areas: &[u64]) -> LoopDesc {
         body_steps,
         tail,
     }
+}
+
+/// One loop of a program.
+#[derive(Clone, Debug)]
+enum Loop {
+    Streams(LoopDesc),
+    Lanes(LaneLoop),
+}
+
+/// How a lane loop counts its trips.
+#[derive(Clone, Copy, Debug)]
+enum LaneExit {
+    /// `count` from 0 up, `bne count, limit`.
+    Up,
+    /// `count` down to 0, `bne count, limit`.
+    Down,
+    /// `bne index, limit`, the index stepping by 4.
+    Index,
+    /// `count` from 0 up, `bltu count, limit`.
+    Below,
+}
+
+/// A loop for vector trips (see the module's documentation).
+#[derive(Clone, Debug)]
+struct LaneLoop {
+    /// Start of each stream, and whether a pointer walks it (else the
+    /// index added to the invariant base of the same number).
+    streams: Vec<(u64, bool)>,
+    index: i64,
+    trips: i64,
+    exit: LaneExit,
+    /// The block's instructions before its back edge: (mnemonic, rd, rs1,
+    /// rs2, imm); the steps go before instruction `steps_at`.
+    body: Vec<(&'static str, u8, u8, u8, i64)>,
+    steps_at: usize,
+    same: [i64; 3],
+}
+
+/// A random lane loop over streams starting at `areas` (offsets within AREA,
+/// or right next to another stream).
+fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
+    let mut streams: Vec<(u64, bool)> = Vec::new();
+    for k in 0..1 + rng.below(3) as usize {
+        let start = if k > 0 && rng.chance(40) {
+            // Overlapping another stream by a few words, or a few bytes.
+            let (other, _) = streams[rng.below(k as u64) as usize];
+            let by = if rng.chance(75) { (rng.below(11) as i64 - 5) * 4 } else { rng.below(9) as i64 - 4 };
+            other.wrapping_add(by as u64)
+        } else {
+            let area = areas[rng.below(areas.len() as u64) as usize];
+            // Half of them a little before the end of a page.
+            let off = match rng.chance(50) {
+                true => rng.below(AREA),
+                false => (1 + rng.below(AREA / 0x1000)) * 0x1000 - rng.below(0x300),
+            };
+            area + (off & if rng.chance(10) { !0 } else { !3 })
+        };
+        streams.push((start, k == 2 || rng.chance(60)));
+    }
+    let n = streams.len() as u64;
+    let mut body = Vec::new();
+    // Data registers written so far in the trip, and whether sign-extended.
+    let mut defined: Vec<(u8, bool)> = Vec::new();
+    let offset = |rng: &mut Rng| rng.pick(&[0, 0, 4, -4, 8, 12, 2]);
+    let address = |rng: &mut Rng, body: &mut Vec<_>| {
+        let k = rng.below(n) as usize;
+        if streams[k].1 {
+            PTRS[k]
+        } else {
+            body.push(("add", ADDR, INVS[k], INDEX, 0));
+            ADDR
+        }
+    };
+    let insns = 2 + rng.below(9);
+    let mut stored = false;
+    for i in 0..insns {
+        let pick_src = |rng: &mut Rng, defined: &[(u8, bool)]| {
+            if defined.is_empty() || rng.chance(20) {
+                (rng.pick(&SAME[..2]), true)
+            } else {
+                defined[rng.below(defined.len() as u64) as usize]
+            }
+        };
+        let rd = rng.pick(&DATA);
+        let kind = if defined.is_empty() { rng.below(2) } else { rng.below(10) };
+        if kind == 0 || (i + 1 == insns && !stored) {
+            // A store of a data register, zero or an invariant.
+            let v =
+                if !defined.is_empty() && rng.chance(80) { pick_src(rng, &defined).0 } else { rng.pick(&[ZERO, A6]) };
+            let base = address(rng, &mut body);
+            body.push(("sw", 0, base, v, offset(rng)));
+            stored = true;
+            continue;
+        }
+        defined.retain(|d| d.0 != rd);
+        match kind {
+            1..=3 => {
+                let base = address(rng, &mut body);
+                let signed = rng.chance(80);
+                body.push((if signed { "lw" } else { "lwu" }, rd, base, 0, offset(rng)));
+                defined.push((rd, signed));
+                continue;
+            }
+            4..=8 => {
+                let (a, sa) = pick_src(rng, &defined);
+                let (b, sb) = pick_src(rng, &defined);
+                let op = rng.pick(&[
+                    "addw", "subw", "mulw", "sllw", "srlw", "sraw", "and", "or", "xor", "addiw", "slliw", "srliw",
+                    "sraiw", "andi", "ori", "xori", "mv",
+                ]);
+                let imm = match op {
+                    "slliw" | "srliw" | "sraiw" => rng.below(32) as i64,
+                    _ => rng.below(4096) as i64 - 2048,
+                };
+                let signed = match op {
+                    "and" | "or" | "xor" => sa && sb,
+                    "andi" | "ori" | "xori" => sa,
+                    "mv" => sa,
+                    _ => true,
+                };
+                match op {
+                    // The shift amount: an invariant.
+                    "sllw" | "srlw" | "sraw" => body.push((op, rd, a, SAME[2], 0)),
+                    "addiw" | "slliw" | "srliw" | "sraiw" | "andi" | "ori" | "xori" => body.push((op, rd, a, 0, imm)),
+                    "mv" => body.push(("addi", rd, a, 0, 0)),
+                    _ => body.push((op, rd, a, b, 0)),
+                }
+                defined.push((rd, signed));
+            }
+            _ => {
+                // Not a lane operation (the loop then runs scalar trips only).
+                let (a, _) = pick_src(rng, &defined);
+                body.push((rng.pick(&["add", "mul", "sub"]), rd, a, rd, 0));
+                defined.push((rd, false));
+            }
+        }
+    }
+    let steps_at = rng.below(body.len() as u64 + 1) as usize;
+    LaneLoop {
+        streams,
+        index: rng.below(AREA / 4) as i64 * 4 - AREA as i64 / 2,
+        trips: 1 + rng.below(300) as i64,
+        exit: rng.pick(&[LaneExit::Up, LaneExit::Down, LaneExit::Index, LaneExit::Below]),
+        body,
+        steps_at,
+        same: [rng.bits() as i64, rng.bits() as i64, rng.bits() as i64],
+    }
+}
+
+/// A lane loop's setup and code (a loop of one block, entered at its top).
+fn emit_lane_loop(a: &mut Asm, d: &LaneLoop, labels: [i64; 3]) -> [i64; 3] {
+    let indexed: Vec<usize> = (0..d.streams.len()).filter(|&k| !d.streams[k].1).collect();
+    for (k, &(start, ptr)) in d.streams.iter().enumerate() {
+        // An indexed stream starts at base + index.
+        a.li(if ptr { PTRS[k] } else { INVS[k] }, (start as i64).wrapping_sub(if ptr { 0 } else { d.index }));
+    }
+    for (r, v) in SAME.iter().zip(d.same) {
+        a.li(*r, v);
+    }
+    a.li(INDEX, d.index);
+    match d.exit {
+        LaneExit::Up | LaneExit::Below => a.li(COUNT, 0).li(LIMIT, d.trips),
+        LaneExit::Down => a.li(COUNT, d.trips).li(LIMIT, 0),
+        LaneExit::Index => a.li(LIMIT, d.index + 4 * d.trips),
+    };
+    let top = a.here();
+    let _ = labels;
+    for (i, &(op, rd, rs1, rs2, imm)) in d.body.iter().chain([("", 0, 0, 0, 0)].iter()).enumerate() {
+        if i == d.steps_at {
+            for (k, &(_, ptr)) in d.streams.iter().enumerate() {
+                if ptr {
+                    a.emit("addi", PTRS[k], PTRS[k], 0, 4);
+                }
+            }
+            if !indexed.is_empty() || matches!(d.exit, LaneExit::Index) {
+                a.emit("addi", INDEX, INDEX, 0, 4);
+            }
+            match d.exit {
+                LaneExit::Up | LaneExit::Below => a.emit("addi", COUNT, COUNT, 0, 1),
+                LaneExit::Down => a.emit("addi", COUNT, COUNT, 0, -1),
+                LaneExit::Index => a,
+            };
+        }
+        if !op.is_empty() {
+            a.emit(op, rd, rs1, rs2, imm);
+        }
+    }
+    match d.exit {
+        LaneExit::Up | LaneExit::Down => branch(a, "bne", COUNT, LIMIT, top),
+        LaneExit::Index => branch(a, "bne", INDEX, LIMIT, top),
+        LaneExit::Below => branch(a, "bltu", COUNT, LIMIT, top),
+    }
+    // What the loop left in its data registers, into the accumulator.
+    for r in DATA {
+        a.emit("add", ACC, ACC, r, 0);
+        a.emit("slli", T4, ACC, 0, 5);
+        a.emit("xor", ACC, ACC, T4, 0);
+    }
+    [0, 0, 0]
 }
 
 /// Branches from here to `to`.
@@ -247,7 +460,7 @@ fn emit_loop(a: &mut Asm, d: &LoopDesc, labels: [i64; 3]) -> [i64; 3] {
 
 /// The loops, three times over, then `end`; assembled until the labels
 /// settle, from `prologue`'s end.
-fn assemble(t: &IsaTable, prologue: impl Fn(&mut Asm), loops: &[LoopDesc], end: impl Fn(&mut Asm)) -> Vec<u8> {
+fn assemble(t: &IsaTable, prologue: impl Fn(&mut Asm), loops: &[Loop], end: impl Fn(&mut Asm)) -> Vec<u8> {
     let mut labels = vec![[0i64; 3]; loops.len()];
     let mut outer = 0;
     for _ in 0..4 {
@@ -257,7 +470,14 @@ fn assemble(t: &IsaTable, prologue: impl Fn(&mut Asm), loops: &[LoopDesc], end: 
         a.li(OUTER, 0);
         a.li(OUTER_END, 3);
         let top = a.here();
-        let next: Vec<[i64; 3]> = loops.iter().zip(&labels).map(|(d, &l)| emit_loop(&mut a, d, l)).collect();
+        let next: Vec<[i64; 3]> = loops
+            .iter()
+            .zip(&labels)
+            .map(|(d, &l)| match d {
+                Loop::Streams(d) => emit_loop(&mut a, d, l),
+                Loop::Lanes(d) => emit_lane_loop(&mut a, d, l),
+            })
+            .collect();
         a.emit("addi", OUTER, OUTER, 0, 1);
         branch(&mut a, "bne", OUTER, OUTER_END, top);
         end(&mut a);
@@ -276,7 +496,7 @@ fn finish(a: &mut Asm) {
 }
 
 /// M-mode: a trap handler that ends the run, then the loops.
-fn m_program(t: &IsaTable, loops: &[LoopDesc]) -> Vec<u8> {
+fn m_program(t: &IsaTable, loops: &[Loop]) -> Vec<u8> {
     let prologue = |a: &mut Asm| {
         a.emit("auipc", T0, 0, 0, 0);
         a.emit("addi", T0, T0, 0, 16);
@@ -296,13 +516,15 @@ const VA: u64 = 0x4000_0000;
 const VA_DATA: u64 = VA + 0x10000;
 const U_AREA: u64 = 0x4000;
 const DATA_PAGES: [u64; 4] = [0x20000, 0x1e000, 0x21000, 0x1f000];
+/// Where the second data page is mapped again.
+const VA_ALIAS: u64 = VA_DATA + 0x6000;
 const ROOT: u64 = 0x8000;
 const L1: u64 = 0x9000;
 const L0: u64 = 0xa000;
 
 /// M-mode boots the loops in U-mode; any trap (the loops' `ecall` at the
 /// end, or a page fault) ends the run.
-fn u_program(t: &IsaTable, loops: &[LoopDesc], data: &[u8]) -> Vec<u8> {
+fn u_program(t: &IsaTable, loops: &[Loop], data: &[u8]) -> Vec<u8> {
     let mut img = vec![0u8; 0x22000];
     let mut a = Asm::new(t);
     a.li(T0, -1);
@@ -342,6 +564,8 @@ fn u_program(t: &IsaTable, loops: &[LoopDesc], data: &[u8]) -> Vec<u8> {
         put(&mut img, L0 + 8 * (0x10 + k as u64), ((BASE + pa) >> 12) << 10 | 0xd7);
         img[pa as usize..pa as usize + 0x1000].copy_from_slice(&data[k * 0x1000..(k + 1) * 0x1000]);
     }
+    // A second mapping of the second data page, apart from the others.
+    put(&mut img, L0 + 8 * (VA_ALIAS - VA) / 0x1000, ((BASE + DATA_PAGES[1]) >> 12) << 10 | 0xd7);
     ElfBuilder::new(BASE, img).build()
 }
 
@@ -351,7 +575,8 @@ fn random_streamed_loops_agree_with_the_interpreter() {
     let t = IsaTable::core();
     random_campaign(60, 3000, 1, |rng| {
         if rng.chance(50) {
-            let loops: Vec<LoopDesc> = (0..1 + rng.below(3)).map(|_| random_loop(rng, &[MID, END])).collect();
+            let loops: Vec<Loop> =
+                (0..1 + rng.below(3)).map(|_| Loop::Streams(random_loop(rng, &[MID, END]))).collect();
             let elf = m_program(&t, &loops);
             let mid: Vec<u8> = (0..AREA + 0x200).map(|_| rng.bits() as u8).collect();
             let end: Vec<u8> = (0..AREA).map(|_| rng.bits() as u8).collect();
@@ -362,10 +587,39 @@ fn random_streamed_loops_agree_with_the_interpreter() {
             }
             (a, b)
         } else {
-            let loops: Vec<LoopDesc> = (0..1 + rng.below(3)).map(|_| random_loop(rng, &[VA_DATA + 0x800])).collect();
+            let loops: Vec<Loop> =
+                (0..1 + rng.below(3)).map(|_| Loop::Streams(random_loop(rng, &[VA_DATA + 0x800]))).collect();
             let data: Vec<u8> = (0..U_AREA).map(|_| rng.bits() as u8).collect();
             let elf = u_program(&t, &loops, &data);
             (boot(&elf), boot(&elf))
         }
     });
+}
+
+#[test]
+fn random_lane_loops_agree_with_the_interpreter() {
+    // A longer campaign: MKJIT_RANDOM_SEEDS=3000 cargo test --release -p mkjit-translator --test random_streamed_loops
+    let t = IsaTable::core();
+    let c = random_campaign(60, 3000, 1, |rng| {
+        if rng.chance(50) {
+            let loops: Vec<Loop> =
+                (0..1 + rng.below(3)).map(|_| Loop::Lanes(random_lane_loop(rng, &[MID, MID, END]))).collect();
+            let elf = m_program(&t, &loops);
+            let mid: Vec<u8> = (0..AREA + 0x200).map(|_| rng.bits() as u8).collect();
+            let end: Vec<u8> = (0..AREA).map(|_| rng.bits() as u8).collect();
+            let (mut a, mut b) = (boot(&elf), boot(&elf));
+            for m in [&mut a, &mut b] {
+                m.bus.ram.slice_mut(MID - 0x100, mid.len() as u64).expect("in RAM").copy_from_slice(&mid);
+                m.bus.ram.slice_mut(END, end.len() as u64).expect("in RAM").copy_from_slice(&end);
+            }
+            (a, b)
+        } else {
+            let areas = [VA_DATA, VA_DATA + 0x1000, VA_DATA + 0x2000, VA_ALIAS];
+            let loops: Vec<Loop> = (0..1 + rng.below(3)).map(|_| Loop::Lanes(random_lane_loop(rng, &areas))).collect();
+            let data: Vec<u8> = (0..U_AREA).map(|_| rng.bits() as u8).collect();
+            let elf = u_program(&t, &loops, &data);
+            (boot(&elf), boot(&elf))
+        }
+    });
+    assert!(c.vector_loops >= 10, "only {} loops compiled with vector trips", c.vector_loops);
 }

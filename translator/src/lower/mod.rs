@@ -300,6 +300,8 @@ pub struct Compiled {
     pub fast_paths: u32,
     /// Loops compiled with a streamed copy (see `stream`).
     pub streamed_loops: u32,
+    /// Streamed loops that also run four trips at a time (see `stream::vector`).
+    pub vector_loops: u32,
 }
 
 /// How much work Cranelift puts into a region.
@@ -419,13 +421,14 @@ impl Compiler {
         self.ctx.clear();
         self.ctx.func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
         self.ctx.set_disasm(want.asm);
-        let (slots, fast_paths, streamed_loops);
+        let (slots, fast_paths, (streamed_loops, vector_loops));
         {
             // Every tier compiles for the same host features.
             let host_fma = self.isa.has_native_fma();
+            let host_lanes = lanes_i32x4(&*self.isa);
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-            (slots, fast_paths, streamed_loops) =
-                build(&mut b, region, env, tier, cost, cc, self.tramps, fast, host_fma);
+            (slots, fast_paths, (streamed_loops, vector_loops)) =
+                build(&mut b, region, env, tier, cost, cc, self.tramps, fast, (host_fma, host_lanes));
             b.finalize(self.isa.frontend_config());
         }
         let isa = match tier {
@@ -455,7 +458,7 @@ impl Compiler {
             eprintln!("{}", cranelift_codegen::timing::take_current());
         }
         let asm = if want.asm { listing(isa, &code).or_else(|| compiled.vcode.clone()) } else { None };
-        Ok(Compiled { code, ir, asm, slots, fast_paths, streamed_loops })
+        Ok(Compiled { code, ir, asm, slots, fast_paths, streamed_loops, vector_loops })
     }
 }
 
@@ -652,6 +655,16 @@ pub(crate) enum Flow {
 /// `perf` sample at region address + offset points at). Bytes the
 /// disassembler stops at (jump tables) are listed as data. `None` if the
 /// host has no disassembler.
+/// Whether the host has lane-wise 32-bit multiplies in 128-bit registers
+/// (x86-64: SSE4.1's `pmulld`; AArch64 always), which vector trips need.
+fn lanes_i32x4(isa: &dyn TargetIsa) -> bool {
+    match isa.name() {
+        "x64" => isa.isa_flags().iter().any(|f| f.name == "has_sse41" && f.as_bool() == Some(true)),
+        "aarch64" => true,
+        _ => false,
+    }
+}
+
 fn listing(isa: &dyn TargetIsa, code: &[u8]) -> Option<String> {
     let cs = isa.to_capstone().ok()?;
     let mut s = String::new();
@@ -683,8 +696,8 @@ fn build(
     cc: cranelift_codegen::isa::CallConv,
     tramps: trampoline::Trampolines,
     fast: &custom::FastPaths,
-    host_fma: bool,
-) -> (Vec<(u64, u64)>, u32, u32) {
+    (host_fma, host_lanes): (bool, bool),
+) -> (Vec<(u64, u64)>, u32, (u32, u32)) {
     let bank = env.bank;
     let vmctx = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 1, description: "hart".into() });
     let heap = b.func.dfg.alias_regions.insert(AliasRegionData { user_id: 2, description: "guest".into() });
@@ -868,7 +881,7 @@ fn build(
     let index32 = b.ins().ireduce(types::I32, entry_index);
     b.ins().br_table(index32, jt);
 
-    let plans = if tier == Tier::Optimized { stream::loops(region) } else { Vec::new() };
+    let plans = if tier == Tier::Optimized { stream::loops(region, host_lanes) } else { Vec::new() };
     let mut lx = Lx {
         b,
         hart,
@@ -969,7 +982,8 @@ fn build(
         lx.build_ijump(ijump, &ce);
     }
     lx.b.seal_all_blocks();
-    (lx.slots, lx.fast_paths, plans.len() as u32)
+    let vectored = plans.iter().filter(|p| p.has_vector()).count() as u32;
+    (lx.slots, lx.fast_paths, (plans.len() as u32, vectored))
 }
 
 /// The constant `k`, or `None` when it is zero (see [`combine`]).
@@ -1349,6 +1363,9 @@ impl<'a, 'f> Lx<'a, 'f> {
         // The head checks the bounds on the way in too: so the fast loop is
         // head and body, laid out together.
         self.b.switch_to_block(head);
+        let reach = blk.check.expect("a streamed loop's header checks the deadline");
+        let cycles = blk.insns.iter().map(|gi| (self.cost)(gi.insn.op)).sum();
+        stream::vector_trips(self, plan, &g, reach, cycles);
         self.deadline_check(blk);
         stream::tops(self, &mut g);
         let inside = stream::within(self, &g);

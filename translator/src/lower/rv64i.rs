@@ -172,20 +172,23 @@ fn trans_jalr(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
     Flow::Ended
 }
 
+/// The condition under which branch `op` is taken.
+pub(super) fn branch_cc(op: Op) -> IntCC {
+    match op {
+        Op::Beq => IntCC::Equal,
+        Op::Bne => IntCC::NotEqual,
+        Op::Blt => IntCC::SignedLessThan,
+        Op::Bge => IntCC::SignedGreaterThanOrEqual,
+        Op::Bltu => IntCC::UnsignedLessThan,
+        _ => IntCC::UnsignedGreaterThanOrEqual,
+    }
+}
+
 fn trans_branch(lx: &mut Lx<'_, '_>, gi: &GuestInsn) -> Flow {
-    use Op::*;
     let i = gi.insn;
     let a = lx.x(i.rs1);
     let b = lx.x(i.rs2);
-    let cc = match i.op {
-        Beq => IntCC::Equal,
-        Bne => IntCC::NotEqual,
-        Blt => IntCC::SignedLessThan,
-        Bge => IntCC::SignedGreaterThanOrEqual,
-        Bltu => IntCC::UnsignedLessThan,
-        _ => IntCC::UnsignedGreaterThanOrEqual,
-    };
-    let cond = lx.b.ins().icmp(cc, a, b);
+    let cond = lx.b.ins().icmp(branch_cc(i.op), a, b);
     lx.sync_dirty();
     lx.block_meter();
     let tb = lx.target(gi.pc.wrapping_add(i.imm as u64));

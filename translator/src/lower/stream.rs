@@ -94,6 +94,8 @@
 //! memory through loaded pointers); table lookups: `hash` under Sv39
 //! 0.622 -> 0.550 s (its CRC table), the rest within noise.
 
+mod vector;
+
 use super::mem::branch_unless;
 use super::Lx;
 use crate::region::{GuestBlock, Region};
@@ -199,6 +201,8 @@ pub(super) struct Plan {
     /// The exit test's operands: an induction register plus a constant, its
     /// step, and an invariant plus a constant (how many trips are left).
     exit: (Sym, i64, Sym),
+    /// A loop of one block that may run four trips at a time (see `vector`).
+    vector: Option<vector::Shape>,
 }
 
 /// How a streamed access reaches host memory in the fast body.
@@ -214,6 +218,13 @@ pub(super) enum Fast {
     /// nothing. `iv` as it is at the access when `now`, else as it was at
     /// the top of the trip.
     Walk { origin: Value, iv: u8, c: i64, now: bool },
+}
+
+impl Plan {
+    /// Whether the loop may run four trips at a time (see `vector`).
+    pub fn has_vector(&self) -> bool {
+        self.vector.is_some()
+    }
 }
 
 /// What the guard leaves for the head and the fast body.
@@ -232,6 +243,8 @@ pub(super) struct Guarded {
     /// The `fcsr` bits the guard proved as the loop's fast paths want them
     /// (see `float::FpKnown::fcsr_proven`).
     pub fcsr_proven: i64,
+    /// What the guard proved for vector trips (see `vector`).
+    vector: Option<vector::Proof>,
 }
 
 /// Whether `blk` may be part of a streamed loop: nothing in it calls a
@@ -255,7 +268,7 @@ fn streamable(blk: &GuestBlock) -> bool {
 /// and an exit test that says how many trips are left. Of the loops the
 /// region found with a header (one per back edge), the smallest first:
 /// where an outer loop comes back to an inner loop's header, the inner one.
-pub(super) fn loops(region: &Region) -> Vec<Plan> {
+pub(super) fn loops(region: &Region, lanes: bool) -> Vec<Plan> {
     let at: HashMap<u64, &GuestBlock> = region.blocks.iter().map(|b| (b.start, b)).collect();
     let succ: HashMap<u64, Vec<u64>> = region.blocks.iter().map(|b| (b.start, region.targets(b))).collect();
     let mut plans = Vec::new();
@@ -267,7 +280,7 @@ pub(super) fn loops(region: &Region) -> Vec<Plan> {
             .map(|(_, b)| b)
             .collect();
         candidates.sort_by_key(|c| c.len());
-        if let Some(p) = candidates.into_iter().find_map(|c| plan(h, c, &at, &succ)) {
+        if let Some(p) = candidates.into_iter().find_map(|c| plan(h, c, &at, &succ, lanes)) {
             plans.push(p);
         }
     }
@@ -275,7 +288,13 @@ pub(super) fn loops(region: &Region) -> Vec<Plan> {
 }
 
 /// The plan for the loop of blocks `back` (`h` first), if it is worth streaming.
-fn plan(h: &GuestBlock, back: &[u64], at: &HashMap<u64, &GuestBlock>, succ: &HashMap<u64, Vec<u64>>) -> Option<Plan> {
+fn plan(
+    h: &GuestBlock,
+    back: &[u64],
+    at: &HashMap<u64, &GuestBlock>,
+    succ: &HashMap<u64, Vec<u64>>,
+    lanes: bool,
+) -> Option<Plan> {
     if !back.iter().all(|b| streamable(at[b])) {
         return None;
     }
@@ -353,37 +372,7 @@ fn plan(h: &GuestBlock, back: &[u64], at: &HashMap<u64, &GuestBlock>, succ: &Has
                 continue;
             }
             now[rd] = now[rd].filter(|_| is_iv(rd)).map(|d| d + step[rd]);
-            let src = |r: u8| sym[r as usize & 31];
-            let bound = |r: u8| src(r).and_then(Sym::only_bounded);
-            sym[rd] = match i.op {
-                Op::Addi => src(i.rs1).map(|s| s.plus(i.imm)),
-                Op::Add => src(i.rs1).zip(src(i.rs2)).and_then(|(a, b)| Sym::sum(a, b)),
-                Op::Lui => Some(Sym::exact(0, 0, i.imm)),
-                Op::Auipc => Some(Sym::exact(0, 0, gi.pc.wrapping_add(i.imm as u64) as i64)),
-                // Bounded values (a table index): loaded bytes and halves,
-                // masks, and what shifts and bitwise operations make of them.
-                Op::Lbu => Sym::bounded(0xff),
-                Op::Lhu => Sym::bounded(0xffff),
-                Op::Andi if i.imm >= 0 => Sym::bounded(i.imm as u64),
-                Op::And => match (bound(i.rs1), bound(i.rs2)) {
-                    (Some(a), Some(b)) => Sym::bounded(a.min(b)),
-                    (Some(a), None) | (None, Some(a)) => Sym::bounded(a),
-                    _ => None,
-                },
-                // Below the least power of two above both.
-                Op::Or | Op::Xor => bound(i.rs1)
-                    .zip(bound(i.rs2))
-                    .and_then(|(a, b)| a.max(b).checked_add(1)?.checked_next_power_of_two())
-                    .and_then(|p| Sym::bounded(p - 1)),
-                Op::Slli => bound(i.rs1)
-                    .and_then(|a| a.checked_shl(i.imm as u32 & 63).filter(|&v| v >> (i.imm & 63) == a))
-                    .and_then(Sym::bounded),
-                Op::Srli => match bound(i.rs1) {
-                    Some(a) => Sym::bounded(a >> (i.imm & 63)),
-                    None => Sym::bounded(u64::MAX >> (i.imm & 63)),
-                },
-                _ => None,
-            };
+            sym[rd] = transfer(&sym, gi);
         }
         let last = b.insns.last().expect("blocks are not empty").insn;
         for &s in &succ[&b.start] {
@@ -449,7 +438,7 @@ fn plan(h: &GuestBlock, back: &[u64], at: &HashMap<u64, &GuestBlock>, succ: &Has
         return None;
     }
     let reps = accesses.iter().map(|(a, _)| (a.at.iv, if a.at.iv == 0 { 0 } else { rep(a.at.iv) })).collect();
-    Some(Plan {
+    let mut plan = Plan {
         header: h.start,
         members,
         accesses,
@@ -458,7 +447,50 @@ fn plan(h: &GuestBlock, back: &[u64], at: &HashMap<u64, &GuestBlock>, succ: &Has
         reps,
         exit,
         floats: blocks.iter().any(|b| b.insns.iter().any(|gi| gi.insn.op.is_float())),
-    })
+        vector: None,
+    };
+    if lanes && blocks.len() == 1 && !plan.floats {
+        let iv_step = std::array::from_fn(|r| if is_iv(r) { step[r] } else { 0 });
+        plan.vector = vector::shape(h, &plan, iv_step);
+    }
+    Some(plan)
+}
+
+/// What `gi` leaves in its destination register, in terms of the values at
+/// the top of the trip, given what the registers hold before it (`sym`).
+fn transfer(sym: &[Option<Sym>; 32], gi: &crate::region::GuestInsn) -> Option<Sym> {
+    let i = gi.insn;
+    let src = |r: u8| sym[r as usize & 31];
+    let bound = |r: u8| src(r).and_then(Sym::only_bounded);
+    match i.op {
+        Op::Addi => src(i.rs1).map(|s| s.plus(i.imm)),
+        Op::Add => src(i.rs1).zip(src(i.rs2)).and_then(|(a, b)| Sym::sum(a, b)),
+        Op::Lui => Some(Sym::exact(0, 0, i.imm)),
+        Op::Auipc => Some(Sym::exact(0, 0, gi.pc.wrapping_add(i.imm as u64) as i64)),
+        // Bounded values (a table index): loaded bytes and halves,
+        // masks, and what shifts and bitwise operations make of them.
+        Op::Lbu => Sym::bounded(0xff),
+        Op::Lhu => Sym::bounded(0xffff),
+        Op::Andi if i.imm >= 0 => Sym::bounded(i.imm as u64),
+        Op::And => match (bound(i.rs1), bound(i.rs2)) {
+            (Some(a), Some(b)) => Sym::bounded(a.min(b)),
+            (Some(a), None) | (None, Some(a)) => Sym::bounded(a),
+            _ => None,
+        },
+        // Below the least power of two above both.
+        Op::Or | Op::Xor => bound(i.rs1)
+            .zip(bound(i.rs2))
+            .and_then(|(a, b)| a.max(b).checked_add(1)?.checked_next_power_of_two())
+            .and_then(|p| Sym::bounded(p - 1)),
+        Op::Slli => bound(i.rs1)
+            .and_then(|a| a.checked_shl(i.imm as u32 & 63).filter(|&v| v >> (i.imm & 63) == a))
+            .and_then(Sym::bounded),
+        Op::Srli => match bound(i.rs1) {
+            Some(a) => Sym::bounded(a >> (i.imm & 63)),
+            None => Sym::bounded(u64::MAX >> (i.imm & 63)),
+        },
+        _ => None,
+    }
 }
 
 /// The guard (in the current block): branches to `slow` unless every
@@ -480,6 +512,7 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
         Some(a) => lx.ins().umin(a, b),
         None => b,
     };
+    let mut hosts = Vec::new();
     for (a, pcs) in &plan.accesses {
         // (A table lookup: the whole range its index may reach.)
         let size = a.size + a.at.span;
@@ -502,6 +535,9 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
                     down = lx.ins().umin(down, inpage);
                     up = lx.ins().umin(up, rest);
                 }
+                if plan.vector.is_some() {
+                    hosts.push(lx.ins().iadd_imm_s(va, d.host_offset as i64));
+                }
                 (down, up, Fast::Offset(d.host_offset))
             }
             None => {
@@ -509,6 +545,9 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
                 // The hit proves the whole access lies on va's page.
                 let inpage = lx.ins().band_imm_s(va, 0xfff);
                 let rest = rsub(lx, 0x1000 - size as i64, inpage);
+                if plan.vector.is_some() {
+                    hosts.push(lx.ins().iadd(va, addend));
+                }
                 (inpage, rest, Fast::Addend(addend))
             }
         };
@@ -587,7 +626,20 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
             fcsr_proven = mask;
         }
     }
-    Guarded { bounds, fast, tops: Vec::new(), fs_dirty: plan.floats, fcsr_proven }
+    let vector = plan.vector.as_ref().map(|shape| vector::prove(lx, shape, plan, &hosts, &bounds));
+    Guarded { bounds, fast, tops: Vec::new(), fs_dirty: plan.floats, fcsr_proven, vector }
+}
+
+/// In the head, for a loop with vector trips (see `vector`): their test
+/// and blocks, leading to the returned block (the scalar head, current on
+/// return); `reach` is the header's deadline check, `cycles` the modeled
+/// cost of one trip. `None` (and nothing emitted) for other loops.
+pub(super) fn vector_trips(lx: &mut Lx<'_, '_>, plan: &Plan, g: &Guarded, reach: u64, cycles: u64) -> Option<Block> {
+    let (shape, proof) = (plan.vector.as_ref()?, g.vector.as_ref()?);
+    let scalar = lx.b.create_block();
+    vector::lower(lx, shape, plan, g, proof, reach, cycles, scalar);
+    lx.b.switch_to_block(scalar);
+    Some(scalar)
 }
 
 /// In the head: records the values at the top of the trip of the induction
@@ -622,6 +674,27 @@ pub(super) fn host_address(lx: &mut Lx<'_, '_>, pc: u64, base: Value, imm: i64) 
             lx.ins().iadd_imm_s(at, c)
         }
     })
+}
+
+/// The host address of the streamed access at `pc` at the top of the trip
+/// (the registers as they are there), in a streamed loop's fast copy.
+fn top_address(lx: &mut Lx<'_, '_>, plan: &Plan, g: &Guarded, pc: u64) -> Value {
+    let (a, _) = plan.accesses.iter().find(|(_, pcs)| pcs.contains(&pc)).expect("a streamed access");
+    match g.fast[&pc] {
+        Fast::Offset(k) => {
+            let va = value(lx, a.at);
+            lx.ins().iadd_imm_s(va, k as i64)
+        }
+        Fast::Addend(addend) => {
+            let va = value(lx, a.at);
+            lx.ins().iadd(va, addend)
+        }
+        Fast::Walk { origin, iv, .. } => {
+            let x = lx.x(iv);
+            let at = lx.ins().iadd(origin, x);
+            lx.ins().iadd_imm_s(at, a.at.c)
+        }
+    }
 }
 
 /// The value `s` stands for, from the registers as they are now.

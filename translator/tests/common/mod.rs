@@ -139,6 +139,8 @@ pub struct Lockstep {
     pub insns: u64,
     /// Clock slots that ran in compiled code.
     pub jit_clock: u64,
+    /// Loops compiled with vector trips.
+    pub vector_loops: u64,
 }
 
 /// Runs `a` on the interpreter and `b` on `jit` in chunks of 1..=`max_step`
@@ -189,7 +191,13 @@ pub fn lockstep_machines(
                         st.compile_failures, st.last_error
                     ));
                 }
-                return Ok(Lockstep { outcome: o, stops, insns: a.hart.clock, jit_clock: st.jit_clock });
+                return Ok(Lockstep {
+                    outcome: o,
+                    stops,
+                    insns: a.hart.clock,
+                    jit_clock: st.jit_clock,
+                    vector_loops: st.vector_loops,
+                });
             }
         }
     }
@@ -288,11 +296,11 @@ pub fn random_campaign(
     max_step: u64,
     optimised: u64,
     mut make: impl FnMut(&mut Rng) -> (Machine, Machine),
-) {
+) -> Campaign {
     let seeds: u64 = std::env::var("MKJIT_RANDOM_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(seeds);
     let first: u64 = std::env::var("MKJIT_RANDOM_FIRST_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
     let mut failures = Vec::new();
-    let (mut total, mut jitted) = (0u64, 0u64);
+    let (mut total, mut jitted, mut vector_loops) = (0u64, 0u64, 0u64);
     for seed in first..first + seeds {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let (a, b) = make(&mut rng);
@@ -302,6 +310,7 @@ pub fn random_campaign(
             Ok(r) if r.outcome == Outcome::Exit(0) => {
                 total += r.insns;
                 jitted += r.jit_clock;
+                vector_loops += r.vector_loops;
             }
             Ok(r) => failures.push(format!("seed {seed}: ended with {:?} after {} insns", r.outcome, r.insns)),
             Err(e) => failures.push(format!("seed {seed}: {e}")),
@@ -309,6 +318,13 @@ pub fn random_campaign(
     }
     assert!(failures.is_empty(), "{} random programs diverged:\n{}", failures.len(), failures.join("\n"));
     let share = jitted as f64 / total.max(1) as f64;
-    eprintln!("{total} clock slots, {:.1}% in compiled code", share * 100.0);
+    eprintln!("{total} clock slots, {:.1}% in compiled code, {vector_loops} vector loops", share * 100.0);
     assert!(share > 0.5, "only {:.1}% ran in compiled code", share * 100.0);
+    Campaign { vector_loops }
+}
+
+/// What a [`random_campaign`] compiled.
+pub struct Campaign {
+    /// Loops compiled with vector trips, over all seeds.
+    pub vector_loops: u64,
 }

@@ -1,0 +1,556 @@
+//! Vector trips: a streamed loop of one block whose data flows trip by trip
+//! through 32-bit lanes runs four trips at a time in SIMD registers.
+//!
+//! ```text
+//!   c[j] += a * b[j]        lw a5,0(a5); lw s1,0(s0); mulw a5,a5,a1;
+//!                           addw a5,a5,s1; addi a2,a2,4; sw a5,0(s0); bne a2,t5
+//!   head:  [deadline check]
+//!          every bounded induction register r: x[r] < vlimit_r (the guard's
+//!            bound less three steps, or 0 where lanes would overlap)
+//!          the budget covers four trips; the back edge is taken in all four
+//!          (yes) -> vector trip, else the scalar test of the head
+//!   vector trip: 32-bit loads of lanes j = 0..3 (trip j's access), the
+//!          operations lane-wise, stores of all lanes; registers as the
+//!          fourth trip leaves them; the meter advanced by four trips
+//!          -> head
+//! ```
+//!
+//! The loop qualifies when every instruction of its block is one of:
+//! a streamed `lw`/`lwu`/`sw` through an induction register stepping by 4
+//! (lanes are consecutive words); address arithmetic the streamed loop
+//! tracks (`addi`, `add`, `lui`, `auipc`: values the same in every trip, or
+//! stepping with an induction register); a 32-bit lane operation (`addw`,
+//! `subw`, `mulw`, `addiw`, shifts by a constant or an invariant, and
+//! `and`/`or`/`xor` of sign-extended lanes, which stay sign-extended); a
+//! move; and, last, the back edge, comparing values that step or stay. No
+//! value may flow from one trip to the next but through induction registers
+//! (a sum across trips would need a reduction).
+//!
+//! Why this is exact: the four trips would run without a trap (each
+//! register's bound covers the fourth trip's accesses), without leaving
+//! the loop (the back edge's test is evaluated for each of the four trips),
+//! and without reaching the deadline (the budget covers them). Within a
+//! trip, the lanes see the values the scalar trips would: a load runs
+//! before the stores of later trips, so the guard lets lanes run only where
+//! no access of four trips overlaps a store of another stream's four trips
+//! (host addresses, so two mappings of one page count as overlapping),
+//! unless both are the same bytes trip for trip, where the order within each
+//! trip is the block's. The registers end as the fourth trip leaves them:
+//! the last lane of lane values, `x + 3 * step` of values that step.
+//!
+//! Measured (`BINS=... cmp.py`, minimum of 3): `matmul` (its inner loop and
+//! the zeroing of a row) see the module's figures in the CPU benchmarks'
+//! README.
+
+use super::{value, Guarded, Plan, Sym};
+use crate::lower::meter::Meter;
+use crate::lower::rv64i::branch_cc;
+use crate::lower::{Lx, I64};
+use crate::region::GuestBlock;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
+use mkjit_runtime::isa::Op;
+use std::collections::HashMap;
+
+/// Trips per vector trip (32-bit lanes in a 128-bit register).
+pub(super) const LANES: i64 = 4;
+
+/// How a lane value extends to the 64-bit register it stands for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ext {
+    Sign,
+    Zero,
+}
+
+/// An operand of a lane operation.
+#[derive(Clone, Copy, Debug)]
+enum Src {
+    /// A register holding lane values.
+    Lanes(u8),
+    /// A value the same in every trip.
+    Same(Uniform),
+}
+
+/// A value the same in every trip: an invariant (plus a constant) or an immediate.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Uniform {
+    Sym(Sym),
+    Imm(i64),
+}
+
+/// A lane-wise operation on 32-bit lanes.
+#[derive(Clone, Copy, Debug)]
+enum Lop {
+    Add,
+    Sub,
+    Mul,
+    And,
+    Or,
+    Xor,
+    Shl,
+    Shr,
+    Sar,
+}
+
+/// One instruction of a vector trip.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// The four trips' 32-bit loads at `pc` into `rd`.
+    Load {
+        rd: u8,
+        pc: u64,
+    },
+    /// The four trips' 32-bit stores at `pc`.
+    Store {
+        pc: u64,
+        v: Src,
+    },
+    Op {
+        rd: u8,
+        op: Lop,
+        a: Src,
+        b: Src,
+    },
+    Copy {
+        rd: u8,
+        rs: u8,
+    },
+}
+
+/// What a register holds at the end of a trip.
+#[derive(Clone, Copy, Debug)]
+enum Held {
+    Sym(Sym),
+    Lanes(Ext),
+}
+
+/// A loop of one block that runs four trips at a time.
+#[derive(Debug)]
+pub(super) struct Shape {
+    steps: Vec<Step>,
+    uniforms: Vec<Uniform>,
+    /// The registers the block writes, and what they hold at its end.
+    finals: Vec<(u8, Held)>,
+    /// The back edge: its branch and operands.
+    stay: (Op, Sym, Sym),
+    /// Step of each induction register (0 for the others).
+    step: [i64; 32],
+    /// Instructions per trip.
+    len: u64,
+    /// Bytes each streamed access (by index in the plan) covers in four trips.
+    extents: Vec<u64>,
+}
+
+/// What the guard computed for the vector trips.
+pub(super) struct Proof {
+    /// Per induction register: the limit below which it may start a
+    /// vector trip (bounds, overlaps and, folded in, the back edge).
+    limits: Vec<(u8, Value)>,
+    /// The back edge's test was not folded into the limits: the head
+    /// evaluates it for the four trips.
+    lanes_test: bool,
+    /// Each uniform as a 32-bit scalar and in every lane.
+    uniforms: Vec<(Value, Value)>,
+}
+
+/// The shape of `blk` (the single block of `plan`'s loop, its back edge to
+/// its own start) if it runs as vector trips; `step` gives the induction
+/// registers' steps.
+pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Shape> {
+    let streamed = |pc: u64| plan.accesses.iter().any(|(_, pcs)| pcs.contains(&pc));
+    let written: Vec<u8> = blk.insns.iter().map(|gi| gi.int_dest()).filter(|&r| r != 0).collect();
+    // What each register holds relative to the top of the trip: a tracked
+    // value, lanes, or (written later in the trip, so last trip's) nothing usable.
+    let mut sym: [Option<Sym>; 32] = [None; 32];
+    let mut lanes: [Option<Ext>; 32] = [None; 32];
+    for r in 0..32u8 {
+        if r == 0 || !written.contains(&r) {
+            sym[r as usize] = Some(Sym::exact(r, 0, 0));
+        } else if step[r as usize] != 0 {
+            sym[r as usize] = Some(Sym::exact(0, r, 0));
+        }
+    }
+    // Consecutive words: the address steps by 4 with an induction register.
+    let words = |s: Option<Sym>| s.filter(|s| s.span == 0 && s.iv != 0 && step[s.iv as usize] == 4);
+    let mut steps = Vec::new();
+    let (last, body) = blk.insns.split_last()?;
+    for gi in body {
+        let i = gi.insn;
+        let (a, b) = (i.rs1 as usize & 31, i.rs2 as usize & 31);
+        let rd = gi.int_dest();
+        let src = |r: usize| match lanes[r] {
+            Some(_) => Some(Src::Lanes(r as u8)),
+            None => sym[r].filter(|s| s.span == 0 && s.iv == 0).map(|s| Src::Same(Uniform::Sym(s))),
+        };
+        // Lane operations: 32-bit operations with at least one operand in
+        // lanes; bitwise ones keep sign-extended lanes sign-extended (an
+        // immediate is sign-extended too), other 64-bit operations do not.
+        let signed = |r: usize| lanes[r] == Some(Ext::Sign);
+        let binary = |op: Lop, x: Option<Src>, y: Option<Src>| Some((op, x?, y?));
+        let lane_op = match i.op {
+            Op::Addw => binary(Lop::Add, src(a), src(b)),
+            Op::Subw => binary(Lop::Sub, src(a), src(b)),
+            Op::Mulw => binary(Lop::Mul, src(a), src(b)),
+            Op::Sllw if lanes[b].is_none() => binary(Lop::Shl, src(a), src(b)),
+            Op::Srlw if lanes[b].is_none() => binary(Lop::Shr, src(a), src(b)),
+            Op::Sraw if lanes[b].is_none() => binary(Lop::Sar, src(a), src(b)),
+            Op::And if signed(a) && signed(b) => binary(Lop::And, src(a), src(b)),
+            Op::Or if signed(a) && signed(b) => binary(Lop::Or, src(a), src(b)),
+            Op::Xor if signed(a) && signed(b) => binary(Lop::Xor, src(a), src(b)),
+            Op::Addiw | Op::Slliw | Op::Srliw | Op::Sraiw | Op::Andi | Op::Ori | Op::Xori
+                if lanes[a].is_some()
+                    && (signed(a) || matches!(i.op, Op::Addiw | Op::Slliw | Op::Srliw | Op::Sraiw)) =>
+            {
+                let op = match i.op {
+                    Op::Addiw => Lop::Add,
+                    Op::Slliw => Lop::Shl,
+                    Op::Srliw => Lop::Shr,
+                    Op::Sraiw => Lop::Sar,
+                    Op::Andi => Lop::And,
+                    Op::Ori => Lop::Or,
+                    _ => Lop::Xor,
+                };
+                let k = if matches!(op, Lop::Shl | Lop::Shr | Lop::Sar) { i.imm & 31 } else { i.imm };
+                Some((op, Src::Lanes(a as u8), Src::Same(Uniform::Imm(k))))
+            }
+            _ => None,
+        };
+        if let Some((op, x, y)) = lane_op.filter(|(_, x, y)| matches!(x, Src::Lanes(_)) || matches!(y, Src::Lanes(_))) {
+            if rd != 0 {
+                steps.push(Step::Op { rd, op, a: x, b: y });
+                lanes[rd as usize] = Some(Ext::Sign);
+                sym[rd as usize] = None;
+            }
+            continue;
+        }
+        match super::super::mem::access(i.op) {
+            Some(_) if matches!(i.op, Op::Lw | Op::Lwu) => {
+                words(sym[a]).filter(|_| streamed(gi.pc))?;
+                if rd != 0 {
+                    steps.push(Step::Load { rd, pc: gi.pc });
+                    lanes[rd as usize] = Some(if i.op == Op::Lw { Ext::Sign } else { Ext::Zero });
+                    sym[rd as usize] = None;
+                }
+                continue;
+            }
+            Some(_) if i.op == Op::Sw => {
+                words(sym[a]).filter(|_| streamed(gi.pc))?;
+                let v = src(b)?;
+                steps.push(Step::Store { pc: gi.pc, v });
+                continue;
+            }
+            Some(_) => return None,
+            None => {}
+        }
+        if i.op == Op::Addi && i.imm == 0 && lanes[a].is_some() {
+            if rd != 0 {
+                steps.push(Step::Copy { rd, rs: a as u8 });
+                lanes[rd as usize] = lanes[a];
+                sym[rd as usize] = None;
+            }
+            continue;
+        }
+        if rd == 0 {
+            // Only a `nop` writes nothing and is not a store or a branch.
+            if i.op != Op::Addi {
+                return None;
+            }
+            continue;
+        }
+        // Address arithmetic: a value the same in every trip, or stepping.
+        let s = super::transfer(&sym, gi).filter(|s| s.span == 0)?;
+        sym[rd as usize] = Some(s);
+        lanes[rd as usize] = None;
+    }
+    // The back edge: a branch to the block's start comparing tracked values.
+    let l = last.insn;
+    if !l.op.is_branch() || last.pc.wrapping_add(l.imm as u64) != blk.start {
+        return None;
+    }
+    let operand = |r: u8| match lanes[r as usize & 31] {
+        Some(_) => None,
+        None => sym[r as usize & 31].filter(|s| s.span == 0),
+    };
+    let stay = (l.op, operand(l.rs1)?, operand(l.rs2)?);
+    let mut finals = Vec::new();
+    for r in 1..32u8 {
+        if written.contains(&r) {
+            let held = match lanes[r as usize] {
+                Some(e) => Held::Lanes(e),
+                None => Held::Sym(sym[r as usize]?),
+            };
+            finals.push((r, held));
+        }
+    }
+    if !steps.iter().any(|s| matches!(s, Step::Store { .. })) {
+        return None;
+    }
+    let mut uniforms = Vec::new();
+    for st in &steps {
+        let (a, b) = match *st {
+            Step::Store { v, .. } => (Some(v), None),
+            Step::Op { a, b, .. } => (Some(a), Some(b)),
+            _ => (None, None),
+        };
+        for u in [a, b].into_iter().flatten().filter_map(|x| match x {
+            Src::Same(u) => Some(u),
+            Src::Lanes(_) => None,
+        }) {
+            if !uniforms.contains(&u) {
+                uniforms.push(u);
+            }
+        }
+    }
+    let extents = plan.accesses.iter().map(|(a, _)| 3 * step[a.at.iv as usize].unsigned_abs() + a.size).collect();
+    Some(Shape { steps, uniforms, finals, stay, step, len: blk.insns.len() as u64, extents })
+}
+
+/// In the guard, with each streamed access's host address (as the guard
+/// computed it) and the bounds: the limits below which induction registers
+/// may start a vector trip, and the uniforms.
+pub(super) fn prove(
+    lx: &mut Lx<'_, '_>,
+    shape: &Shape,
+    plan: &Plan,
+    hosts: &[Value],
+    bounds: &[(u8, i64, Value)],
+) -> Proof {
+    // Do the four trips of two streams overlap where one stores?
+    let mut apart: Option<Value> = None;
+    for (x, (ax, _)) in plan.accesses.iter().enumerate() {
+        for (y, (ay, _)) in plan.accesses.iter().enumerate().skip(x + 1) {
+            if !ax.write && !ay.write {
+                continue;
+            }
+            // d = hx - hy; apart if d >= extent y or -d >= extent x, or if
+            // d == 0 with the sizes alike (the same bytes in each trip).
+            let (ex, ey) = (shape.extents[x] as i64, shape.extents[y] as i64);
+            let d = lx.ins().isub(hosts[x], hosts[y]);
+            let shifted = lx.ins().iadd_imm_s(d, ex - 1);
+            let clear = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, shifted, ex + ey - 1);
+            let ok = if ax.size == ay.size {
+                let same = lx.ins().icmp_imm_s(IntCC::Equal, d, 0);
+                lx.ins().bor(clear, same)
+            } else {
+                clear
+            };
+            apart = Some(and(lx, apart, ok));
+        }
+    }
+    let zero = lx.iconst(0);
+    let mut limits: Vec<(u8, Value)> = bounds
+        .iter()
+        .map(|&(r, step, bound)| {
+            // bound - 3 * step + 1, where the bound leaves room for that (it
+            // is at most u64::MAX - step, so this does not wrap upwards).
+            let reach = 3 * step;
+            let room = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, bound, reach);
+            let ok = and(lx, apart, room);
+            let lim = lx.ins().iadd_imm_s(bound, 1 - reach);
+            (r, lx.ins().select(ok, lim, zero))
+        })
+        .collect();
+    // A back edge `bne a, b` with `a` stepping up by a power of two and `b`
+    // the same every trip is taken in the four trips exactly while the
+    // distance from `a` to `b` is a multiple of the step and at least four
+    // steps: a limit on `a`'s register, from the distance here.
+    let (op, a, b) = shape.stay;
+    let (a, b) = if a.iv == 0 { (b, a) } else { (a, b) };
+    let s = shape.step[a.iv as usize];
+    let folded = op == Op::Bne && a.iv != 0 && b.iv == 0 && s > 0 && (s as u64).is_power_of_two();
+    if folded {
+        let (va, vb) = (value(lx, a), value(lx, b));
+        let d = lx.ins().isub(vb, va);
+        let low = lx.ins().band_imm_s(d, s - 1);
+        let multiple = lx.ins().icmp_imm_s(IntCC::Equal, low, 0);
+        let far = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, d, 4 * s);
+        let ok = lx.ins().band(multiple, far);
+        let iv = lx.x(a.iv);
+        let at = lx.ins().iadd(iv, d);
+        let lim = lx.ins().iadd_imm_s(at, 1 - 4 * s);
+        // (Wrapping past the top leaves a limit too low: fewer vector trips, never more.)
+        let lim = lx.ins().select(ok, lim, zero);
+        match limits.iter_mut().find(|l| l.0 == a.iv) {
+            Some(l) => l.1 = lx.ins().umin(l.1, lim),
+            None => limits.push((a.iv, lim)),
+        }
+    }
+    let uniforms = shape
+        .uniforms
+        .iter()
+        .map(|&u| {
+            let v = match u {
+                Uniform::Sym(s) => {
+                    let v = value(lx, s);
+                    lx.ins().ireduce(types::I32, v)
+                }
+                Uniform::Imm(k) => lx.ins().iconst(types::I32, k),
+            };
+            (v, lx.ins().splat(types::I32X4, v))
+        })
+        .collect();
+    Proof { limits, lanes_test: !folded, uniforms }
+}
+
+fn and(lx: &mut Lx<'_, '_>, a: Option<Value>, b: Value) -> Value {
+    match a {
+        Some(a) => lx.ins().band(a, b),
+        None => b,
+    }
+}
+
+/// The vector trips (from the current block, the head after the guard):
+/// the head's test, the vector trip, its own head and the way out to
+/// `scalar` (the scalar head, which the caller fills in). `reach` is the
+/// header's deadline check, `cycles` the modeled cost of a trip.
+pub(super) fn lower(
+    lx: &mut Lx<'_, '_>,
+    shape: &Shape,
+    plan: &Plan,
+    g: &Guarded,
+    proof: &Proof,
+    reach: u64,
+    cycles: u64,
+    scalar: Block,
+) {
+    let (trip, again, settle) = (lx.b.create_block(), lx.b.create_block(), lx.b.create_block());
+    let ready = test(lx, shape, proof, reach);
+    lx.b.ins().brif(ready, trip, &[], scalar, &[]);
+
+    // The trip: loads, lane operations and stores of four trips; induction
+    // registers and the meter stepped four times. What else the fourth trip
+    // leaves in registers only matters on the way out (the next trip
+    // writes those registers before it reads them).
+    lx.b.switch_to_block(trip);
+    lx.dirty = [false; 32];
+    lx.local = [None; 32];
+    let flags = lx.guest_flags();
+    let mut held: HashMap<u8, Value> = HashMap::new();
+    let uniform = |u: Uniform| proof.uniforms[shape.uniforms.iter().position(|&x| x == u).expect("a uniform")];
+    let operand = |held: &HashMap<u8, Value>, s: Src| match s {
+        Src::Lanes(r) => held[&r],
+        Src::Same(u) => uniform(u).1,
+    };
+    for &s in &shape.steps {
+        match s {
+            Step::Load { rd, pc } => {
+                let at = super::top_address(lx, plan, g, pc);
+                let v = lx.ins().load(types::I32X4, flags, at, 0);
+                held.insert(rd, v);
+            }
+            Step::Store { pc, v } => {
+                let v = operand(&held, v);
+                let at = super::top_address(lx, plan, g, pc);
+                lx.ins().store(flags, v, at, 0);
+            }
+            Step::Copy { rd, rs } => {
+                let v = held[&rs];
+                held.insert(rd, v);
+            }
+            Step::Op { rd, op, a, b } => {
+                let x = operand(&held, a);
+                let v = match (op, b) {
+                    // Shifts take a scalar amount (modulo 32, as the `w` forms do).
+                    (Lop::Shl, Src::Same(u)) => lx.ins().ishl(x, uniform(u).0),
+                    (Lop::Shr, Src::Same(u)) => lx.ins().ushr(x, uniform(u).0),
+                    (Lop::Sar, Src::Same(u)) => lx.ins().sshr(x, uniform(u).0),
+                    _ => {
+                        let y = operand(&held, b);
+                        match op {
+                            Lop::Add => lx.ins().iadd(x, y),
+                            Lop::Sub => lx.ins().isub(x, y),
+                            Lop::Mul => lx.ins().imul(x, y),
+                            Lop::And => lx.ins().band(x, y),
+                            Lop::Or => lx.ins().bor(x, y),
+                            // (A shift by lanes is no lane operation.)
+                            _ => lx.ins().bxor(x, y),
+                        }
+                    }
+                };
+                held.insert(rd, v);
+            }
+        }
+    }
+    let mut vars = Vec::new();
+    let mut stepped = Vec::new();
+    for &(r, h) in &shape.finals {
+        match h {
+            Held::Lanes(ext) => {
+                let var = lx.b.declare_var(types::I32X4);
+                lx.b.def_var(var, held[&r]);
+                vars.push((r, ext, var));
+            }
+            Held::Sym(_) if shape.step[r as usize] != 0 => {
+                let x = lx.x(r);
+                stepped.push((r, lx.ins().iadd_imm_s(x, LANES * shape.step[r as usize])));
+            }
+            Held::Sym(_) => {}
+        }
+    }
+    for (r, v) in stepped {
+        lx.set_x(r, v);
+    }
+    let m = lx.b.use_var(lx.meter);
+    let m = Meter::advance(lx.b, m, LANES as u64 * cycles, LANES as u64 * shape.len);
+    lx.b.def_var(lx.meter, m);
+    lx.sync_dirty();
+    lx.b.ins().jump(again, &[]);
+
+    // After a vector trip: another, or the registers as the fourth trip
+    // left them and on to the scalar head.
+    lx.b.switch_to_block(again);
+    lx.local = [None; 32];
+    let ready = test(lx, shape, proof, reach);
+    lx.b.ins().brif(ready, trip, &[], settle, &[]);
+    lx.b.switch_to_block(settle);
+    lx.dirty = [false; 32];
+    let mut out = Vec::new();
+    for &(r, ext, var) in &vars {
+        let v = lx.b.use_var(var);
+        let w = lx.ins().extractlane(v, (LANES - 1) as u8);
+        out.push((r, if ext == Ext::Sign { lx.ins().sextend(I64, w) } else { lx.ins().uextend(I64, w) }));
+    }
+    for &(r, h) in &shape.finals {
+        if let Held::Sym(s) = h {
+            if shape.step[r as usize] == 0 {
+                // Induction registers have stepped four times: one step back
+                // is where the fourth trip's value stood.
+                let v = value(lx, s);
+                out.push((r, lx.ins().iadd_imm_s(v, -shape.step[s.iv as usize])));
+            }
+        }
+    }
+    for (r, v) in out {
+        lx.set_x(r, v);
+    }
+    lx.sync_dirty();
+    lx.b.ins().jump(scalar, &[]);
+    lx.local = [None; 32];
+    lx.dirty = [false; 32];
+}
+
+/// Whether the next four trips may run as a vector trip: the budget covers
+/// them past the header's check for `reach`, every induction register is
+/// below its limit, and (unless folded into the limits) the back edge is
+/// taken in each.
+fn test(lx: &mut Lx<'_, '_>, shape: &Shape, proof: &Proof, reach: u64) -> Value {
+    let m = lx.b.use_var(lx.meter);
+    let short = Meter::short_of(lx.b, m, reach + (LANES as u64 - 1) * shape.len);
+    let mut all = lx.ins().bxor_imm_s(short, 1);
+    for &(r, lim) in &proof.limits {
+        let x = lx.x(r);
+        let ok = lx.ins().icmp(IntCC::UnsignedLessThan, x, lim);
+        all = lx.ins().band(all, ok);
+    }
+    if proof.lanes_test {
+        let (op, a, b) = shape.stay;
+        let (va, vb) = (value(lx, a), value(lx, b));
+        for j in 0..LANES {
+            let x = lx.ins().iadd_imm_s(va, j * shape.step[a.iv as usize]);
+            let y = lx.ins().iadd_imm_s(vb, j * shape.step[b.iv as usize]);
+            let taken = lx.ins().icmp(branch_cc(op), x, y);
+            all = lx.ins().band(all, taken);
+        }
+    }
+    all
+}
