@@ -2,7 +2,8 @@
 //! registers once per page, see `lower::stream`): copies and sums that cross
 //! pages up and down, a loop that walks off the end of RAM, a store loop
 //! that walks into a page of compiled code, and a U-mode loop under Sv39
-//! whose pages are not physically contiguous. Each runs in lockstep with the
+//! whose pages are not physically contiguous, and a multiply-accumulate over
+//! rows that overlap in every way (vector trips). Each runs in lockstep with the
 //! interpreter (stops at random points, inside the loops too) and must have
 //! compiled streamed loops.
 
@@ -44,8 +45,9 @@ fn branch(a: &mut Asm, op: &str, rs1: u8, rs2: u8, to: i64) {
 /// Runs `elf` on the interpreter (it must exit 0) and straight through on
 /// the optimising tier (same outcome, state and RAM), then in lockstep on
 /// it with stops every 1..`step` instructions for 3 seeds; returns the
-/// number of streamed loops compiled by the straight run.
-fn agree(elf: &[u8], step: u64, limit: u64) -> u64 {
+/// numbers of streamed loops and of loops with vector trips compiled by the
+/// straight run.
+fn agree(elf: &[u8], step: u64, limit: u64) -> (u64, u64) {
     let (o, want) = run_to_end(elf, &mut Interp::new(), limit);
     assert_eq!(o, Outcome::Exit(0), "on the interpreter: {}", why(&want));
     let mut j = jit_optimised(2);
@@ -54,19 +56,19 @@ fn agree(elf: &[u8], step: u64, limit: u64) -> u64 {
     let (a, b) = (State::of(&want), State::of(&got));
     assert_eq!(a, b, "state differs:\n{}", a.diff(&b));
     assert!(want.bus.ram.bytes() == got.bus.ram.bytes(), "RAM differs");
-    let streamed = j.jit_stats().streamed_loops;
+    let (streamed, vectored) = (j.jit_stats().streamed_loops, j.jit_stats().vector_loops);
     for seed in 1..=3 {
         let mut j = jit_optimised(2);
         let r = lockstep_machines(boot(elf), boot(elf), &mut j, limit, step, seed).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.outcome, Outcome::Exit(0));
         assert!(r.jit_clock * 2 > r.insns, "most instructions ran compiled ({} of {})", r.jit_clock, r.insns);
     }
-    streamed
+    (streamed, vectored)
 }
 
 /// [`agree`], and at least `loops` loops were streamed (`what`).
 fn agree_streaming(elf: &[u8], step: u64, limit: u64, loops: u64, what: &str) {
-    let streamed = agree(elf, step, limit);
+    let (streamed, _) = agree(elf, step, limit);
     assert!(streamed >= loops, "{what}: {streamed} streamed loops");
 }
 
@@ -557,4 +559,119 @@ fn a_floating_point_loop_agrees_whatever_the_fs_state() {
         let r = lockstep_machines(a, b, &mut jit_optimised(2), 1_000_000, 900, seed).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.outcome, Outcome::Exit(0));
     }
+}
+
+const MAC_BUF: u64 = BASE + 0x30_0000;
+/// Words in the multiply-accumulate's buffer, and its rounds.
+const MAC_WORDS: usize = 4096;
+const MAC_ROUNDS: i64 = 16;
+
+/// Round `r` of the multiply-accumulate: its length in words, the first
+/// word of the row it adds to and of the row it multiplies (apart, one
+/// word ahead, one word behind, the same row), and the factor.
+fn mac_round(r: i64) -> (i64, i64, i64, i64) {
+    let (n, c) = (400 + 53 * r, 0x100 + 7 * r);
+    let b = [0x800 + r, c + 1, c - 1, c][r as usize % 4];
+    (n, c, b, r + 3)
+}
+
+/// The sum of the buffer's words (sign-extended) after the rounds, run as
+/// the guest's loop runs them: one trip after the other.
+fn mac_sum() -> i64 {
+    let mut w: Vec<u32> = (0..MAC_WORDS as u32).map(|i| i.wrapping_mul(0x9e37_79b9) ^ 0x5a5).collect();
+    for r in 0..MAC_ROUNDS {
+        let (n, c, b, k) = mac_round(r);
+        for j in 0..n as usize {
+            let v = w[b as usize + j].wrapping_mul(k as u32);
+            w[c as usize + j] = w[c as usize + j].wrapping_add(v);
+        }
+    }
+    w.iter().map(|&x| x as i32 as i64).sum()
+}
+
+/// `c[j] += k * b[j]` (a loop of one block for vector trips) over rows
+/// that cross pages, with `b` apart from `c`, one word ahead of it, one
+/// word behind it, or `c` itself; then the sum of the buffer's words.
+/// Fails unless the sum is [`mac_sum`].
+fn mac_program() -> Vec<u8> {
+    let code = settle(|a, [fail, ahead, behind, apart]: [i64; 4]| {
+        a.li(S0, MAC_BUF as i64);
+        a.li(T5, 0x9e37_79b9);
+        a.li(A0, 0);
+        a.li(A1, MAC_WORDS as i64);
+        let fill = a.here();
+        a.emit("mulw", T0, A0, T5, 0);
+        a.emit("xori", T0, T0, 0, 0x5a5);
+        a.emit("slli", T1, A0, 0, 2);
+        a.emit("add", T1, T1, S0, 0);
+        a.emit("sw", 0, T1, T0, 0);
+        a.emit("addi", A0, A0, 0, 1);
+        branch(a, "bne", A0, A1, fill);
+        a.li(S3, 0);
+        let round = a.here();
+        // a1 = 4n, s1 = &c[0], s4 = &b[0], a3 = k (see mac_round).
+        a.li(T0, 53);
+        a.emit("mul", A1, S3, T0, 0);
+        a.emit("addi", A1, A1, 0, 400);
+        a.emit("slli", A1, A1, 0, 2);
+        a.li(T0, 7);
+        a.emit("mul", T1, S3, T0, 0);
+        a.emit("addi", T1, T1, 0, 0x100);
+        a.emit("slli", T1, T1, 0, 2);
+        a.emit("add", S1, S0, T1, 0);
+        a.emit("andi", T2, S3, 0, 3);
+        a.emit("addi", S4, S1, 0, 0);
+        a.li(T3, 1);
+        branch(a, "bne", T2, T3, ahead);
+        a.emit("addi", S4, S1, 0, 4);
+        let l1 = a.here();
+        a.li(T3, 2);
+        branch(a, "bne", T2, T3, behind);
+        a.emit("addi", S4, S1, 0, -4);
+        let l2 = a.here();
+        branch(a, "bne", T2, 0, apart);
+        a.li(T1, 0x800);
+        a.emit("add", T1, T1, S3, 0);
+        a.emit("slli", T1, T1, 0, 2);
+        a.emit("add", S4, S0, T1, 0);
+        let l3 = a.here();
+        a.emit("addi", A3, S3, 0, 3);
+        a.li(A0, 0);
+        let mac = a.here();
+        a.emit("add", T0, S4, A0, 0);
+        a.emit("lw", T1, T0, 0, 0);
+        a.emit("add", T2, S1, A0, 0);
+        a.emit("lw", T3, T2, 0, 0);
+        a.emit("mulw", T1, T1, A3, 0);
+        a.emit("addw", T3, T3, T1, 0);
+        a.emit("addi", A0, A0, 0, 4);
+        a.emit("sw", 0, T2, T3, 0);
+        branch(a, "bne", A0, A1, mac);
+        a.emit("addi", S3, S3, 0, 1);
+        a.li(T0, MAC_ROUNDS);
+        branch(a, "bne", S3, T0, round);
+        // The sum.
+        a.li(S2, 0);
+        a.li(A0, 0);
+        a.li(A1, 4 * MAC_WORDS as i64);
+        let sum = a.here();
+        a.emit("add", T0, S0, A0, 0);
+        a.emit("lw", T1, T0, 0, 0);
+        a.emit("add", S2, S2, T1, 0);
+        a.emit("addi", A0, A0, 0, 4);
+        branch(a, "bne", A0, A1, sum);
+        a.li(T0, mac_sum());
+        branch(a, "bne", S2, T0, fail);
+        pass(a);
+        let f = fail_here(a);
+        [f, l1, l2, l3]
+    });
+    ElfBuilder::new(BASE, code).build()
+}
+
+#[test]
+fn a_multiply_accumulate_over_overlapping_rows_agrees_in_lockstep() {
+    let (streamed, vectored) = agree(&mac_program(), 3000, 5_000_000);
+    assert!(streamed >= 2, "{streamed} streamed loops");
+    assert!(vectored >= 1, "the multiply-accumulate ran vector trips");
 }
