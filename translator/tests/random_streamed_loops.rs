@@ -621,5 +621,7 @@ fn random_lane_loops_agree_with_the_interpreter() {
             (boot(&elf), boot(&elf))
         }
     });
-    assert!(c.vector_loops >= 10, "only {} loops compiled with vector trips", c.vector_loops);
+    if mkjit_translator::lower::host_runs_vector_trips() {
+        assert!(c.vector_loops >= 10, "only {} loops compiled with vector trips", c.vector_loops);
+    }
 }

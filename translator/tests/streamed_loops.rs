@@ -673,5 +673,7 @@ fn mac_program() -> Vec<u8> {
 fn a_multiply_accumulate_over_overlapping_rows_agrees_in_lockstep() {
     let (streamed, vectored) = agree(&mac_program(), 3000, 5_000_000);
     assert!(streamed >= 2, "{streamed} streamed loops");
-    assert!(vectored >= 1, "the multiply-accumulate ran vector trips");
+    if mkjit_translator::lower::host_runs_vector_trips() {
+        assert!(vectored >= 1, "the multiply-accumulate ran vector trips");
+    }
 }

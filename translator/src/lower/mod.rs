@@ -655,6 +655,14 @@ pub(crate) enum Flow {
 /// `perf` sample at region address + offset points at). Bytes the
 /// disassembler stops at (jump tables) are listed as data. `None` if the
 /// host has no disassembler.
+/// Whether compiled code runs vector trips on this host (see `stream::vector`).
+pub fn host_runs_vector_trips() -> bool {
+    cranelift_native::builder()
+        .ok()
+        .and_then(|b| b.finish(settings::Flags::new(settings::builder())).ok())
+        .is_some_and(|isa| lanes_i32x4(&*isa))
+}
+
 /// Whether the host has lane-wise 32-bit multiplies in 128-bit registers
 /// (x86-64: SSE4.1's `pmulld`; AArch64 always), which vector trips need.
 fn lanes_i32x4(isa: &dyn TargetIsa) -> bool {
