@@ -15,8 +15,9 @@
 //! under Sv39, through two mappings of one page), sometimes misaligned,
 //! some with an operation that is not lane-wise, counted up, down, by the
 //! index or with `bltu`.
-//! The test command runs 60 seeds; `MKJIT_RANDOM_SEEDS=N` (and
-//! `MKJIT_RANDOM_FIRST_SEED=S`) run a longer campaign.
+//! The test command runs 60 seeds of the first campaign and 150 of the
+//! second; `MKJIT_RANDOM_SEEDS=N` (and `MKJIT_RANDOM_FIRST_SEED=S`) run a
+//! longer campaign.
 
 mod common;
 
@@ -188,17 +189,18 @@ struct LaneLoop {
 fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
     let mut streams: Vec<(u64, bool)> = Vec::new();
     for k in 0..1 + rng.below(3) as usize {
-        let start = if k > 0 && rng.chance(40) {
+        let start = if k > 0 && rng.chance(25) {
             // Overlapping another stream by a few words, or a few bytes.
             let (other, _) = streams[rng.below(k as u64) as usize];
             let by = if rng.chance(75) { (rng.below(11) as i64 - 5) * 4 } else { rng.below(9) as i64 - 4 };
             other.wrapping_add(by as u64)
         } else {
             let area = areas[rng.below(areas.len() as u64) as usize];
-            // Half of them a little before the end of a page.
+            // Half of them a little before the end of the area's first page
+            // (the next one is mapped; past the area's end most often not).
             let off = match rng.chance(50) {
                 true => rng.below(AREA),
-                false => (1 + rng.below(AREA / 0x1000)) * 0x1000 - rng.below(0x300),
+                false => 0x1000 - rng.below(0x300),
             };
             area + (off & if rng.chance(10) { !0 } else { !3 })
         };
@@ -208,18 +210,26 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
     let mut body = Vec::new();
     // Data registers written so far in the trip, and whether sign-extended.
     let mut defined: Vec<(u8, bool)> = Vec::new();
+    // Each stream's accesses mostly at one offset: at another, a store and
+    // an access a word or two apart depend on each other from trip to trip
+    // (then the loop runs scalar trips).
     let offset = |rng: &mut Rng| rng.pick(&[0, 0, 4, -4, 8, 12, 2]);
+    let fixed: Vec<i64> = (0..n).map(|_| offset(rng)).collect();
     let address = |rng: &mut Rng, body: &mut Vec<_>| {
         let k = rng.below(n) as usize;
+        let off = if rng.chance(10) { offset(rng) } else { fixed[k] };
         if streams[k].1 {
-            PTRS[k]
+            (PTRS[k], off)
         } else {
             body.push(("add", ADDR, INVS[k], INDEX, 0));
-            ADDR
+            (ADDR, off)
         }
     };
     let insns = 2 + rng.below(9);
-    let mut stored = false;
+    // Some loops have an operation that is not lane-wise.
+    let scalar_only = rng.chance(15);
+    // The register an operation wrote last (stores favour it).
+    let mut computed: Option<u8> = None;
     for i in 0..insns {
         let pick_src = |rng: &mut Rng, defined: &[(u8, bool)]| {
             if defined.is_empty() || rng.chance(20) {
@@ -230,26 +240,41 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
         };
         let rd = rng.pick(&DATA);
         let kind = if defined.is_empty() { rng.below(2) } else { rng.below(10) };
-        if kind == 0 || (i + 1 == insns && !stored) {
-            // A store of a data register, zero or an invariant.
-            let v =
-                if !defined.is_empty() && rng.chance(80) { pick_src(rng, &defined).0 } else { rng.pick(&[ZERO, A6]) };
-            let base = address(rng, &mut body);
-            body.push(("sw", 0, base, v, offset(rng)));
-            stored = true;
+        if kind == 0 || i + 1 == insns {
+            // A store of a data register (the last written, most often, and
+            // always last in the block), zero or an invariant.
+            let v = match computed.filter(|r| defined.iter().any(|d| d.0 == *r)).or(defined.last().map(|d| d.0)) {
+                Some(r) if i + 1 == insns || rng.chance(50) => r,
+                Some(_) if rng.chance(60) => pick_src(rng, &defined).0,
+                _ => rng.pick(&[ZERO, A6]),
+            };
+            let (base, off) = address(rng, &mut body);
+            body.push(("sw", 0, base, v, off));
             continue;
         }
         defined.retain(|d| d.0 != rd);
         match kind {
             1..=3 => {
-                let base = address(rng, &mut body);
+                let (base, off) = address(rng, &mut body);
                 let signed = rng.chance(80);
-                body.push((if signed { "lw" } else { "lwu" }, rd, base, 0, offset(rng)));
+                body.push((if signed { "lw" } else { "lwu" }, rd, base, 0, off));
                 defined.push((rd, signed));
                 continue;
             }
+            _ if defined.is_empty() || (kind == 9 && !scalar_only) => {
+                // (Nothing to operate on yet: a load instead.)
+                let (base, off) = address(rng, &mut body);
+                body.push(("lw", rd, base, 0, off));
+                defined.push((rd, true));
+            }
             4..=8 => {
-                let (a, sa) = pick_src(rng, &defined);
+                // The first operand in lanes (the last computed, often); the
+                // second in lanes or the same every trip.
+                let (a, sa) = match computed.and_then(|c| defined.iter().find(|d| d.0 == c)) {
+                    Some(&d) if rng.chance(50) => d,
+                    _ => defined[rng.below(defined.len() as u64) as usize],
+                };
+                computed = Some(rd);
                 let (b, sb) = pick_src(rng, &defined);
                 let op = rng.pick(&[
                     "addw", "subw", "mulw", "sllw", "srlw", "sraw", "and", "or", "xor", "addiw", "slliw", "srliw",
@@ -261,8 +286,7 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
                 };
                 let signed = match op {
                     "and" | "or" | "xor" => sa && sb,
-                    "andi" | "ori" | "xori" => sa,
-                    "mv" => sa,
+                    "andi" | "ori" | "xori" | "mv" => sa,
                     _ => true,
                 };
                 match op {
@@ -270,6 +294,14 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
                     "sllw" | "srlw" | "sraw" => body.push((op, rd, a, SAME[2], 0)),
                     "addiw" | "slliw" | "srliw" | "sraiw" | "andi" | "ori" | "xori" => body.push((op, rd, a, 0, imm)),
                     "mv" => body.push(("addi", rd, a, 0, 0)),
+                    // (Bitwise operations of lanes and the same value every
+                    // trip are not lane-wise: in lanes both.)
+                    "and" | "or" | "xor" => {
+                        let (b, sb) = defined[rng.below(defined.len() as u64) as usize];
+                        body.push((op, rd, a, b, 0));
+                        defined.push((rd, sa && sb));
+                        continue;
+                    }
                     _ => body.push((op, rd, a, b, 0)),
                 }
                 defined.push((rd, signed));
@@ -277,7 +309,7 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
             _ => {
                 // Not a lane operation (the loop then runs scalar trips only).
                 let (a, _) = pick_src(rng, &defined);
-                body.push((rng.pick(&["add", "mul", "sub"]), rd, a, rd, 0));
+                body.push((rng.pick(&["add", "mul", "sub"]), rd, a, a, 0));
                 defined.push((rd, false));
             }
         }
@@ -600,7 +632,7 @@ fn random_streamed_loops_agree_with_the_interpreter() {
 fn random_lane_loops_agree_with_the_interpreter() {
     // A longer campaign: MKJIT_RANDOM_SEEDS=3000 cargo test --release -p mkjit-translator --test random_streamed_loops
     let t = IsaTable::core();
-    let c = random_campaign(60, 3000, 1, |rng| {
+    let c = random_campaign(150, 3000, 1, |rng| {
         if rng.chance(50) {
             let loops: Vec<Loop> =
                 (0..1 + rng.below(3)).map(|_| Loop::Lanes(random_lane_loop(rng, &[MID, MID, END]))).collect();

@@ -1,19 +1,20 @@
 //! Vector trips: a streamed loop of one block whose data flows trip by trip
-//! through 32-bit lanes runs four trips at a time in SIMD registers.
+//! through 32-bit lanes runs eight trips at a time in SIMD registers.
 //!
 //! ```text
 //!   c[j] += a * b[j]   (one block: add a5,a4,a2; lw a5,0(a5); add s0,a3,a2; lw s1,0(s0);
 //!                       mulw a5,a5,a1; addw a5,a5,s1; addi a2,a2,4; sw a5,0(s0); bne a2,t5)
-//!   guard (once):  the streams' four trips apart, wherever one stores?
-//!                  per bounded induction register r: limit_r = bound_r - 3 step + 1
+//!   guard (once):  the streams' eight trips apart, wherever one stores?
+//!                  per bounded induction register r: limit_r = bound_r - 7 step + 1
 //!                    (0 if not apart); `bne a, b` with a stepping up by a power
 //!                    of two folds into a's limit; uniforms splat into lanes
-//!   head:   budget >= header's check + 3 trips, every x[r] < limit_r, (the back
-//!           edge's test for trips 0..3 where not folded) -> trip, else scalar head
-//!   trip:   32-bit loads of four trips (lane j = trip j), lane operations,
-//!           stores of four trips; induction registers += 4 step; meter += 4 trips
+//!   head:   budget >= header's check + 7 trips, every x[r] < limit_r, (the back
+//!           edge's test for trips 0..7 where not folded) -> trip, else scalar head
+//!   trip:   32-bit loads of eight trips (two registers of four lanes, lane j =
+//!           trip j), lane operations, stores of eight trips; induction
+//!           registers += 8 step; meter += 8 trips
 //!   again:  the head's test again -> trip, else settle
-//!   settle: registers as the fourth trip left them (lane 3, extended; tracked
+//!   settle: registers as the eighth trip left them (its lane, extended; tracked
 //!           values one step back from the stepped registers) -> scalar head
 //! ```
 //!
@@ -31,22 +32,25 @@
 //! induction registers need their values, and the others are settled once,
 //! on the way out.
 //!
-//! Why this is exact: the four trips would run without a trap (each
-//! register's bound covers the fourth trip's accesses), without leaving
-//! the loop (the back edge is taken in all four) and without reaching the
+//! Why this is exact: the eight trips would run without a trap (each
+//! register's bound covers the eighth trip's accesses), without leaving
+//! the loop (the back edge is taken in all eight) and without reaching the
 //! deadline (the budget covers them), so nothing can observe the state
 //! between them. Within them, the lanes see the values the scalar trips
 //! would: a load runs before the stores of later trips, so lanes run only
-//! where no access of four trips overlaps a store of another stream's four
+//! where no access of eight trips overlaps a store of another stream's eight
 //! trips (host addresses, so two mappings of one page count as
 //! overlapping), unless both are the same bytes trip for trip, where the
 //! order within each trip is the block's.
 //!
-//! Measured (`BINS=... cmp.py`, minimum of 3): `matmul` 0.241 -> 0.118 s in
-//! M-mode and 0.313 -> 0.126 s under Sv39 (its inner loop, and the zeroing
-//! of a row); a first version that tested the back edge lane by lane,
-//! settled every register after each vector trip and splatted invariants
-//! inside the loop gained only 4% in M-mode. Only hosts with lane-wise
+//! Measured (`BINS=... cmp.py`, minimum of 3 to 5): `matmul` 0.241 ->
+//! 0.084 s in M-mode and 0.313 -> 0.094 s under Sv39 (its inner loop, and
+//! the zeroing of a row). Four trips at a time (one register per value)
+//! took 0.114 and 0.124 s; sixteen, 4-7% longer than eight (fewer loops
+//! have that many trips left, and more registers are live). A first version
+//! that tested the back edge lane by lane, settled every register after
+//! each vector trip and splatted invariants inside the loop gained only 4%
+//! in M-mode. Only hosts with lane-wise
 //! 32-bit multiplies get vector trips (x86-64 with SSE4.1, AArch64).
 
 use super::{value, Guarded, Plan, Sym};
@@ -59,8 +63,12 @@ use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
 use mkjit_runtime::isa::Op;
 use std::collections::HashMap;
 
-/// Trips per vector trip (32-bit lanes in a 128-bit register).
-pub(super) const LANES: i64 = 4;
+/// 32-bit lanes in a 128-bit register.
+const WIDTH: i64 = 4;
+/// Registers per value in a vector trip.
+const PARTS: usize = 2;
+/// Trips per vector trip.
+const TRIPS: i64 = WIDTH * PARTS as i64;
 
 /// How a lane value extends to the 64-bit register it stands for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -94,20 +102,25 @@ enum Lop {
     And,
     Or,
     Xor,
-    Shl,
-    Shr,
-    Sar,
+}
+
+/// A lane-wise shift of 32-bit lanes (by an amount the same in every lane).
+#[derive(Clone, Copy, Debug)]
+enum Shift {
+    Left,
+    Logical,
+    Arithmetic,
 }
 
 /// One instruction of a vector trip.
 #[derive(Clone, Copy, Debug)]
 enum Step {
-    /// The four trips' 32-bit loads at `pc` into `rd`.
+    /// The trips' 32-bit loads at `pc` into `rd`.
     Load {
         rd: u8,
         pc: u64,
     },
-    /// The four trips' 32-bit stores at `pc`.
+    /// The trips' 32-bit stores at `pc`.
     Store {
         pc: u64,
         v: Src,
@@ -117,6 +130,13 @@ enum Step {
         op: Lop,
         a: Src,
         b: Src,
+    },
+    /// `rd = rs` shifted by `by` (modulo 32, as the `w` forms shift).
+    Shift {
+        rd: u8,
+        op: Shift,
+        rs: u8,
+        by: Uniform,
     },
     Copy {
         rd: u8,
@@ -131,7 +151,7 @@ enum Held {
     Lanes(Ext),
 }
 
-/// A loop of one block that runs four trips at a time.
+/// A loop of one block that runs [`TRIPS`] trips at a time.
 #[derive(Debug)]
 pub(super) struct Shape {
     steps: Vec<Step>,
@@ -144,7 +164,7 @@ pub(super) struct Shape {
     step: [i64; 32],
     /// Instructions per trip.
     len: u64,
-    /// Bytes each streamed access (by index in the plan) covers in four trips.
+    /// Bytes each streamed access (by index in the plan) covers in a vector trip.
     extents: Vec<u64>,
 }
 
@@ -154,7 +174,7 @@ pub(super) struct Proof {
     /// vector trip (bounds, overlaps and, folded in, the back edge).
     limits: Vec<(u8, Value)>,
     /// The back edge's test was not folded into the limits: the head
-    /// evaluates it for the four trips.
+    /// evaluates it for each trip of a vector trip.
     lanes_test: bool,
     /// Each uniform as a 32-bit scalar and in every lane.
     uniforms: Vec<(Value, Value)>,
@@ -193,38 +213,39 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
         // lanes; bitwise ones keep sign-extended lanes sign-extended (an
         // immediate is sign-extended too), other 64-bit operations do not.
         let signed = |r: usize| lanes[r] == Some(Ext::Sign);
-        let binary = |op: Lop, x: Option<Src>, y: Option<Src>| Some((op, x?, y?));
+        let binary = |op: Lop, x: Option<Src>, y: Option<Src>| {
+            let (x, y) = (x?, y?);
+            (matches!(x, Src::Lanes(_)) || matches!(y, Src::Lanes(_))).then_some(Step::Op { rd, op, a: x, b: y })
+        };
+        let imm = Some(Src::Same(Uniform::Imm(i.imm)));
+        // Shifts of lanes by an amount the same in every trip.
+        let shift = |op: Shift, by: Option<Uniform>| {
+            by.filter(|_| lanes[a].is_some()).map(|by| Step::Shift { rd, op, rs: a as u8, by })
+        };
+        let same = |r: usize| sym[r].filter(|s| lanes[r].is_none() && s.span == 0 && s.iv == 0).map(Uniform::Sym);
+        let amount = Some(Uniform::Imm(i.imm & 31));
         let lane_op = match i.op {
             Op::Addw => binary(Lop::Add, src(a), src(b)),
             Op::Subw => binary(Lop::Sub, src(a), src(b)),
             Op::Mulw => binary(Lop::Mul, src(a), src(b)),
-            Op::Sllw if lanes[b].is_none() => binary(Lop::Shl, src(a), src(b)),
-            Op::Srlw if lanes[b].is_none() => binary(Lop::Shr, src(a), src(b)),
-            Op::Sraw if lanes[b].is_none() => binary(Lop::Sar, src(a), src(b)),
             Op::And if signed(a) && signed(b) => binary(Lop::And, src(a), src(b)),
             Op::Or if signed(a) && signed(b) => binary(Lop::Or, src(a), src(b)),
             Op::Xor if signed(a) && signed(b) => binary(Lop::Xor, src(a), src(b)),
-            Op::Addiw | Op::Slliw | Op::Srliw | Op::Sraiw | Op::Andi | Op::Ori | Op::Xori
-                if lanes[a].is_some()
-                    && (signed(a) || matches!(i.op, Op::Addiw | Op::Slliw | Op::Srliw | Op::Sraiw)) =>
-            {
-                let op = match i.op {
-                    Op::Addiw => Lop::Add,
-                    Op::Slliw => Lop::Shl,
-                    Op::Srliw => Lop::Shr,
-                    Op::Sraiw => Lop::Sar,
-                    Op::Andi => Lop::And,
-                    Op::Ori => Lop::Or,
-                    _ => Lop::Xor,
-                };
-                let k = if matches!(op, Lop::Shl | Lop::Shr | Lop::Sar) { i.imm & 31 } else { i.imm };
-                Some((op, Src::Lanes(a as u8), Src::Same(Uniform::Imm(k))))
-            }
+            Op::Addiw => binary(Lop::Add, src(a), imm),
+            Op::Andi if signed(a) => binary(Lop::And, src(a), imm),
+            Op::Ori if signed(a) => binary(Lop::Or, src(a), imm),
+            Op::Xori if signed(a) => binary(Lop::Xor, src(a), imm),
+            Op::Sllw => shift(Shift::Left, same(b)),
+            Op::Srlw => shift(Shift::Logical, same(b)),
+            Op::Sraw => shift(Shift::Arithmetic, same(b)),
+            Op::Slliw => shift(Shift::Left, amount),
+            Op::Srliw => shift(Shift::Logical, amount),
+            Op::Sraiw => shift(Shift::Arithmetic, amount),
             _ => None,
         };
-        if let Some((op, x, y)) = lane_op.filter(|(_, x, y)| matches!(x, Src::Lanes(_)) || matches!(y, Src::Lanes(_))) {
+        if let Some(step) = lane_op {
             if rd != 0 {
-                steps.push(Step::Op { rd, op, a: x, b: y });
+                steps.push(step);
                 lanes[rd as usize] = Some(Ext::Sign);
                 sym[rd as usize] = None;
             }
@@ -292,7 +313,7 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
     // (A loop without a store has nothing to gain; the head's budget test
     // must fit the meter.)
     let len = blk.insns.len() as u64;
-    if !steps.iter().any(|s| matches!(s, Step::Store { .. })) || blk.check? + (LANES as u64 - 1) * len > MAX_BUDGET {
+    if !steps.iter().any(|s| matches!(s, Step::Store { .. })) || blk.check? + (TRIPS as u64 - 1) * len > MAX_BUDGET {
         return None;
     }
     let mut uniforms = Vec::new();
@@ -300,6 +321,7 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
         let (a, b) = match *st {
             Step::Store { v, .. } => (Some(v), None),
             Step::Op { a, b, .. } => (Some(a), Some(b)),
+            Step::Shift { by, .. } => (Some(Src::Same(by)), None),
             _ => (None, None),
         };
         for u in [a, b].into_iter().flatten().filter_map(|x| match x {
@@ -311,7 +333,11 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
             }
         }
     }
-    let extents = plan.accesses.iter().map(|(a, _)| 3 * step[a.at.iv as usize].unsigned_abs() + a.size).collect();
+    let extents = plan
+        .accesses
+        .iter()
+        .map(|(a, _)| (TRIPS as u64 - 1) * step[a.at.iv as usize].unsigned_abs() + a.size)
+        .collect();
     Some(Shape { steps, uniforms, finals, stay, step, len, extents })
 }
 
@@ -325,7 +351,7 @@ pub(super) fn prove(
     hosts: &[Value],
     bounds: &[(u8, i64, Value)],
 ) -> Proof {
-    // Do the four trips of two streams overlap where one stores?
+    // Do two streams' accesses in a vector trip overlap where one stores?
     let mut apart: Option<Value> = None;
     for (x, (ax, _)) in plan.accesses.iter().enumerate() {
         for (y, (ay, _)) in plan.accesses.iter().enumerate().skip(x + 1) {
@@ -351,9 +377,9 @@ pub(super) fn prove(
     let mut limits: Vec<(u8, Value)> = bounds
         .iter()
         .map(|&(r, step, bound)| {
-            // bound - 3 * step + 1, where the bound leaves room for that (it
+            // bound - (TRIPS - 1) * step + 1, where the bound leaves room for that (it
             // is at most u64::MAX - step, so this does not wrap upwards).
-            let reach = 3 * step;
+            let reach = (TRIPS - 1) * step;
             let room = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, bound, reach);
             let ok = and(lx, apart, room);
             let lim = lx.ins().iadd_imm_s(bound, 1 - reach);
@@ -361,9 +387,9 @@ pub(super) fn prove(
         })
         .collect();
     // A back edge `bne a, b` with `a` stepping up by a power of two and `b`
-    // the same every trip is taken in the four trips exactly while the
-    // distance from `a` to `b` is a multiple of the step and at least four
-    // steps: a limit on `a`'s register, from the distance here.
+    // the same every trip is taken in the trips of a vector trip exactly
+    // while the distance from `a` to `b` is a multiple of the step and at
+    // least TRIPS steps: a limit on `a`'s register, from the distance here.
     let (op, a, b) = shape.stay;
     let (a, b) = if a.iv == 0 { (b, a) } else { (a, b) };
     let s = shape.step[a.iv as usize];
@@ -373,11 +399,11 @@ pub(super) fn prove(
         let d = lx.ins().isub(vb, va);
         let low = lx.ins().band_imm_s(d, s - 1);
         let multiple = lx.ins().icmp_imm_s(IntCC::Equal, low, 0);
-        let far = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, d, 4 * s);
+        let far = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, d, TRIPS * s);
         let ok = lx.ins().band(multiple, far);
         let iv = lx.x(a.iv);
         let at = lx.ins().iadd(iv, d);
-        let lim = lx.ins().iadd_imm_s(at, 1 - 4 * s);
+        let lim = lx.ins().iadd_imm_s(at, 1 - TRIPS * s);
         // (Wrapping past the top leaves a limit too low: fewer vector trips, never more.)
         let lim = lx.ins().select(ok, lim, zero);
         match limits.iter_mut().find(|l| l.0 == a.iv) {
@@ -427,56 +453,61 @@ pub(super) fn lower(
     let ready = test(lx, shape, proof, reach);
     lx.b.ins().brif(ready, trip, &[], scalar, &[]);
 
-    // The trip: loads, lane operations and stores of four trips; induction
-    // registers and the meter stepped four times. What else the fourth trip
+    // The trip: loads, lane operations and stores of TRIPS trips; induction
+    // registers and the meter stepped as often. What else the last trip
     // leaves in registers only matters on the way out (the next trip
     // writes those registers before it reads them).
     lx.b.switch_to_block(trip);
     lx.dirty = [false; 32];
     lx.local = [None; 32];
     let flags = lx.guest_flags();
-    let mut held: HashMap<u8, Value> = HashMap::new();
+    // Lane values by register: trips 0..3 in the first part, 4..7 in the next.
+    let mut held: HashMap<u8, [Value; PARTS]> = HashMap::new();
     let uniform = |u: Uniform| proof.uniforms[shape.uniforms.iter().position(|&x| x == u).expect("a uniform")];
-    let operand = |held: &HashMap<u8, Value>, s: Src| match s {
+    let operand = |held: &HashMap<u8, [Value; PARTS]>, s: Src| match s {
         Src::Lanes(r) => held[&r],
-        Src::Same(u) => uniform(u).1,
+        Src::Same(u) => [uniform(u).1; PARTS],
     };
+    const BYTES: i32 = 4 * WIDTH as i32;
     for &s in &shape.steps {
         match s {
             Step::Load { rd, pc } => {
                 let at = super::top_address(lx, plan, g, pc);
-                let v = lx.ins().load(types::I32X4, flags, at, 0);
+                let v = std::array::from_fn(|p| lx.ins().load(types::I32X4, flags, at, p as i32 * BYTES));
                 held.insert(rd, v);
             }
             Step::Store { pc, v } => {
                 let v = operand(&held, v);
                 let at = super::top_address(lx, plan, g, pc);
-                lx.ins().store(flags, v, at, 0);
+                for (p, v) in v.into_iter().enumerate() {
+                    lx.ins().store(flags, v, at, p as i32 * BYTES);
+                }
             }
             Step::Copy { rd, rs } => {
                 let v = held[&rs];
                 held.insert(rd, v);
             }
             Step::Op { rd, op, a, b } => {
-                let x = operand(&held, a);
-                let v = match (op, b) {
-                    // Shifts take a scalar amount (modulo 32, as the `w` forms do).
-                    (Lop::Shl, Src::Same(u)) => lx.ins().ishl(x, uniform(u).0),
-                    (Lop::Shr, Src::Same(u)) => lx.ins().ushr(x, uniform(u).0),
-                    (Lop::Sar, Src::Same(u)) => lx.ins().sshr(x, uniform(u).0),
-                    _ => {
-                        let y = operand(&held, b);
-                        match op {
-                            Lop::Add => lx.ins().iadd(x, y),
-                            Lop::Sub => lx.ins().isub(x, y),
-                            Lop::Mul => lx.ins().imul(x, y),
-                            Lop::And => lx.ins().band(x, y),
-                            Lop::Or => lx.ins().bor(x, y),
-                            // (A shift by lanes is no lane operation.)
-                            _ => lx.ins().bxor(x, y),
-                        }
-                    }
-                };
+                let (x, y) = (operand(&held, a), operand(&held, b));
+                let v = std::array::from_fn(|p| match op {
+                    Lop::Add => lx.ins().iadd(x[p], y[p]),
+                    Lop::Sub => lx.ins().isub(x[p], y[p]),
+                    Lop::Mul => lx.ins().imul(x[p], y[p]),
+                    Lop::And => lx.ins().band(x[p], y[p]),
+                    Lop::Or => lx.ins().bor(x[p], y[p]),
+                    Lop::Xor => lx.ins().bxor(x[p], y[p]),
+                });
+                held.insert(rd, v);
+            }
+            Step::Shift { rd, op, rs, by } => {
+                // (Cranelift shifts lanes by the amount modulo their width,
+                // as the `w` forms do.)
+                let (x, k) = (held[&rs], uniform(by).0);
+                let v = std::array::from_fn(|p| match op {
+                    Shift::Left => lx.ins().ishl(x[p], k),
+                    Shift::Logical => lx.ins().ushr(x[p], k),
+                    Shift::Arithmetic => lx.ins().sshr(x[p], k),
+                });
                 held.insert(rd, v);
             }
         }
@@ -487,12 +518,12 @@ pub(super) fn lower(
         match h {
             Held::Lanes(ext) => {
                 let var = lx.b.declare_var(types::I32X4);
-                lx.b.def_var(var, held[&r]);
+                lx.b.def_var(var, held[&r][PARTS - 1]);
                 vars.push((r, ext, var));
             }
             Held::Sym(_) if shape.step[r as usize] != 0 => {
                 let x = lx.x(r);
-                stepped.push((r, lx.ins().iadd_imm_s(x, LANES * shape.step[r as usize])));
+                stepped.push((r, lx.ins().iadd_imm_s(x, TRIPS * shape.step[r as usize])));
             }
             Held::Sym(_) => {}
         }
@@ -501,12 +532,12 @@ pub(super) fn lower(
         lx.set_x(r, v);
     }
     let m = lx.b.use_var(lx.meter);
-    let m = Meter::advance(lx.b, m, LANES as u64 * cycles, LANES as u64 * shape.len);
+    let m = Meter::advance(lx.b, m, TRIPS as u64 * cycles, TRIPS as u64 * shape.len);
     lx.b.def_var(lx.meter, m);
     lx.sync_dirty();
     lx.b.ins().jump(again, &[]);
 
-    // After a vector trip: another, or the registers as the fourth trip
+    // After a vector trip: another, or the registers as its last trip
     // left them and on to the scalar head.
     lx.b.switch_to_block(again);
     lx.local = [None; 32];
@@ -517,14 +548,14 @@ pub(super) fn lower(
     let mut out = Vec::new();
     for &(r, ext, var) in &vars {
         let v = lx.b.use_var(var);
-        let w = lx.ins().extractlane(v, (LANES - 1) as u8);
+        let w = lx.ins().extractlane(v, (WIDTH - 1) as u8);
         out.push((r, if ext == Ext::Sign { lx.ins().sextend(I64, w) } else { lx.ins().uextend(I64, w) }));
     }
     for &(r, h) in &shape.finals {
         if let Held::Sym(s) = h {
             if shape.step[r as usize] == 0 {
-                // Induction registers have stepped four times: one step back
-                // is where the fourth trip's value stood.
+                // Induction registers have stepped TRIPS times: one step back
+                // is where the last trip's value stood.
                 let v = value(lx, s);
                 out.push((r, lx.ins().iadd_imm_s(v, -shape.step[s.iv as usize])));
             }
@@ -539,13 +570,13 @@ pub(super) fn lower(
     lx.dirty = [false; 32];
 }
 
-/// Whether the next four trips may run as a vector trip: the budget covers
+/// Whether the next TRIPS trips may run as a vector trip: the budget covers
 /// them past the header's check for `reach`, every induction register is
 /// below its limit, and (unless folded into the limits) the back edge is
 /// taken in each.
 fn test(lx: &mut Lx<'_, '_>, shape: &Shape, proof: &Proof, reach: u64) -> Value {
     let m = lx.b.use_var(lx.meter);
-    let short = Meter::short_of(lx.b, m, reach + (LANES as u64 - 1) * shape.len);
+    let short = Meter::short_of(lx.b, m, reach + (TRIPS as u64 - 1) * shape.len);
     let mut all = lx.ins().bxor_imm_s(short, 1);
     for &(r, lim) in &proof.limits {
         let x = lx.x(r);
@@ -555,7 +586,7 @@ fn test(lx: &mut Lx<'_, '_>, shape: &Shape, proof: &Proof, reach: u64) -> Value 
     if proof.lanes_test {
         let (op, a, b) = shape.stay;
         let (va, vb) = (value(lx, a), value(lx, b));
-        for j in 0..LANES {
+        for j in 0..TRIPS {
             let x = lx.ins().iadd_imm_s(va, j * shape.step[a.iv as usize]);
             let y = lx.ins().iadd_imm_s(vb, j * shape.step[b.iv as usize]);
             let taken = lx.ins().icmp(branch_cc(op), x, y);
