@@ -27,6 +27,7 @@ use mkjit_runtime::elfgen::ElfBuilder;
 use mkjit_runtime::isa::encode::Asm;
 use mkjit_runtime::isa::reg::*;
 use mkjit_runtime::isa::IsaTable;
+use mkjit_runtime::machine::Machine;
 
 const BASE: u64 = 0x8000_0000;
 /// Data in the middle of RAM, and at its end (M-mode).
@@ -542,6 +543,20 @@ fn m_program(t: &IsaTable, loops: &[Loop]) -> Vec<u8> {
     ElfBuilder::new(BASE, assemble(t, prologue, loops, finish)).build()
 }
 
+/// Two machines booted from [`m_program`] for `loops`, with the same
+/// random data around MID and at END.
+fn m_machines(t: &IsaTable, rng: &mut Rng, loops: &[Loop]) -> (Machine, Machine) {
+    let elf = m_program(t, loops);
+    let mid: Vec<u8> = (0..AREA + 0x200).map(|_| rng.bits() as u8).collect();
+    let end: Vec<u8> = (0..AREA).map(|_| rng.bits() as u8).collect();
+    let (mut a, mut b) = (boot(&elf), boot(&elf));
+    for m in [&mut a, &mut b] {
+        m.bus.ram.slice_mut(MID - 0x100, mid.len() as u64).expect("in RAM").copy_from_slice(&mid);
+        m.bus.ram.slice_mut(END, end.len() as u64).expect("in RAM").copy_from_slice(&end);
+    }
+    (a, b)
+}
+
 /// U-mode under Sv39: the data pages of VA_DATA are scattered in physical
 /// memory, with unmapped pages on both sides.
 const VA: u64 = 0x4000_0000;
@@ -609,15 +624,7 @@ fn random_streamed_loops_agree_with_the_interpreter() {
         if rng.chance(50) {
             let loops: Vec<Loop> =
                 (0..1 + rng.below(3)).map(|_| Loop::Streams(random_loop(rng, &[MID, END]))).collect();
-            let elf = m_program(&t, &loops);
-            let mid: Vec<u8> = (0..AREA + 0x200).map(|_| rng.bits() as u8).collect();
-            let end: Vec<u8> = (0..AREA).map(|_| rng.bits() as u8).collect();
-            let (mut a, mut b) = (boot(&elf), boot(&elf));
-            for m in [&mut a, &mut b] {
-                m.bus.ram.slice_mut(MID - 0x100, mid.len() as u64).expect("in RAM").copy_from_slice(&mid);
-                m.bus.ram.slice_mut(END, end.len() as u64).expect("in RAM").copy_from_slice(&end);
-            }
-            (a, b)
+            m_machines(&t, rng, &loops)
         } else {
             let loops: Vec<Loop> =
                 (0..1 + rng.below(3)).map(|_| Loop::Streams(random_loop(rng, &[VA_DATA + 0x800]))).collect();
@@ -636,15 +643,7 @@ fn random_lane_loops_agree_with_the_interpreter() {
         if rng.chance(50) {
             let loops: Vec<Loop> =
                 (0..1 + rng.below(3)).map(|_| Loop::Lanes(random_lane_loop(rng, &[MID, MID, END]))).collect();
-            let elf = m_program(&t, &loops);
-            let mid: Vec<u8> = (0..AREA + 0x200).map(|_| rng.bits() as u8).collect();
-            let end: Vec<u8> = (0..AREA).map(|_| rng.bits() as u8).collect();
-            let (mut a, mut b) = (boot(&elf), boot(&elf));
-            for m in [&mut a, &mut b] {
-                m.bus.ram.slice_mut(MID - 0x100, mid.len() as u64).expect("in RAM").copy_from_slice(&mid);
-                m.bus.ram.slice_mut(END, end.len() as u64).expect("in RAM").copy_from_slice(&end);
-            }
-            (a, b)
+            m_machines(&t, rng, &loops)
         } else {
             let areas = [VA_DATA, VA_DATA + 0x1000, VA_DATA + 0x2000, VA_ALIAS];
             let loops: Vec<Loop> = (0..1 + rng.below(3)).map(|_| Loop::Lanes(random_lane_loop(rng, &areas))).collect();

@@ -102,6 +102,42 @@ fn pass(a: &mut Asm) {
     a.li(T3, FINISHER_BASE as i64).li(T4, exit_value(0) as i64).emit("sw", 0, T3, T4, 0);
 }
 
+/// `s0 = at`; word `i` of the `n` from there = `i * 0x9e3779b9 ^ 0x5a5`
+/// (clobbers t0, t1, t5, a0 and a1).
+fn fill_words(a: &mut Asm, at: u64, n: i64) {
+    a.li(S0, at as i64);
+    a.li(T5, 0x9e37_79b9);
+    a.li(A0, 0);
+    a.li(A1, n);
+    let fill = a.here();
+    a.emit("mulw", T0, A0, T5, 0);
+    a.emit("xori", T0, T0, 0, 0x5a5);
+    a.emit("slli", T1, A0, 0, 2);
+    a.emit("add", T1, T1, S0, 0);
+    a.emit("sw", 0, T1, T0, 0);
+    a.emit("addi", A0, A0, 0, 1);
+    branch(a, "bne", A0, A1, fill);
+}
+
+/// `s2 +=` the words from s0 up to s0 + a1 (clobbers t0, t1 and a0).
+fn sum_words(a: &mut Asm) {
+    a.li(A0, 0);
+    let sum = a.here();
+    a.emit("add", T0, S0, A0, 0);
+    a.emit("lw", T1, T0, 0, 0);
+    a.emit("add", S2, S2, T1, 0);
+    a.emit("addi", A0, A0, 0, 4);
+    branch(a, "bne", A0, A1, sum);
+}
+
+/// `rd = 4 * (words + per_round * s3)`: bytes in round s3 (clobbers t0).
+fn round_bytes(a: &mut Asm, rd: u8, per_round: i64, words: i64) {
+    a.li(T0, per_round);
+    a.emit("mul", rd, S3, T0, 0);
+    a.emit("addi", rd, rd, 0, words);
+    a.emit("slli", rd, rd, 0, 2);
+}
+
 const SRC: u64 = BASE + 0x10_0000;
 /// Not page-aligned relative to SRC: the two streams cross pages at different trips.
 const DST: u64 = BASE + 0x20_0a28;
@@ -147,28 +183,13 @@ fn copy_sum() -> u64 {
 fn copy_program() -> Vec<u8> {
     let code = settle(|a, [fail]: [i64; 1]| {
         let max = len(ROUNDS - 1);
-        // Fill: SRC[i] = i * 0x9e3779b9 ^ 0x5a5.
-        a.li(S0, SRC as i64);
         a.li(S1, DST as i64);
-        a.li(T5, 0x9e37_79b9);
-        a.li(A0, 0);
-        a.li(A1, max);
-        let fill = a.here();
-        a.emit("mulw", T0, A0, T5, 0);
-        a.emit("xori", T0, T0, 0, 0x5a5);
-        a.emit("slli", T1, A0, 0, 2);
-        a.emit("add", T1, T1, S0, 0);
-        a.emit("sw", 0, T1, T0, 0);
-        a.emit("addi", A0, A0, 0, 1);
-        branch(a, "bne", A0, A1, fill);
+        fill_words(a, SRC, max);
         a.li(S2, 0);
         a.li(S3, 0); // round
         let round = a.here();
         // n = 700 + 97 r words; a1 = 4n bytes.
-        a.li(T0, 97);
-        a.emit("mul", A1, S3, T0, 0);
-        a.emit("addi", A1, A1, 0, 700);
-        a.emit("slli", A1, A1, 0, 2);
+        round_bytes(a, A1, 97, 700);
         // Copy.
         a.li(A0, 0);
         let copy = a.here();
@@ -253,13 +274,7 @@ fn off_the_end_program() -> Vec<u8> {
         a.li(S2, 0);
         let round = a.here();
         last_round_limit(a, 19, 0x3f00, 0x8000);
-        a.li(A0, 0);
-        let sum = a.here();
-        a.emit("add", T0, S0, A0, 0);
-        a.emit("lw", T1, T0, 0, 0);
-        a.emit("add", S2, S2, T1, 0);
-        a.emit("addi", A0, A0, 0, 4);
-        branch(a, "bne", A0, A1, sum);
+        sum_words(a);
         a.emit("addi", S3, S3, 0, 1);
         branch(a, "jal", 0, 0, round);
         let f = fail_here(a);
@@ -595,29 +610,12 @@ fn mac_sum() -> i64 {
 /// Fails unless the sum is [`mac_sum`].
 fn mac_program() -> Vec<u8> {
     let code = settle(|a, [fail, ahead, behind, apart]: [i64; 4]| {
-        a.li(S0, MAC_BUF as i64);
-        a.li(T5, 0x9e37_79b9);
-        a.li(A0, 0);
-        a.li(A1, MAC_WORDS as i64);
-        let fill = a.here();
-        a.emit("mulw", T0, A0, T5, 0);
-        a.emit("xori", T0, T0, 0, 0x5a5);
-        a.emit("slli", T1, A0, 0, 2);
-        a.emit("add", T1, T1, S0, 0);
-        a.emit("sw", 0, T1, T0, 0);
-        a.emit("addi", A0, A0, 0, 1);
-        branch(a, "bne", A0, A1, fill);
+        fill_words(a, MAC_BUF, MAC_WORDS as i64);
         a.li(S3, 0);
         let round = a.here();
         // a1 = 4n, s1 = &c[0], s4 = &b[0], a3 = k (see mac_round).
-        a.li(T0, 53);
-        a.emit("mul", A1, S3, T0, 0);
-        a.emit("addi", A1, A1, 0, 400);
-        a.emit("slli", A1, A1, 0, 2);
-        a.li(T0, 7);
-        a.emit("mul", T1, S3, T0, 0);
-        a.emit("addi", T1, T1, 0, 0x100);
-        a.emit("slli", T1, T1, 0, 2);
+        round_bytes(a, A1, 53, 400);
+        round_bytes(a, T1, 7, 0x100);
         a.emit("add", S1, S0, T1, 0);
         a.emit("andi", T2, S3, 0, 3);
         a.emit("addi", S4, S1, 0, 0);
@@ -652,14 +650,8 @@ fn mac_program() -> Vec<u8> {
         branch(a, "bne", S3, T0, round);
         // The sum.
         a.li(S2, 0);
-        a.li(A0, 0);
         a.li(A1, 4 * MAC_WORDS as i64);
-        let sum = a.here();
-        a.emit("add", T0, S0, A0, 0);
-        a.emit("lw", T1, T0, 0, 0);
-        a.emit("add", S2, S2, T1, 0);
-        a.emit("addi", A0, A0, 0, 4);
-        branch(a, "bne", A0, A1, sum);
+        sum_words(a);
         a.li(T0, mac_sum());
         branch(a, "bne", S2, T0, fail);
         pass(a);
