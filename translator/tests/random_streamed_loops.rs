@@ -9,12 +9,13 @@
 //! program runs in lockstep on the interpreter and on the optimising tier.
 //!
 //! A second campaign makes loops for vector trips (`lower::stream::vector`):
-//! 32-bit loads, lane operations and stores through one to three streams
-//! stepping by 4 (pointers or an index added to a base; the steps anywhere
-//! in the block), some of them overlapping each other by a few words (and,
-//! under Sv39, through two mappings of one page), sometimes misaligned,
-//! some with an operation that is not lane-wise, counted up, down, by the
-//! index or with `bltu`.
+//! 32-bit (or 64-bit) loads, lane operations and stores through one to
+//! three streams stepping by 4 (or 8): pointers, or an index added to a
+//! base, stepped anywhere in the block; some streams overlap others by a
+//! few words (and, under Sv39, through two mappings of one page), some are
+//! misaligned, some loops have an operation that is not lane-wise, and they
+//! count up, down, by the index or with `bltu`.
+//!
 //! The test command runs 60 seeds of the first campaign and 150 of the
 //! second; `MKJIT_RANDOM_SEEDS=N` (and `MKJIT_RANDOM_FIRST_SEED=S`) run a
 //! longer campaign.
@@ -163,7 +164,7 @@ enum LaneExit {
     Up,
     /// `count` down to 0, `bne count, limit`.
     Down,
-    /// `bne index, limit`, the index stepping by 4.
+    /// `bne index, limit`, the index stepping by the width.
     Index,
     /// `count` from 0 up, `bltu count, limit`.
     Below,
@@ -183,17 +184,22 @@ struct LaneLoop {
     body: Vec<(&'static str, u8, u8, u8, i64)>,
     steps_at: usize,
     same: [i64; 3],
+    /// Bytes per access and step: 4 (`lw`, `sw`, 32-bit operations) or 8
+    /// (`ld`, `sd`, 64-bit operations).
+    width: i64,
 }
 
 /// A random lane loop over streams starting at `areas` (offsets within AREA,
 /// or right next to another stream).
 fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
+    let wide = rng.chance(30);
+    let w: i64 = if wide { 8 } else { 4 };
     let mut streams: Vec<(u64, bool)> = Vec::new();
     for k in 0..1 + rng.below(3) as usize {
         let start = if k > 0 && rng.chance(25) {
             // Overlapping another stream by a few words, or a few bytes.
             let (other, _) = streams[rng.below(k as u64) as usize];
-            let by = if rng.chance(75) { (rng.below(11) as i64 - 5) * 4 } else { rng.below(9) as i64 - 4 };
+            let by = if rng.chance(75) { (rng.below(11) as i64 - 5) * w } else { rng.below(9) as i64 - 4 };
             other.wrapping_add(by as u64)
         } else {
             let area = areas[rng.below(areas.len() as u64) as usize];
@@ -203,7 +209,7 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
                 true => rng.below(AREA),
                 false => 0x1000 - rng.below(0x300),
             };
-            area + (off & if rng.chance(10) { !0 } else { !3 })
+            area + (off & if rng.chance(10) { !0 } else { !(w as u64 - 1) })
         };
         streams.push((start, k == 2 || rng.chance(60)));
     }
@@ -214,7 +220,7 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
     // Each stream's accesses mostly at one offset: at another, a store and
     // an access a word or two apart depend on each other from trip to trip
     // (then the loop runs scalar trips).
-    let offset = |rng: &mut Rng| rng.pick(&[0, 0, 4, -4, 8, 12, 2]);
+    let offset = |rng: &mut Rng| rng.pick(&[0, 0, w, -w, 2 * w, 3 * w, w / 2]);
     let fixed: Vec<i64> = (0..n).map(|_| offset(rng)).collect();
     let address = |rng: &mut Rng, body: &mut Vec<_>| {
         let k = rng.below(n) as usize;
@@ -250,22 +256,34 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
                 _ => rng.pick(&[ZERO, A6]),
             };
             let (base, off) = address(rng, &mut body);
-            body.push(("sw", 0, base, v, off));
+            body.push((if wide { "sd" } else { "sw" }, 0, base, v, off));
             continue;
         }
         defined.retain(|d| d.0 != rd);
         match kind {
             1..=3 => {
                 let (base, off) = address(rng, &mut body);
-                let signed = rng.chance(80);
-                body.push((if signed { "lw" } else { "lwu" }, rd, base, 0, off));
+                let signed = wide || rng.chance(80);
+                body.push((
+                    if wide {
+                        "ld"
+                    } else if signed {
+                        "lw"
+                    } else {
+                        "lwu"
+                    },
+                    rd,
+                    base,
+                    0,
+                    off,
+                ));
                 defined.push((rd, signed));
                 continue;
             }
             _ if defined.is_empty() || (kind == 9 && !scalar_only) => {
                 // (Nothing to operate on yet: a load instead.)
                 let (base, off) = address(rng, &mut body);
-                body.push(("lw", rd, base, 0, off));
+                body.push((if wide { "ld" } else { "lw" }, rd, base, 0, off));
                 defined.push((rd, true));
             }
             4..=8 => {
@@ -277,12 +295,18 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
                 };
                 computed = Some(rd);
                 let (b, sb) = pick_src(rng, &defined);
-                let op = rng.pick(&[
-                    "addw", "subw", "mulw", "sllw", "srlw", "sraw", "and", "or", "xor", "addiw", "slliw", "srliw",
-                    "sraiw", "andi", "ori", "xori", "mv",
-                ]);
+                let op = match wide {
+                    false => rng.pick(&[
+                        "addw", "subw", "mulw", "sllw", "srlw", "sraw", "and", "or", "xor", "addiw", "slliw", "srliw",
+                        "sraiw", "andi", "ori", "xori", "mv",
+                    ]),
+                    true => rng.pick(&[
+                        "add", "sub", "mul", "sll", "srl", "sra", "and", "or", "xor", "addi", "slli", "srli", "srai",
+                        "andi", "ori", "xori", "mv",
+                    ]),
+                };
                 let imm = match op {
-                    "slliw" | "srliw" | "sraiw" => rng.below(32) as i64,
+                    "slliw" | "srliw" | "sraiw" | "slli" | "srli" | "srai" => rng.below(8 * w as u64) as i64,
                     _ => rng.below(4096) as i64 - 2048,
                 };
                 let signed = match op {
@@ -292,8 +316,9 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
                 };
                 match op {
                     // The shift amount: an invariant.
-                    "sllw" | "srlw" | "sraw" => body.push((op, rd, a, SAME[2], 0)),
-                    "addiw" | "slliw" | "srliw" | "sraiw" | "andi" | "ori" | "xori" => body.push((op, rd, a, 0, imm)),
+                    "sllw" | "srlw" | "sraw" | "sll" | "srl" | "sra" => body.push((op, rd, a, SAME[2], 0)),
+                    "addiw" | "slliw" | "srliw" | "sraiw" | "andi" | "ori" | "xori" | "addi" | "slli" | "srli"
+                    | "srai" => body.push((op, rd, a, 0, imm)),
                     "mv" => body.push(("addi", rd, a, 0, 0)),
                     // (Bitwise operations of lanes and the same value every
                     // trip are not lane-wise: in lanes both.)
@@ -310,7 +335,8 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
             _ => {
                 // Not a lane operation (the loop then runs scalar trips only).
                 let (a, _) = pick_src(rng, &defined);
-                body.push((rng.pick(&["add", "mul", "sub"]), rd, a, a, 0));
+                let op = if wide { rng.pick(&["addw", "mulw", "sllw"]) } else { rng.pick(&["add", "mul", "sub"]) };
+                body.push((op, rd, a, a, 0));
                 defined.push((rd, false));
             }
         }
@@ -318,12 +344,13 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
     let steps_at = rng.below(body.len() as u64 + 1) as usize;
     LaneLoop {
         streams,
-        index: rng.below(AREA / 4) as i64 * 4 - AREA as i64 / 2,
+        index: rng.below(AREA / w as u64) as i64 * w - AREA as i64 / 2,
         trips: 1 + rng.below(300) as i64,
         exit: rng.pick(&[LaneExit::Up, LaneExit::Down, LaneExit::Index, LaneExit::Below]),
         body,
         steps_at,
         same: [rng.bits() as i64, rng.bits() as i64, rng.bits() as i64],
+        width: w,
     }
 }
 
@@ -341,7 +368,7 @@ fn emit_lane_loop(a: &mut Asm, d: &LaneLoop, labels: [i64; 3]) -> [i64; 3] {
     match d.exit {
         LaneExit::Up | LaneExit::Below => a.li(COUNT, 0).li(LIMIT, d.trips),
         LaneExit::Down => a.li(COUNT, d.trips).li(LIMIT, 0),
-        LaneExit::Index => a.li(LIMIT, d.index + 4 * d.trips),
+        LaneExit::Index => a.li(LIMIT, d.index + d.width * d.trips),
     };
     let top = a.here();
     let _ = labels;
@@ -349,11 +376,11 @@ fn emit_lane_loop(a: &mut Asm, d: &LaneLoop, labels: [i64; 3]) -> [i64; 3] {
         if i == d.steps_at {
             for (k, &(_, ptr)) in d.streams.iter().enumerate() {
                 if ptr {
-                    a.emit("addi", PTRS[k], PTRS[k], 0, 4);
+                    a.emit("addi", PTRS[k], PTRS[k], 0, d.width);
                 }
             }
             if !indexed.is_empty() || matches!(d.exit, LaneExit::Index) {
-                a.emit("addi", INDEX, INDEX, 0, 4);
+                a.emit("addi", INDEX, INDEX, 0, d.width);
             }
             match d.exit {
                 LaneExit::Up | LaneExit::Below => a.emit("addi", COUNT, COUNT, 0, 1),

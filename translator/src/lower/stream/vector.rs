@@ -1,5 +1,6 @@
 //! Vector trips: a streamed loop of one block whose data flows trip by trip
-//! through 32-bit lanes runs eight trips at a time in SIMD registers.
+//! through 32-bit or 64-bit lanes runs eight trips at a time in SIMD
+//! registers.
 //!
 //! ```text
 //!   c[j] += a * b[j]   (one block: add a5,a4,a2; lw a5,0(a5); add s0,a3,a2; lw s1,0(s0);
@@ -10,8 +11,9 @@
 //!                    of two folds into a's limit; uniforms splat into lanes
 //!   head:   budget >= header's check + 7 trips, every x[r] < limit_r, (the back
 //!           edge's test for trips 0..7 where not folded) -> trip, else scalar head
-//!   trip:   32-bit loads of eight trips (two registers of four lanes, lane j =
-//!           trip j), lane operations, stores of eight trips; induction
+//!   trip:   loads of eight trips (two registers of four 32-bit lanes, or four
+//!           of two 64-bit lanes; lane j = trip j), lane operations, stores
+//!           of eight trips; induction
 //!           registers += 8 step; meter += 8 trips
 //!   again:  the head's test again -> trip, else settle
 //!   settle: registers as the eighth trip left them (its lane, extended; tracked
@@ -19,13 +21,16 @@
 //! ```
 //!
 //! The loop qualifies when every instruction of its block is one of:
-//! a streamed `lw`/`lwu`/`sw` through an induction register stepping by 4
-//! (lanes are consecutive words); address arithmetic the streamed loop
-//! tracks (`addi`, `add`, `lui`, `auipc`: values the same in every trip, or
-//! stepping with an induction register); a 32-bit lane operation (`addw`,
-//! `subw`, `mulw`, `addiw`, shifts by a constant or an invariant, and
-//! `and`/`or`/`xor` of sign-extended lanes, which stay sign-extended); a
-//! move; and, last, the back edge, comparing values that step or stay. No
+//! a streamed `lw`/`lwu`/`sw` through an induction register stepping by 4,
+//! or `ld`/`sd` stepping by 8 (lanes are consecutive; one width per loop);
+//! address arithmetic the streamed loop tracks (`addi`, `add`, `lui`,
+//! `auipc`: values the same in every trip, or stepping with an induction
+//! register); a lane operation with an operand in lanes (32-bit lanes:
+//! `addw`, `subw`, `mulw`, `addiw`, shifts by a constant or an invariant,
+//! and `and`/`or`/`xor` of sign-extended lanes, which stay sign-extended;
+//! 64-bit lanes: `add`, `sub`, `mul`, the bitwise operations and shifts and
+//! their immediate forms); a move; and, last, the back edge, comparing
+//! values that step or stay. No
 //! value may flow from one trip to the next but through induction registers
 //! (a sum across trips would need a reduction), so every other register the
 //! block writes is written before it is read: between vector trips only the
@@ -50,8 +55,8 @@
 //! have that many trips left, and more registers are live). A first version
 //! that tested the back edge lane by lane, settled every register after
 //! each vector trip and splatted invariants inside the loop gained only 4%
-//! in M-mode. Only hosts with lane-wise
-//! 32-bit multiplies get vector trips (x86-64 with SSE4.1, AArch64).
+//! in M-mode. Only hosts with lane-wise 32-bit multiplies get vector trips
+//! (x86-64 with SSE4.1, AArch64).
 
 use super::{value, Guarded, Plan, Sym};
 use crate::lower::meter::{Meter, MAX_BUDGET};
@@ -63,18 +68,62 @@ use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
 use mkjit_runtime::isa::Op;
 use std::collections::HashMap;
 
-/// 32-bit lanes in a 128-bit register.
-const WIDTH: i64 = 4;
-/// Registers per value in a vector trip.
-const PARTS: usize = 2;
-/// Trips per vector trip.
-const TRIPS: i64 = WIDTH * PARTS as i64;
+/// Trips per vector trip (in two 128-bit registers of 32-bit lanes, or
+/// four of 64-bit lanes).
+const TRIPS: i64 = 8;
+
+/// Bytes of a host vector register.
+const VECTOR_BYTES: i64 = 16;
+
+/// The lanes of a loop: the width of its loads and stores.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Width {
+    /// `lw`, `lwu`, `sw` and 32-bit operations.
+    W32,
+    /// `ld`, `sd` and 64-bit operations.
+    W64,
+}
+
+impl Width {
+    fn bytes(self) -> i64 {
+        match self {
+            Width::W32 => 4,
+            Width::W64 => 8,
+        }
+    }
+
+    /// Lanes per host register.
+    fn lanes(self) -> i64 {
+        VECTOR_BYTES / self.bytes()
+    }
+
+    /// Host registers per value in a vector trip.
+    fn parts(self) -> usize {
+        (TRIPS / self.lanes()) as usize
+    }
+
+    fn vector(self) -> types::Type {
+        match self {
+            Width::W32 => types::I32X4,
+            Width::W64 => types::I64X2,
+        }
+    }
+
+    fn scalar(self) -> types::Type {
+        match self {
+            Width::W32 => types::I32,
+            Width::W64 => types::I64,
+        }
+    }
+}
 
 /// How a lane value extends to the 64-bit register it stands for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Ext {
     Sign,
     Zero,
+    /// The lane is the register (64-bit lanes).
+    Full,
 }
 
 /// An operand of a lane operation.
@@ -93,7 +142,7 @@ enum Uniform {
     Imm(i64),
 }
 
-/// A lane-wise operation on 32-bit lanes.
+/// A lane-wise operation.
 #[derive(Clone, Copy, Debug)]
 enum Lop {
     Add,
@@ -104,7 +153,7 @@ enum Lop {
     Xor,
 }
 
-/// A lane-wise shift of 32-bit lanes (by an amount the same in every lane).
+/// A lane-wise shift (by an amount the same in every lane).
 #[derive(Clone, Copy, Debug)]
 enum Shift {
     Left,
@@ -154,6 +203,7 @@ enum Held {
 /// A loop of one block that runs [`TRIPS`] trips at a time.
 #[derive(Debug)]
 pub(super) struct Shape {
+    width: Width,
     steps: Vec<Step>,
     uniforms: Vec<Uniform>,
     /// The registers the block writes, and what they hold at its end.
@@ -197,8 +247,15 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
             sym[r as usize] = Some(Sym::exact(0, r, 0));
         }
     }
-    // Consecutive words: the address steps by 4 with an induction register.
-    let words = |s: Option<Sym>| s.filter(|s| s.span == 0 && s.iv != 0 && step[s.iv as usize] == 4);
+    // The width of the loop's loads and stores (all alike).
+    let widths = |ops: &[Op]| blk.insns.iter().any(|gi| ops.contains(&gi.insn.op));
+    let width = match (widths(&[Op::Lw, Op::Lwu, Op::Sw]), widths(&[Op::Ld, Op::Sd])) {
+        (true, false) => Width::W32,
+        (false, true) => Width::W64,
+        _ => return None,
+    };
+    // Consecutive lanes: the address steps by the width with an induction register.
+    let consecutive = |s: Option<Sym>| s.filter(|s| s.span == 0 && s.iv != 0 && step[s.iv as usize] == width.bytes());
     let mut steps = Vec::new();
     let (last, body) = blk.insns.split_last()?;
     for gi in body {
@@ -209,10 +266,6 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
             Some(_) => Some(Src::Lanes(r as u8)),
             None => sym[r].filter(|s| s.span == 0 && s.iv == 0).map(|s| Src::Same(Uniform::Sym(s))),
         };
-        // Lane operations: 32-bit operations with at least one operand in
-        // lanes; bitwise ones keep sign-extended lanes sign-extended (an
-        // immediate is sign-extended too), other 64-bit operations do not.
-        let signed = |r: usize| lanes[r] == Some(Ext::Sign);
         let binary = |op: Lop, x: Option<Src>, y: Option<Src>| {
             let (x, y) = (x?, y?);
             (matches!(x, Src::Lanes(_)) || matches!(y, Src::Lanes(_))).then_some(Step::Op { rd, op, a: x, b: y })
@@ -223,46 +276,79 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
             by.filter(|_| lanes[a].is_some()).map(|by| Step::Shift { rd, op, rs: a as u8, by })
         };
         let same = |r: usize| sym[r].filter(|s| lanes[r].is_none() && s.span == 0 && s.iv == 0).map(Uniform::Sym);
-        let amount = Some(Uniform::Imm(i.imm & 31));
-        let lane_op = match i.op {
-            Op::Addw => binary(Lop::Add, src(a), src(b)),
-            Op::Subw => binary(Lop::Sub, src(a), src(b)),
-            Op::Mulw => binary(Lop::Mul, src(a), src(b)),
-            Op::And if signed(a) && signed(b) => binary(Lop::And, src(a), src(b)),
-            Op::Or if signed(a) && signed(b) => binary(Lop::Or, src(a), src(b)),
-            Op::Xor if signed(a) && signed(b) => binary(Lop::Xor, src(a), src(b)),
-            Op::Addiw => binary(Lop::Add, src(a), imm),
-            Op::Andi if signed(a) => binary(Lop::And, src(a), imm),
-            Op::Ori if signed(a) => binary(Lop::Or, src(a), imm),
-            Op::Xori if signed(a) => binary(Lop::Xor, src(a), imm),
-            Op::Sllw => shift(Shift::Left, same(b)),
-            Op::Srlw => shift(Shift::Logical, same(b)),
-            Op::Sraw => shift(Shift::Arithmetic, same(b)),
-            Op::Slliw => shift(Shift::Left, amount),
-            Op::Srliw => shift(Shift::Logical, amount),
-            Op::Sraiw => shift(Shift::Arithmetic, amount),
-            _ => None,
+        let amount = Some(Uniform::Imm(i.imm & (8 * width.bytes() - 1)));
+        let lane_op = match width {
+            // 32-bit lanes: 32-bit operations with at least one operand in
+            // lanes; bitwise ones keep sign-extended lanes sign-extended (an
+            // immediate is sign-extended too), other 64-bit operations do not.
+            Width::W32 => {
+                let signed = |r: usize| lanes[r] == Some(Ext::Sign);
+                match i.op {
+                    Op::Addw => binary(Lop::Add, src(a), src(b)),
+                    Op::Subw => binary(Lop::Sub, src(a), src(b)),
+                    Op::Mulw => binary(Lop::Mul, src(a), src(b)),
+                    Op::And if signed(a) && signed(b) => binary(Lop::And, src(a), src(b)),
+                    Op::Or if signed(a) && signed(b) => binary(Lop::Or, src(a), src(b)),
+                    Op::Xor if signed(a) && signed(b) => binary(Lop::Xor, src(a), src(b)),
+                    Op::Addiw => binary(Lop::Add, src(a), imm),
+                    Op::Andi if signed(a) => binary(Lop::And, src(a), imm),
+                    Op::Ori if signed(a) => binary(Lop::Or, src(a), imm),
+                    Op::Xori if signed(a) => binary(Lop::Xor, src(a), imm),
+                    Op::Sllw => shift(Shift::Left, same(b)),
+                    Op::Srlw => shift(Shift::Logical, same(b)),
+                    Op::Sraw => shift(Shift::Arithmetic, same(b)),
+                    Op::Slliw => shift(Shift::Left, amount),
+                    Op::Srliw => shift(Shift::Logical, amount),
+                    Op::Sraiw => shift(Shift::Arithmetic, amount),
+                    _ => None,
+                }
+            }
+            // 64-bit lanes: the 64-bit operations.
+            Width::W64 => match i.op {
+                Op::Add => binary(Lop::Add, src(a), src(b)),
+                Op::Sub => binary(Lop::Sub, src(a), src(b)),
+                Op::Mul => binary(Lop::Mul, src(a), src(b)),
+                Op::And => binary(Lop::And, src(a), src(b)),
+                Op::Or => binary(Lop::Or, src(a), src(b)),
+                Op::Xor => binary(Lop::Xor, src(a), src(b)),
+                Op::Addi => binary(Lop::Add, src(a), imm),
+                Op::Andi => binary(Lop::And, src(a), imm),
+                Op::Ori => binary(Lop::Or, src(a), imm),
+                Op::Xori => binary(Lop::Xor, src(a), imm),
+                Op::Sll => shift(Shift::Left, same(b)),
+                Op::Srl => shift(Shift::Logical, same(b)),
+                Op::Sra => shift(Shift::Arithmetic, same(b)),
+                Op::Slli => shift(Shift::Left, amount),
+                Op::Srli => shift(Shift::Logical, amount),
+                Op::Srai => shift(Shift::Arithmetic, amount),
+                _ => None,
+            },
         };
         if let Some(step) = lane_op {
             if rd != 0 {
                 steps.push(step);
-                lanes[rd as usize] = Some(Ext::Sign);
+                lanes[rd as usize] = Some(if width == Width::W64 { Ext::Full } else { Ext::Sign });
                 sym[rd as usize] = None;
             }
             continue;
         }
         match super::super::mem::access(i.op) {
-            Some(_) if matches!(i.op, Op::Lw | Op::Lwu) => {
-                words(sym[a]).filter(|_| streamed(gi.pc))?;
+            Some(_) if matches!(i.op, Op::Lw | Op::Lwu | Op::Ld) => {
+                consecutive(sym[a]).filter(|_| streamed(gi.pc))?;
                 if rd != 0 {
                     steps.push(Step::Load { rd, pc: gi.pc });
-                    lanes[rd as usize] = Some(if i.op == Op::Lw { Ext::Sign } else { Ext::Zero });
+                    let ext = match i.op {
+                        Op::Lw => Ext::Sign,
+                        Op::Lwu => Ext::Zero,
+                        _ => Ext::Full,
+                    };
+                    lanes[rd as usize] = Some(ext);
                     sym[rd as usize] = None;
                 }
                 continue;
             }
-            Some(_) if i.op == Op::Sw => {
-                words(sym[a]).filter(|_| streamed(gi.pc))?;
+            Some(_) if matches!(i.op, Op::Sw | Op::Sd) => {
+                consecutive(sym[a]).filter(|_| streamed(gi.pc))?;
                 let v = src(b)?;
                 steps.push(Step::Store { pc: gi.pc, v });
                 continue;
@@ -338,7 +424,7 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
         .iter()
         .map(|(a, _)| (TRIPS as u64 - 1) * step[a.at.iv as usize].unsigned_abs() + a.size)
         .collect();
-    Some(Shape { steps, uniforms, finals, stay, step, len, extents })
+    Some(Shape { width, steps, uniforms, finals, stay, step, len, extents })
 }
 
 /// In the guard, with each streamed access's host address (as the guard
@@ -415,14 +501,19 @@ pub(super) fn prove(
         .uniforms
         .iter()
         .map(|&u| {
+            let (w, ty) = (shape.width.scalar(), shape.width.vector());
             let v = match u {
                 Uniform::Sym(s) => {
                     let v = value(lx, s);
-                    lx.ins().ireduce(types::I32, v)
+                    if w == I64 {
+                        v
+                    } else {
+                        lx.ins().ireduce(w, v)
+                    }
                 }
-                Uniform::Imm(k) => lx.ins().iconst(types::I32, k),
+                Uniform::Imm(k) => lx.ins().iconst(w, k),
             };
-            (v, lx.ins().splat(types::I32X4, v))
+            (v, lx.ins().splat(ty, v))
         })
         .collect();
     Proof { limits, lanes_test: !folded, uniforms }
@@ -461,53 +552,60 @@ pub(super) fn lower(
     lx.dirty = [false; 32];
     lx.local = [None; 32];
     let flags = lx.guest_flags();
-    // Lane values by register: trips 0..3 in the first part, 4..7 in the next.
-    let mut held: HashMap<u8, [Value; PARTS]> = HashMap::new();
+    // Lane values by register, one host register per part: trips 0..3 in
+    // the first of two (32-bit lanes), trips 0..1 in the first of four.
+    let (ty, parts) = (shape.width.vector(), shape.width.parts());
+    let mut held: HashMap<u8, Vec<Value>> = HashMap::new();
     let uniform = |u: Uniform| proof.uniforms[shape.uniforms.iter().position(|&x| x == u).expect("a uniform")];
-    let operand = |held: &HashMap<u8, [Value; PARTS]>, s: Src| match s {
-        Src::Lanes(r) => held[&r],
-        Src::Same(u) => [uniform(u).1; PARTS],
+    let operand = |held: &HashMap<u8, Vec<Value>>, s: Src| match s {
+        Src::Lanes(r) => held[&r].clone(),
+        Src::Same(u) => vec![uniform(u).1; parts],
     };
-    const BYTES: i32 = 4 * WIDTH as i32;
+    let offset = |p: usize| (p as i64 * VECTOR_BYTES) as i32;
     for &s in &shape.steps {
         match s {
             Step::Load { rd, pc } => {
                 let at = super::top_address(lx, plan, g, pc);
-                let v = std::array::from_fn(|p| lx.ins().load(types::I32X4, flags, at, p as i32 * BYTES));
+                let v = (0..parts).map(|p| lx.ins().load(ty, flags, at, offset(p))).collect();
                 held.insert(rd, v);
             }
             Step::Store { pc, v } => {
                 let v = operand(&held, v);
                 let at = super::top_address(lx, plan, g, pc);
                 for (p, v) in v.into_iter().enumerate() {
-                    lx.ins().store(flags, v, at, p as i32 * BYTES);
+                    lx.ins().store(flags, v, at, offset(p));
                 }
             }
             Step::Copy { rd, rs } => {
-                let v = held[&rs];
+                let v = held[&rs].clone();
                 held.insert(rd, v);
             }
             Step::Op { rd, op, a, b } => {
                 let (x, y) = (operand(&held, a), operand(&held, b));
-                let v = std::array::from_fn(|p| match op {
-                    Lop::Add => lx.ins().iadd(x[p], y[p]),
-                    Lop::Sub => lx.ins().isub(x[p], y[p]),
-                    Lop::Mul => lx.ins().imul(x[p], y[p]),
-                    Lop::And => lx.ins().band(x[p], y[p]),
-                    Lop::Or => lx.ins().bor(x[p], y[p]),
-                    Lop::Xor => lx.ins().bxor(x[p], y[p]),
-                });
+                let v = (0..parts)
+                    .map(|p| match op {
+                        Lop::Add => lx.ins().iadd(x[p], y[p]),
+                        Lop::Sub => lx.ins().isub(x[p], y[p]),
+                        Lop::Mul => lx.ins().imul(x[p], y[p]),
+                        Lop::And => lx.ins().band(x[p], y[p]),
+                        Lop::Or => lx.ins().bor(x[p], y[p]),
+                        Lop::Xor => lx.ins().bxor(x[p], y[p]),
+                    })
+                    .collect();
                 held.insert(rd, v);
             }
             Step::Shift { rd, op, rs, by } => {
                 // (Cranelift shifts lanes by the amount modulo their width,
-                // as the `w` forms do.)
-                let (x, k) = (held[&rs], uniform(by).0);
-                let v = std::array::from_fn(|p| match op {
-                    Shift::Left => lx.ins().ishl(x[p], k),
-                    Shift::Logical => lx.ins().ushr(x[p], k),
-                    Shift::Arithmetic => lx.ins().sshr(x[p], k),
-                });
+                // as the guest's shifts do.)
+                let k = uniform(by).0;
+                let v = held[&rs]
+                    .iter()
+                    .map(|&x| match op {
+                        Shift::Left => lx.ins().ishl(x, k),
+                        Shift::Logical => lx.ins().ushr(x, k),
+                        Shift::Arithmetic => lx.ins().sshr(x, k),
+                    })
+                    .collect();
                 held.insert(rd, v);
             }
         }
@@ -517,8 +615,8 @@ pub(super) fn lower(
     for &(r, h) in &shape.finals {
         match h {
             Held::Lanes(ext) => {
-                let var = lx.b.declare_var(types::I32X4);
-                lx.b.def_var(var, held[&r][PARTS - 1]);
+                let var = lx.b.declare_var(ty);
+                lx.b.def_var(var, held[&r][parts - 1]);
                 vars.push((r, ext, var));
             }
             Held::Sym(_) if shape.step[r as usize] != 0 => {
@@ -548,8 +646,15 @@ pub(super) fn lower(
     let mut out = Vec::new();
     for &(r, ext, var) in &vars {
         let v = lx.b.use_var(var);
-        let w = lx.ins().extractlane(v, (WIDTH - 1) as u8);
-        out.push((r, if ext == Ext::Sign { lx.ins().sextend(I64, w) } else { lx.ins().uextend(I64, w) }));
+        let w = lx.ins().extractlane(v, (shape.width.lanes() - 1) as u8);
+        out.push((
+            r,
+            match ext {
+                Ext::Sign => lx.ins().sextend(I64, w),
+                Ext::Zero => lx.ins().uextend(I64, w),
+                Ext::Full => w,
+            },
+        ));
     }
     for &(r, h) in &shape.finals {
         if let Held::Sym(s) = h {
