@@ -13,8 +13,9 @@
 //! three streams stepping by 4 (or 8): pointers, or an index added to a
 //! base, stepped anywhere in the block; some streams overlap others by a
 //! few words (and, under Sv39, through two mappings of one page), some are
-//! misaligned, some loops have an operation that is not lane-wise, and they
-//! count up, down, by the index or with `bltu`.
+//! misaligned, some loops have an operation that is not lane-wise, some
+//! sum (or `xor`, `or`, `and`) a value across trips, and they count up,
+//! down, by the index or with `bltu`.
 //!
 //! The test command runs 60 seeds of the first campaign and 150 of the
 //! second; `MKJIT_RANDOM_SEEDS=N` (and `MKJIT_RANDOM_FIRST_SEED=S`) run a
@@ -52,6 +53,8 @@ const SKIP: u8 = A3;
 const DATA: [u8; 5] = [T0, T1, T2, A4, A5];
 const ADDR: u8 = T3;
 const SAME: [u8; 3] = [A6, A7, S8];
+/// The register some lane loops sum (or otherwise reduce) into.
+const SUM: u8 = S10;
 
 #[derive(Clone, Copy, Debug)]
 enum Via {
@@ -341,6 +344,17 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
             }
         }
     }
+    // A reduction of a data register into SUM (read nowhere else).
+    if let Some(&(x, _)) = defined.last().filter(|_| rng.chance(40)) {
+        let op = rng.pick(if wide { &["add", "xor", "or", "and"] } else { &["addw", "xor", "or", "and"] });
+        let (a, b) = if rng.chance(50) { (SUM, x) } else { (x, SUM) };
+        body.push((op, SUM, a, b, 0));
+        if rng.chance(20) {
+            // Read elsewhere too (no reduction then: the stores need every trip's sum).
+            let (base, off) = address(rng, &mut body);
+            body.push((if wide { "sd" } else { "sw" }, 0, base, SUM, off));
+        }
+    }
     let steps_at = rng.below(body.len() as u64 + 1) as usize;
     LaneLoop {
         streams,
@@ -364,6 +378,7 @@ fn emit_lane_loop(a: &mut Asm, d: &LaneLoop, labels: [i64; 3]) -> [i64; 3] {
     for (r, v) in SAME.iter().zip(d.same) {
         a.li(*r, v);
     }
+    a.li(SUM, d.same[0] ^ d.same[1] << 7);
     a.li(INDEX, d.index);
     match d.exit {
         LaneExit::Up | LaneExit::Below => a.li(COUNT, 0).li(LIMIT, d.trips),
@@ -397,8 +412,8 @@ fn emit_lane_loop(a: &mut Asm, d: &LaneLoop, labels: [i64; 3]) -> [i64; 3] {
         LaneExit::Index => branch(a, "bne", INDEX, LIMIT, top),
         LaneExit::Below => branch(a, "bltu", COUNT, LIMIT, top),
     }
-    // What the loop left in its data registers, into the accumulator.
-    for r in DATA {
+    // What the loop left in its data registers and its sum, into the accumulator.
+    for r in DATA.into_iter().chain([SUM]) {
         a.emit("add", ACC, ACC, r, 0);
         a.emit("slli", T4, ACC, 0, 5);
         a.emit("xor", ACC, ACC, T4, 0);

@@ -30,10 +30,13 @@
 //! and `and`/`or`/`xor` of sign-extended lanes, which stay sign-extended;
 //! 64-bit lanes: `add`, `sub`, `mul`, the bitwise operations and shifts and
 //! their immediate forms); a move; and, last, the back edge, comparing
-//! values that step or stay. No
-//! value may flow from one trip to the next but through induction registers
-//! (a sum across trips would need a reduction), so every other register the
-//! block writes is written before it is read: between vector trips only the
+//! values that step or stay. No value may flow from one trip to the next
+//! but through induction registers and *reductions*: a register written
+//! once, by `r = r op x` with `x` in lanes and `op` one that reassociates
+//! (`add`/`addw` modulo 2^64 or 2^32, `and`, `or`, `xor`), and read nowhere
+//! else; its lanes gather partial results from the operation's identity on,
+//! folded into the register on the way out. Every other register the block
+//! writes is written before it is read: between vector trips only the
 //! induction registers need their values, and the others are settled once,
 //! on the way out.
 //!
@@ -65,6 +68,7 @@ use crate::lower::{Lx, I64};
 use crate::region::GuestBlock;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, Block, InstBuilder, Value};
+use cranelift_frontend::Variable;
 use mkjit_runtime::isa::Op;
 use std::collections::HashMap;
 
@@ -143,7 +147,7 @@ enum Uniform {
 }
 
 /// A lane-wise operation.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Lop {
     Add,
     Sub,
@@ -191,6 +195,13 @@ enum Step {
         rd: u8,
         rs: u8,
     },
+    /// `r = r op x`: `r` carries a value from trip to trip through this
+    /// operation only (a sum across trips: the lanes keep partial results).
+    Reduce {
+        r: u8,
+        op: Lop,
+        x: u8,
+    },
 }
 
 /// What a register holds at the end of a trip.
@@ -198,6 +209,9 @@ enum Step {
 enum Held {
     Sym(Sym),
     Lanes(Ext),
+    /// The register's value at the top combined (`op`) with what its
+    /// reduction's lanes gathered.
+    Reduced(Lop),
 }
 
 /// A loop of one block that runs [`TRIPS`] trips at a time.
@@ -256,12 +270,47 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
     };
     // Consecutive lanes: the address steps by the width with an induction register.
     let consecutive = |s: Option<Sym>| s.filter(|s| s.span == 0 && s.iv != 0 && step[s.iv as usize] == width.bytes());
+    // Reductions: a register written once, by `r = r op x` with `op` one
+    // that reassociates (additions modulo 2^32 or 2^64, bitwise operations;
+    // with 32-bit lanes `and`/`or`/`xor` of sign-extended lanes, since
+    // they commute with sign extension), and read nowhere else.
+    let reduction = |gi: &crate::region::GuestInsn| -> Option<(u8, Lop, u8)> {
+        let (i, r) = (gi.insn, gi.int_dest());
+        let op = match (width, i.op) {
+            (Width::W32, Op::Addw) | (Width::W64, Op::Add) => Lop::Add,
+            (_, Op::Xor) => Lop::Xor,
+            (_, Op::Or) => Lop::Or,
+            (_, Op::And) => Lop::And,
+            _ => return None,
+        };
+        let x = match (i.rs1 == r, i.rs2 == r) {
+            (true, false) => i.rs2,
+            (false, true) => i.rs1,
+            _ => return None,
+        };
+        let once = blk.insns.iter().filter(|g| g.int_dest() == r).count() == 1;
+        let read_elsewhere = blk.insns.iter().any(|g| !std::ptr::eq(g, gi) && g.int_sources().any(|s| s == r));
+        (r != 0 && step[r as usize] == 0 && once && !read_elsewhere).then_some((r, op, x))
+    };
     let mut steps = Vec::new();
+    let mut reduced: Vec<(u8, Lop)> = Vec::new();
     let (last, body) = blk.insns.split_last()?;
     for gi in body {
         let i = gi.insn;
         let (a, b) = (i.rs1 as usize & 31, i.rs2 as usize & 31);
         let rd = gi.int_dest();
+        if let Some((r, op, x)) = reduction(gi) {
+            let ok = match width {
+                Width::W32 if op != Lop::Add => lanes[x as usize] == Some(Ext::Sign),
+                _ => lanes[x as usize].is_some(),
+            };
+            if !ok {
+                return None;
+            }
+            steps.push(Step::Reduce { r, op, x });
+            reduced.push((r, op));
+            continue;
+        }
         let src = |r: usize| match lanes[r] {
             Some(_) => Some(Src::Lanes(r as u8)),
             None => sym[r].filter(|s| s.span == 0 && s.iv == 0).map(|s| Src::Same(Uniform::Sym(s))),
@@ -389,9 +438,10 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
     let mut finals = Vec::new();
     for r in 1..32u8 {
         if written.contains(&r) {
-            let held = match lanes[r as usize] {
-                Some(e) => Held::Lanes(e),
-                None => Held::Sym(sym[r as usize]?),
+            let held = match (lanes[r as usize], reduced.iter().find(|x| x.0 == r)) {
+                (_, Some(&(_, op))) => Held::Reduced(op),
+                (Some(e), None) => Held::Lanes(e),
+                (None, None) => Held::Sym(sym[r as usize]?),
             };
             finals.push((r, held));
         }
@@ -541,6 +591,20 @@ pub(super) fn lower(
     scalar: Block,
 ) {
     let (trip, again, settle) = (lx.b.create_block(), lx.b.create_block(), lx.b.create_block());
+    let (ty, parts) = (shape.width.vector(), shape.width.parts());
+    // Reductions gather in lanes from their identity on (the register
+    // keeps its value from the top of the first vector trip).
+    let mut sums: Vec<(u8, Lop, Variable)> = Vec::new();
+    for &(r, h) in &shape.finals {
+        if let Held::Reduced(op) = h {
+            let var = lx.b.declare_var(ty);
+            let k = lx.ins().iconst(shape.width.scalar(), if op == Lop::And { -1 } else { 0 });
+            let identity = lx.ins().splat(ty, k);
+            lx.b.def_var(var, identity);
+            sums.push((r, op, var));
+        }
+    }
+    let sum = |r: u8| sums.iter().find(|x| x.0 == r).expect("a reduction").2;
     let ready = test(lx, shape, proof, reach);
     lx.b.ins().brif(ready, trip, &[], scalar, &[]);
 
@@ -554,7 +618,6 @@ pub(super) fn lower(
     let flags = lx.guest_flags();
     // Lane values by register, one host register per part: trips 0..3 in
     // the first of two (32-bit lanes), trips 0..1 in the first of four.
-    let (ty, parts) = (shape.width.vector(), shape.width.parts());
     let mut held: HashMap<u8, Vec<Value>> = HashMap::new();
     let uniform = |u: Uniform| proof.uniforms[shape.uniforms.iter().position(|&x| x == u).expect("a uniform")];
     let operand = |held: &HashMap<u8, Vec<Value>>, s: Src| match s {
@@ -580,18 +643,16 @@ pub(super) fn lower(
                 let v = held[&rs].clone();
                 held.insert(rd, v);
             }
+            Step::Reduce { r, op, x } => {
+                let mut acc = lx.b.use_var(sum(r));
+                for &v in &held[&x] {
+                    acc = lop(lx, op, acc, v);
+                }
+                lx.b.def_var(sum(r), acc);
+            }
             Step::Op { rd, op, a, b } => {
                 let (x, y) = (operand(&held, a), operand(&held, b));
-                let v = (0..parts)
-                    .map(|p| match op {
-                        Lop::Add => lx.ins().iadd(x[p], y[p]),
-                        Lop::Sub => lx.ins().isub(x[p], y[p]),
-                        Lop::Mul => lx.ins().imul(x[p], y[p]),
-                        Lop::And => lx.ins().band(x[p], y[p]),
-                        Lop::Or => lx.ins().bor(x[p], y[p]),
-                        Lop::Xor => lx.ins().bxor(x[p], y[p]),
-                    })
-                    .collect();
+                let v = (0..parts).map(|p| lop(lx, op, x[p], y[p])).collect();
                 held.insert(rd, v);
             }
             Step::Shift { rd, op, rs, by } => {
@@ -623,7 +684,7 @@ pub(super) fn lower(
                 let x = lx.x(r);
                 stepped.push((r, lx.ins().iadd_imm_s(x, TRIPS * shape.step[r as usize])));
             }
-            Held::Sym(_) => {}
+            Held::Sym(_) | Held::Reduced(_) => {}
         }
     }
     for (r, v) in stepped {
@@ -655,6 +716,30 @@ pub(super) fn lower(
                 Ext::Full => w,
             },
         ));
+    }
+    for &(r, op, var) in &sums {
+        // The lanes folded together, then into the register.
+        let v = lx.b.use_var(var);
+        let mut h = lx.ins().extractlane(v, 0);
+        for k in 1..shape.width.lanes() {
+            let lane = lx.ins().extractlane(v, k as u8);
+            h = lop(lx, op, h, lane);
+        }
+        let top = lx.x(r);
+        let value = match (shape.width, op) {
+            (Width::W64, _) => lop(lx, op, top, h),
+            // `addw`: the low 32 bits, sign-extended.
+            (Width::W32, Lop::Add) => {
+                let low = lx.ins().ireduce(types::I32, top);
+                let sum = lx.ins().iadd(low, h);
+                lx.ins().sextend(I64, sum)
+            }
+            (Width::W32, _) => {
+                let wide = lx.ins().sextend(I64, h);
+                lop(lx, op, top, wide)
+            }
+        };
+        out.push((r, value));
     }
     for &(r, h) in &shape.finals {
         if let Held::Sym(s) = h {
@@ -699,4 +784,16 @@ fn test(lx: &mut Lx<'_, '_>, shape: &Shape, proof: &Proof, reach: u64) -> Value 
         }
     }
     all
+}
+
+/// `x op y`, lane-wise or scalar.
+fn lop(lx: &mut Lx<'_, '_>, op: Lop, x: Value, y: Value) -> Value {
+    match op {
+        Lop::Add => lx.ins().iadd(x, y),
+        Lop::Sub => lx.ins().isub(x, y),
+        Lop::Mul => lx.ins().imul(x, y),
+        Lop::And => lx.ins().band(x, y),
+        Lop::Or => lx.ins().bor(x, y),
+        Lop::Xor => lx.ins().bxor(x, y),
+    }
 }
