@@ -9,8 +9,9 @@
 //! program runs in lockstep on the interpreter and on the optimising tier.
 //!
 //! A second campaign makes loops for vector trips (`lower::stream::vector`):
-//! 32-bit (or 64-bit) loads, lane operations and stores through one to
-//! three streams stepping by 4 (or 8): pointers, or an index added to a
+//! loads, lane operations and stores of 32-bit (or 64-bit, 8-bit, 16-bit)
+//! values through one to three streams stepping by their size: pointers,
+//! or an index added to a
 //! base, stepped anywhere in the block; some streams overlap others by a
 //! few words (and, under Sv39, through two mappings of one page), some are
 //! misaligned, some loops have an operation that is not lane-wise, some
@@ -195,8 +196,17 @@ struct LaneLoop {
 /// A random lane loop over streams starting at `areas` (offsets within AREA,
 /// or right next to another stream).
 fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
-    let wide = rng.chance(30);
-    let w: i64 = if wide { 8 } else { 4 };
+    // Bytes per access (4 most often).
+    let w: i64 = rng.pick(&[4, 4, 4, 8, 8, 1, 2]);
+    let (wide, narrow) = (w == 8, w < 4);
+    let narrow_signed = rng.chance(50);
+    let store = ["sb", "sh", "sw", "sd"][w.trailing_zeros() as usize];
+    let load = |signed: bool| match w {
+        1 => ["lbu", "lb"][signed as usize],
+        2 => ["lhu", "lh"][signed as usize],
+        4 => ["lwu", "lw"][signed as usize],
+        _ => "ld",
+    };
     let mut streams: Vec<(u64, bool)> = Vec::new();
     for k in 0..1 + rng.below(3) as usize {
         let start = if k > 0 && rng.chance(25) {
@@ -259,34 +269,24 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
                 _ => rng.pick(&[ZERO, A6]),
             };
             let (base, off) = address(rng, &mut body);
-            body.push((if wide { "sd" } else { "sw" }, 0, base, v, off));
+            body.push((store, 0, base, v, off));
             continue;
         }
         defined.retain(|d| d.0 != rd);
         match kind {
             1..=3 => {
                 let (base, off) = address(rng, &mut body);
-                let signed = wide || rng.chance(80);
-                body.push((
-                    if wide {
-                        "ld"
-                    } else if signed {
-                        "lw"
-                    } else {
-                        "lwu"
-                    },
-                    rd,
-                    base,
-                    0,
-                    off,
-                ));
+                // (Narrow loads extend alike in most loops: bitwise operations
+                // combine lanes extended alike only.)
+                let signed = wide || if narrow && rng.chance(80) { narrow_signed } else { rng.chance(80) };
+                body.push((load(signed), rd, base, 0, off));
                 defined.push((rd, signed));
                 continue;
             }
             _ if defined.is_empty() || (kind == 9 && !scalar_only) => {
                 // (Nothing to operate on yet: a load instead.)
                 let (base, off) = address(rng, &mut body);
-                body.push((if wide { "ld" } else { "lw" }, rd, base, 0, off));
+                body.push((load(true), rd, base, 0, off));
                 defined.push((rd, true));
             }
             4..=8 => {
@@ -298,18 +298,29 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
                 };
                 computed = Some(rd);
                 let (b, sb) = pick_src(rng, &defined);
-                let op = match wide {
-                    false => rng.pick(&[
+                let op = match w {
+                    4 => rng.pick(&[
                         "addw", "subw", "mulw", "sllw", "srlw", "sraw", "and", "or", "xor", "addiw", "slliw", "srliw",
                         "sraiw", "andi", "ori", "xori", "mv",
                     ]),
-                    true => rng.pick(&[
+                    8 => rng.pick(&[
                         "add", "sub", "mul", "sll", "srl", "sra", "and", "or", "xor", "addi", "slli", "srli", "srai",
                         "andi", "ori", "xori", "mv",
                     ]),
+                    // Bytes and halves are moved and combined bitwise.
+                    _ => rng.pick(&["and", "or", "xor", "andi", "ori", "xori", "mv"]),
                 };
+                let bits = 8 * w;
                 let imm = match op {
-                    "slliw" | "srliw" | "sraiw" | "slli" | "srli" | "srai" => rng.below(8 * w as u64) as i64,
+                    "slliw" | "srliw" | "sraiw" | "slli" | "srli" | "srai" => rng.below(bits as u64) as i64,
+                    // (Narrow lanes: mostly immediates that fit the lane.)
+                    _ if narrow && rng.chance(80) => {
+                        let half = (1i64 << (bits - 1)).min(2048);
+                        match sa {
+                            true => rng.below(2 * half as u64) as i64 - half,
+                            false => rng.below((2 * half).min(2048) as u64) as i64,
+                        }
+                    }
                     _ => rng.below(4096) as i64 - 2048,
                 };
                 let signed = match op {
@@ -338,7 +349,10 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
             _ => {
                 // Not a lane operation (the loop then runs scalar trips only).
                 let (a, _) = pick_src(rng, &defined);
-                let op = if wide { rng.pick(&["addw", "mulw", "sllw"]) } else { rng.pick(&["add", "mul", "sub"]) };
+                let op = match w {
+                    4 => rng.pick(&["add", "mul", "sub"]),
+                    _ => rng.pick(&["addw", "mulw", "sllw"]),
+                };
                 body.push((op, rd, a, a, 0));
                 defined.push((rd, false));
             }
@@ -352,7 +366,7 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
         if rng.chance(20) {
             // Read elsewhere too (no reduction then: the stores need every trip's sum).
             let (base, off) = address(rng, &mut body);
-            body.push((if wide { "sd" } else { "sw" }, 0, base, SUM, off));
+            body.push((store, 0, base, SUM, off));
         }
     }
     let steps_at = rng.below(body.len() as u64 + 1) as usize;

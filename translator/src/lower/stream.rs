@@ -201,7 +201,7 @@ pub(super) struct Plan {
     /// The exit test's operands: an induction register plus a constant, its
     /// step, and an invariant plus a constant (how many trips are left).
     exit: (Sym, i64, Sym),
-    /// A loop of one block that may run eight trips at a time (see `vector`).
+    /// A loop of one block that may run several trips at a time (see `vector`).
     vector: Option<vector::Shape>,
 }
 

@@ -1,52 +1,60 @@
 //! Vector trips: a streamed loop of one block whose data flows trip by trip
-//! through 32-bit or 64-bit lanes runs eight trips at a time in SIMD
-//! registers.
+//! through lanes of 8, 16, 32 or 64 bits runs eight trips (sixteen with
+//! bytes) at a time in SIMD registers.
 //!
 //! ```text
 //!   c[j] += a * b[j]   (one block: add a5,a4,a2; lw a5,0(a5); add s0,a3,a2; lw s1,0(s0);
 //!                       mulw a5,a5,a1; addw a5,a5,s1; addi a2,a2,4; sw a5,0(s0); bne a2,t5)
-//!   guard (once):  the streams' eight trips apart, wherever one stores?
-//!                  per bounded induction register r: limit_r = bound_r - 7 step + 1
+//!   guard (once):  the streams' n trips apart, wherever one stores?
+//!                  per bounded induction register r: limit_r = bound_r - (n-1) step + 1
 //!                    (0 if not apart); `bne a, b` with a stepping up by a power
 //!                    of two folds into a's limit; uniforms splat into lanes
-//!   head:   budget >= header's check + 7 trips, every x[r] < limit_r, (the back
-//!           edge's test for trips 0..7 where not folded) -> trip, else scalar head
-//!   trip:   loads of eight trips (two registers of four 32-bit lanes, or four
-//!           of two 64-bit lanes; lane j = trip j), lane operations, stores
-//!           of eight trips; induction
-//!           registers += 8 step; meter += 8 trips
+//!   head:   every x[r] < limit_r? (one compare where the guard found no vector
+//!           trip possible) then budget >= header's check + (n-1) trips and
+//!           (where not folded) the back edge taken in trips 0..n-1 -> trip,
+//!           else the scalar head
+//!   trip:   loads of n trips (a 128-bit register holds 16, 8, 4 or 2 lanes;
+//!           n = 8 takes two registers of 32-bit lanes, four of 64-bit ones;
+//!           lane j = trip j), lane operations, stores of n trips;
+//!           induction registers += n step; meter += n trips
 //!   again:  the head's test again -> trip, else settle
-//!   settle: registers as the eighth trip left them (its lane, extended; tracked
-//!           values one step back from the stepped registers) -> scalar head
+//!   settle: registers as the last trip left them (its lane, extended; tracked
+//!           values one step back from the stepped registers; reductions
+//!           folded in) -> scalar head
 //! ```
 //!
 //! The loop qualifies when every instruction of its block is one of:
-//! a streamed `lw`/`lwu`/`sw` through an induction register stepping by 4,
-//! or `ld`/`sd` stepping by 8 (lanes are consecutive; one width per loop);
-//! address arithmetic the streamed loop tracks (`addi`, `add`, `lui`,
-//! `auipc`: values the same in every trip, or stepping with an induction
-//! register); a lane operation with an operand in lanes (32-bit lanes:
-//! `addw`, `subw`, `mulw`, `addiw`, shifts by a constant or an invariant,
-//! and `and`/`or`/`xor` of sign-extended lanes, which stay sign-extended;
+//! a streamed load or store through an induction register stepping by its
+//! size (`lb`/`lbu`/`sb`, `lh`/`lhu`/`sh`, `lw`/`lwu`/`sw` or `ld`/`sd`:
+//! one size per loop, lanes are consecutive); address arithmetic the
+//! streamed loop tracks (`addi`, `add`, `lui`, `auipc`: values the same in
+//! every trip, or stepping with an induction register); a lane operation
+//! with an operand in lanes (8-bit and 16-bit lanes, which hold the value
+//! as its load extended it: `and`/`or`/`xor` of lanes extended alike and
+//! their immediate forms with immediates that fit; 32-bit lanes: `addw`,
+//! `subw`, `mulw`, `addiw`, shifts by a constant or an invariant, and
+//! `and`/`or`/`xor` of sign-extended lanes, which stay sign-extended;
 //! 64-bit lanes: `add`, `sub`, `mul`, the bitwise operations and shifts and
 //! their immediate forms); a move; and, last, the back edge, comparing
-//! values that step or stay. No value may flow from one trip to the next
-//! but through induction registers and *reductions*: a register written
-//! once, by `r = r op x` with `x` in lanes and `op` one that reassociates
-//! (`add`/`addw` modulo 2^64 or 2^32, `and`, `or`, `xor`), and read nowhere
-//! else; its lanes gather partial results from the operation's identity on,
-//! folded into the register on the way out. Every other register the block
-//! writes is written before it is read: between vector trips only the
-//! induction registers need their values, and the others are settled once,
-//! on the way out.
+//! values that step or stay (tested for all n trips at once: `bne` with a
+//! power-of-two step by the distance, an ordered comparison by its first
+//! and last trip, anything else trip by trip). No value may flow from one
+//! trip to the next but through induction registers and *reductions* (32
+//! and 64-bit lanes): a register written once, by `r = r op x` with `x` in
+//! lanes and `op` one that reassociates (`add`/`addw` modulo 2^64 or 2^32,
+//! `and`, `or`, `xor`), and read nowhere else; its lanes gather partial
+//! results from the operation's identity on, folded into the register on
+//! the way out. Every other register the block writes is written before it
+//! is read: between vector trips only the induction registers need their
+//! values, and the others are settled once, on the way out.
 //!
-//! Why this is exact: the eight trips would run without a trap (each
-//! register's bound covers the eighth trip's accesses), without leaving
-//! the loop (the back edge is taken in all eight) and without reaching the
+//! Why this is exact: the n trips would run without a trap (each
+//! register's bound covers the last trip's accesses), without leaving
+//! the loop (the back edge is taken in all of them) and without reaching the
 //! deadline (the budget covers them), so nothing can observe the state
 //! between them. Within them, the lanes see the values the scalar trips
 //! would: a load runs before the stores of later trips, so lanes run only
-//! where no access of eight trips overlaps a store of another stream's eight
+//! where no access of n trips overlaps a store of another stream's n
 //! trips (host addresses, so two mappings of one page count as
 //! overlapping), unless both are the same bytes trip for trip, where the
 //! order within each trip is the block's.
@@ -58,8 +66,10 @@
 //! have that many trips left, and more registers are live). A first version
 //! that tested the back edge lane by lane, settled every register after
 //! each vector trip and splatted invariants inside the loop gained only 4%
-//! in M-mode. Only hosts with lane-wise 32-bit multiplies get vector trips
-//! (x86-64 with SSE4.1, AArch64).
+//! in M-mode. Byte lanes leave `compress` as it was (its match copies are
+//! short, or overlap within sixteen bytes); testing every trip's back edge
+//! one by one there cost 4%. Only hosts with lane-wise 32-bit multiplies
+//! get vector trips (x86-64 with SSE4.1, AArch64).
 
 use super::{value, Guarded, Plan, Sym};
 use crate::lower::meter::{Meter, MAX_BUDGET};
@@ -72,8 +82,8 @@ use cranelift_frontend::Variable;
 use mkjit_runtime::isa::Op;
 use std::collections::HashMap;
 
-/// Trips per vector trip (in two 128-bit registers of 32-bit lanes, or
-/// four of 64-bit lanes).
+/// Trips per vector trip, at least (in one 128-bit register of 8-bit or
+/// 16-bit lanes, two of 32-bit lanes, four of 64-bit lanes).
 const TRIPS: i64 = 8;
 
 /// Bytes of a host vector register.
@@ -82,6 +92,10 @@ const VECTOR_BYTES: i64 = 16;
 /// The lanes of a loop: the width of its loads and stores.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Width {
+    /// `lb`, `lbu`, `sb`: data moved, and combined bitwise.
+    W8,
+    /// `lh`, `lhu`, `sh`: data moved, and combined bitwise.
+    W16,
     /// `lw`, `lwu`, `sw` and 32-bit operations.
     W32,
     /// `ld`, `sd` and 64-bit operations.
@@ -91,9 +105,16 @@ enum Width {
 impl Width {
     fn bytes(self) -> i64 {
         match self {
+            Width::W8 => 1,
+            Width::W16 => 2,
             Width::W32 => 4,
             Width::W64 => 8,
         }
+    }
+
+    /// Trips per vector trip.
+    fn trips(self) -> i64 {
+        self.lanes().max(TRIPS)
     }
 
     /// Lanes per host register.
@@ -103,11 +124,13 @@ impl Width {
 
     /// Host registers per value in a vector trip.
     fn parts(self) -> usize {
-        (TRIPS / self.lanes()) as usize
+        (self.trips() / self.lanes()) as usize
     }
 
     fn vector(self) -> types::Type {
         match self {
+            Width::W8 => types::I8X16,
+            Width::W16 => types::I16X8,
             Width::W32 => types::I32X4,
             Width::W64 => types::I64X2,
         }
@@ -115,6 +138,8 @@ impl Width {
 
     fn scalar(self) -> types::Type {
         match self {
+            Width::W8 => types::I8,
+            Width::W16 => types::I16,
             Width::W32 => types::I32,
             Width::W64 => types::I64,
         }
@@ -214,7 +239,7 @@ enum Held {
     Reduced(Lop),
 }
 
-/// A loop of one block that runs [`TRIPS`] trips at a time.
+/// A loop of one block that runs several trips at a time ([`Width::trips`]).
 #[derive(Debug)]
 pub(super) struct Shape {
     width: Width,
@@ -263,11 +288,18 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
     }
     // The width of the loop's loads and stores (all alike).
     let widths = |ops: &[Op]| blk.insns.iter().any(|gi| ops.contains(&gi.insn.op));
-    let width = match (widths(&[Op::Lw, Op::Lwu, Op::Sw]), widths(&[Op::Ld, Op::Sd])) {
-        (true, false) => Width::W32,
-        (false, true) => Width::W64,
-        _ => return None,
-    };
+    let found: Vec<Width> = [
+        (Width::W8, [Op::Lb, Op::Lbu, Op::Sb]),
+        (Width::W16, [Op::Lh, Op::Lhu, Op::Sh]),
+        (Width::W32, [Op::Lw, Op::Lwu, Op::Sw]),
+        (Width::W64, [Op::Ld, Op::Ld, Op::Sd]),
+    ]
+    .into_iter()
+    .filter(|(_, ops)| widths(ops))
+    .map(|(w, _)| w)
+    .collect();
+    let [width] = found[..] else { return None };
+    let trips = width.trips();
     // Consecutive lanes: the address steps by the width with an induction register.
     let consecutive = |s: Option<Sym>| s.filter(|s| s.span == 0 && s.iv != 0 && step[s.iv as usize] == width.bytes());
     // Reductions: a register written once, by `r = r op x` with `op` one
@@ -277,6 +309,7 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
     let reduction = |gi: &crate::region::GuestInsn| -> Option<(u8, Lop, u8)> {
         let (i, r) = (gi.insn, gi.int_dest());
         let op = match (width, i.op) {
+            (Width::W8 | Width::W16, _) => return None,
             (Width::W32, Op::Addw) | (Width::W64, Op::Add) => Lop::Add,
             (_, Op::Xor) => Lop::Xor,
             (_, Op::Or) => Lop::Or,
@@ -352,6 +385,28 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
                     _ => None,
                 }
             }
+            // 8-bit and 16-bit lanes hold a byte or halfword as its load
+            // extended it: bitwise operations of lanes extended alike keep
+            // that, as do immediates that fit it.
+            Width::W8 | Width::W16 => {
+                let bits = 8 * width.bytes();
+                let fits = match (lanes[a], i.op) {
+                    (Some(Ext::Zero), Op::Andi) => true,
+                    (Some(Ext::Zero), _) => (0..1 << bits).contains(&i.imm),
+                    (Some(Ext::Sign), _) => (-(1 << (bits - 1))..1 << (bits - 1)).contains(&i.imm),
+                    _ => false,
+                };
+                let alike = lanes[a].is_some() && lanes[a] == lanes[b];
+                match i.op {
+                    Op::And if alike => binary(Lop::And, src(a), src(b)),
+                    Op::Or if alike => binary(Lop::Or, src(a), src(b)),
+                    Op::Xor if alike => binary(Lop::Xor, src(a), src(b)),
+                    Op::Andi if fits => binary(Lop::And, src(a), imm),
+                    Op::Ori if fits => binary(Lop::Or, src(a), imm),
+                    Op::Xori if fits => binary(Lop::Xor, src(a), imm),
+                    _ => None,
+                }
+            }
             // 64-bit lanes: the 64-bit operations.
             Width::W64 => match i.op {
                 Op::Add => binary(Lop::Add, src(a), src(b)),
@@ -376,19 +431,23 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
         if let Some(step) = lane_op {
             if rd != 0 {
                 steps.push(step);
-                lanes[rd as usize] = Some(if width == Width::W64 { Ext::Full } else { Ext::Sign });
+                lanes[rd as usize] = Some(match width {
+                    Width::W8 | Width::W16 => lanes[a].expect("narrow lane operations take lanes first"),
+                    Width::W32 => Ext::Sign,
+                    Width::W64 => Ext::Full,
+                });
                 sym[rd as usize] = None;
             }
             continue;
         }
         match super::super::mem::access(i.op) {
-            Some(_) if matches!(i.op, Op::Lw | Op::Lwu | Op::Ld) => {
+            Some((_, false)) => {
                 consecutive(sym[a]).filter(|_| streamed(gi.pc))?;
                 if rd != 0 {
                     steps.push(Step::Load { rd, pc: gi.pc });
                     let ext = match i.op {
-                        Op::Lw => Ext::Sign,
-                        Op::Lwu => Ext::Zero,
+                        Op::Lb | Op::Lh | Op::Lw => Ext::Sign,
+                        Op::Lbu | Op::Lhu | Op::Lwu => Ext::Zero,
                         _ => Ext::Full,
                     };
                     lanes[rd as usize] = Some(ext);
@@ -396,13 +455,12 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
                 }
                 continue;
             }
-            Some(_) if matches!(i.op, Op::Sw | Op::Sd) => {
+            Some((_, true)) => {
                 consecutive(sym[a]).filter(|_| streamed(gi.pc))?;
                 let v = src(b)?;
                 steps.push(Step::Store { pc: gi.pc, v });
                 continue;
             }
-            Some(_) => return None,
             None => {}
         }
         if i.op == Op::Addi && i.imm == 0 && lanes[a].is_some() {
@@ -449,7 +507,7 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
     // (A loop without a store has nothing to gain; the head's budget test
     // must fit the meter.)
     let len = blk.insns.len() as u64;
-    if !steps.iter().any(|s| matches!(s, Step::Store { .. })) || blk.check? + (TRIPS as u64 - 1) * len > MAX_BUDGET {
+    if !steps.iter().any(|s| matches!(s, Step::Store { .. })) || blk.check? + (trips as u64 - 1) * len > MAX_BUDGET {
         return None;
     }
     let mut uniforms = Vec::new();
@@ -472,7 +530,7 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
     let extents = plan
         .accesses
         .iter()
-        .map(|(a, _)| (TRIPS as u64 - 1) * step[a.at.iv as usize].unsigned_abs() + a.size)
+        .map(|(a, _)| (trips as u64 - 1) * step[a.at.iv as usize].unsigned_abs() + a.size)
         .collect();
     Some(Shape { width, steps, uniforms, finals, stay, step, len, extents })
 }
@@ -487,6 +545,7 @@ pub(super) fn prove(
     hosts: &[Value],
     bounds: &[(u8, i64, Value)],
 ) -> Proof {
+    let trips = shape.width.trips();
     // Do two streams' accesses in a vector trip overlap where one stores?
     let mut apart: Option<Value> = None;
     for (x, (ax, _)) in plan.accesses.iter().enumerate() {
@@ -513,9 +572,9 @@ pub(super) fn prove(
     let mut limits: Vec<(u8, Value)> = bounds
         .iter()
         .map(|&(r, step, bound)| {
-            // bound - (TRIPS - 1) * step + 1, where the bound leaves room for that (it
+            // bound - (trips - 1) * step + 1, where the bound leaves room for that (it
             // is at most u64::MAX - step, so this does not wrap upwards).
-            let reach = (TRIPS - 1) * step;
+            let reach = (trips - 1) * step;
             let room = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, bound, reach);
             let ok = and(lx, apart, room);
             let lim = lx.ins().iadd_imm_s(bound, 1 - reach);
@@ -525,7 +584,7 @@ pub(super) fn prove(
     // A back edge `bne a, b` with `a` stepping up by a power of two and `b`
     // the same every trip is taken in the trips of a vector trip exactly
     // while the distance from `a` to `b` is a multiple of the step and at
-    // least TRIPS steps: a limit on `a`'s register, from the distance here.
+    // least as many steps: a limit on `a`'s register, from the distance here.
     let (op, a, b) = shape.stay;
     let (a, b) = if a.iv == 0 { (b, a) } else { (a, b) };
     let s = shape.step[a.iv as usize];
@@ -535,11 +594,11 @@ pub(super) fn prove(
         let d = lx.ins().isub(vb, va);
         let low = lx.ins().band_imm_s(d, s - 1);
         let multiple = lx.ins().icmp_imm_s(IntCC::Equal, low, 0);
-        let far = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, d, TRIPS * s);
+        let far = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, d, trips * s);
         let ok = lx.ins().band(multiple, far);
         let iv = lx.x(a.iv);
         let at = lx.ins().iadd(iv, d);
-        let lim = lx.ins().iadd_imm_s(at, 1 - TRIPS * s);
+        let lim = lx.ins().iadd_imm_s(at, 1 - trips * s);
         // (Wrapping past the top leaves a limit too low: fewer vector trips, never more.)
         let lim = lx.ins().select(ok, lim, zero);
         match limits.iter_mut().find(|l| l.0 == a.iv) {
@@ -591,7 +650,7 @@ pub(super) fn lower(
     scalar: Block,
 ) {
     let (trip, again, settle) = (lx.b.create_block(), lx.b.create_block(), lx.b.create_block());
-    let (ty, parts) = (shape.width.vector(), shape.width.parts());
+    let (ty, parts, trips) = (shape.width.vector(), shape.width.parts(), shape.width.trips());
     // Reductions gather in lanes from their identity on (the register
     // keeps its value from the top of the first vector trip).
     let mut sums: Vec<(u8, Lop, Variable)> = Vec::new();
@@ -605,10 +664,9 @@ pub(super) fn lower(
         }
     }
     let sum = |r: u8| sums.iter().find(|x| x.0 == r).expect("a reduction").2;
-    let ready = test(lx, shape, proof, reach);
-    lx.b.ins().brif(ready, trip, &[], scalar, &[]);
+    test(lx, shape, proof, reach, trip, scalar);
 
-    // The trip: loads, lane operations and stores of TRIPS trips; induction
+    // The trip: loads, lane operations and stores of its trips; induction
     // registers and the meter stepped as often. What else the last trip
     // leaves in registers only matters on the way out (the next trip
     // writes those registers before it reads them).
@@ -682,7 +740,7 @@ pub(super) fn lower(
             }
             Held::Sym(_) if shape.step[r as usize] != 0 => {
                 let x = lx.x(r);
-                stepped.push((r, lx.ins().iadd_imm_s(x, TRIPS * shape.step[r as usize])));
+                stepped.push((r, lx.ins().iadd_imm_s(x, trips * shape.step[r as usize])));
             }
             Held::Sym(_) | Held::Reduced(_) => {}
         }
@@ -691,7 +749,7 @@ pub(super) fn lower(
         lx.set_x(r, v);
     }
     let m = lx.b.use_var(lx.meter);
-    let m = Meter::advance(lx.b, m, TRIPS as u64 * cycles, TRIPS as u64 * shape.len);
+    let m = Meter::advance(lx.b, m, trips as u64 * cycles, trips as u64 * shape.len);
     lx.b.def_var(lx.meter, m);
     lx.sync_dirty();
     lx.b.ins().jump(again, &[]);
@@ -700,8 +758,7 @@ pub(super) fn lower(
     // left them and on to the scalar head.
     lx.b.switch_to_block(again);
     lx.local = [None; 32];
-    let ready = test(lx, shape, proof, reach);
-    lx.b.ins().brif(ready, trip, &[], settle, &[]);
+    test(lx, shape, proof, reach, trip, settle);
     lx.b.switch_to_block(settle);
     lx.dirty = [false; 32];
     let mut out = Vec::new();
@@ -734,7 +791,9 @@ pub(super) fn lower(
                 let sum = lx.ins().iadd(low, h);
                 lx.ins().sextend(I64, sum)
             }
-            (Width::W32, _) => {
+            // (`and`, `or`, `xor` of sign-extended 32-bit lanes: only 32-bit
+            // and 64-bit lanes reduce.)
+            _ => {
                 let wide = lx.ins().sextend(I64, h);
                 lop(lx, op, top, wide)
             }
@@ -744,7 +803,7 @@ pub(super) fn lower(
     for &(r, h) in &shape.finals {
         if let Held::Sym(s) = h {
             if shape.step[r as usize] == 0 {
-                // Induction registers have stepped TRIPS times: one step back
+                // Induction registers have stepped once per trip: one step back
                 // is where the last trip's value stood.
                 let v = value(lx, s);
                 out.push((r, lx.ins().iadd_imm_s(v, -shape.step[s.iv as usize])));
@@ -760,30 +819,86 @@ pub(super) fn lower(
     lx.dirty = [false; 32];
 }
 
-/// Whether the next TRIPS trips may run as a vector trip: the budget covers
+/// Whether the next trips may run as a vector trip: the budget covers
 /// them past the header's check for `reach`, every induction register is
 /// below its limit, and (unless folded into the limits) the back edge is
 /// taken in each.
-fn test(lx: &mut Lx<'_, '_>, shape: &Shape, proof: &Proof, reach: u64) -> Value {
-    let m = lx.b.use_var(lx.meter);
-    let short = Meter::short_of(lx.b, m, reach + (TRIPS as u64 - 1) * shape.len);
-    let mut all = lx.ins().bxor_imm_s(short, 1);
+/// Ends the current block: to `pass` if so, else to `fail`. The limits
+/// come first, on their own: where the guard found that no vector trip can
+/// run (a limit of 0), a trip of the scalar loop pays one compare.
+fn test(lx: &mut Lx<'_, '_>, shape: &Shape, proof: &Proof, reach: u64, pass: Block, fail: Block) {
+    let mut within = None;
     for &(r, lim) in &proof.limits {
         let x = lx.x(r);
         let ok = lx.ins().icmp(IntCC::UnsignedLessThan, x, lim);
-        all = lx.ins().band(all, ok);
+        within = Some(and(lx, within, ok));
     }
+    if let Some(within) = within {
+        let rest = lx.b.create_block();
+        lx.b.ins().brif(within, rest, &[], fail, &[]);
+        lx.b.switch_to_block(rest);
+    }
+    let m = lx.b.use_var(lx.meter);
+    let trips = shape.width.trips();
+    let short = Meter::short_of(lx.b, m, reach + (trips as u64 - 1) * shape.len);
+    let mut all = lx.ins().bxor_imm_s(short, 1);
     if proof.lanes_test {
-        let (op, a, b) = shape.stay;
-        let (va, vb) = (value(lx, a), value(lx, b));
-        for j in 0..TRIPS {
-            let x = lx.ins().iadd_imm_s(va, j * shape.step[a.iv as usize]);
-            let y = lx.ins().iadd_imm_s(vb, j * shape.step[b.iv as usize]);
-            let taken = lx.ins().icmp(branch_cc(op), x, y);
-            all = lx.ins().band(all, taken);
+        let taken = stays(lx, shape, trips);
+        all = lx.ins().band(all, taken);
+    }
+    lx.b.ins().brif(all, pass, &[], fail, &[]);
+}
+
+/// Whether the back edge is taken in each of the next `trips` trips.
+fn stays(lx: &mut Lx<'_, '_>, shape: &Shape, trips: i64) -> Value {
+    let (op, a, b) = shape.stay;
+    let (sa, sb) = (shape.step[a.iv as usize], shape.step[b.iv as usize]);
+    let (va, vb) = (value(lx, a), value(lx, b));
+    let last = |lx: &mut Lx<'_, '_>, v: Value, s: i64| lx.ins().iadd_imm_s(v, (trips - 1) * s);
+    match (op, sa, sb) {
+        // One side steps by a power of two: `x + j s != y` for j < trips
+        // unless the distance from x to y (in the direction of the step)
+        // is a multiple of s below trips steps.
+        (Op::Bne, s, 0) | (Op::Bne, 0, s) if s.unsigned_abs().is_power_of_two() => {
+            let (x, y) = if sa != 0 { (va, vb) } else { (vb, va) };
+            let d = if s > 0 { lx.ins().isub(y, x) } else { lx.ins().isub(x, y) };
+            let k = s.unsigned_abs() as i64;
+            let off = lx.ins().band_imm_s(d, k - 1);
+            let misses = lx.ins().icmp_imm_s(IntCC::NotEqual, off, 0);
+            let far = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, d, trips * k);
+            lx.ins().bor(misses, far)
+        }
+        // An ordered comparison with one side stepping (without wrapping
+        // around in these trips) is monotone: taken in the first trip and
+        // in the last, it is taken in all.
+        (Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu, s, 0) | (Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu, 0, s) if s != 0 => {
+            let signed = matches!(op, Op::Blt | Op::Bge);
+            let (v, end) = if sa != 0 { (va, last(lx, va, s)) } else { (vb, last(lx, vb, s)) };
+            let up = match (signed, s > 0) {
+                (false, true) => IntCC::UnsignedGreaterThanOrEqual,
+                (false, false) => IntCC::UnsignedLessThanOrEqual,
+                (true, true) => IntCC::SignedGreaterThanOrEqual,
+                (true, false) => IntCC::SignedLessThanOrEqual,
+            };
+            let no_wrap = lx.ins().icmp(up, end, v);
+            let first = lx.ins().icmp(branch_cc(op), va, vb);
+            let (ea, eb) = if sa != 0 { (end, vb) } else { (va, end) };
+            let at_end = lx.ins().icmp(branch_cc(op), ea, eb);
+            let both = lx.ins().band(first, at_end);
+            lx.ins().band(both, no_wrap)
+        }
+        // Otherwise trip by trip.
+        _ => {
+            let mut all = lx.ins().iconst(types::I8, 1);
+            for j in 0..trips {
+                let x = lx.ins().iadd_imm_s(va, j * sa);
+                let y = lx.ins().iadd_imm_s(vb, j * sb);
+                let taken = lx.ins().icmp(branch_cc(op), x, y);
+                all = lx.ins().band(all, taken);
+            }
+            all
         }
     }
-    all
 }
 
 /// `x op y`, lane-wise or scalar.
