@@ -172,6 +172,14 @@ enum LaneExit {
     Index,
     /// `count` from 0 up, `bltu count, limit`.
     Below,
+    /// `count` from 0 up, `bge count, limit` with `limit` = trips + 1 (one
+    /// trip: taken in the last of eight trips but not in the first when
+    /// trips is 7).
+    Once,
+    /// `count` from -k up, `bgeu count, limit` with `limit` = 8 - k (k < 8):
+    /// taken until `count` wraps to 0 (in the first and the eighth trip
+    /// alike when the guard's distance allows eight).
+    Wraps,
 }
 
 /// A loop for vector trips (see the module's documentation).
@@ -374,7 +382,18 @@ fn random_lane_loop(rng: &mut Rng, areas: &[u64]) -> LaneLoop {
         streams,
         index: rng.below(AREA / w as u64) as i64 * w - AREA as i64 / 2,
         trips: 1 + rng.below(300) as i64,
-        exit: rng.pick(&[LaneExit::Up, LaneExit::Down, LaneExit::Index, LaneExit::Below]),
+        exit: rng.pick(&[
+            LaneExit::Up,
+            LaneExit::Down,
+            LaneExit::Index,
+            LaneExit::Below,
+            LaneExit::Up,
+            LaneExit::Down,
+            LaneExit::Index,
+            LaneExit::Below,
+            LaneExit::Once,
+            LaneExit::Wraps,
+        ]),
         body,
         steps_at,
         same: [rng.bits() as i64, rng.bits() as i64, rng.bits() as i64],
@@ -396,6 +415,8 @@ fn emit_lane_loop(a: &mut Asm, d: &LaneLoop, labels: [i64; 3]) -> [i64; 3] {
     a.li(INDEX, d.index);
     match d.exit {
         LaneExit::Up | LaneExit::Below => a.li(COUNT, 0).li(LIMIT, d.trips),
+        LaneExit::Once => a.li(COUNT, 0).li(LIMIT, d.trips % 10 + 1),
+        LaneExit::Wraps => a.li(COUNT, -(d.trips % 7 + 1)).li(LIMIT, 8 - (d.trips % 7 + 1)),
         LaneExit::Down => a.li(COUNT, d.trips).li(LIMIT, 0),
         LaneExit::Index => a.li(LIMIT, d.index + d.width * d.trips),
     };
@@ -412,7 +433,7 @@ fn emit_lane_loop(a: &mut Asm, d: &LaneLoop, labels: [i64; 3]) -> [i64; 3] {
                 a.emit("addi", INDEX, INDEX, 0, d.width);
             }
             match d.exit {
-                LaneExit::Up | LaneExit::Below => a.emit("addi", COUNT, COUNT, 0, 1),
+                LaneExit::Up | LaneExit::Below | LaneExit::Once | LaneExit::Wraps => a.emit("addi", COUNT, COUNT, 0, 1),
                 LaneExit::Down => a.emit("addi", COUNT, COUNT, 0, -1),
                 LaneExit::Index => a,
             };
@@ -425,6 +446,8 @@ fn emit_lane_loop(a: &mut Asm, d: &LaneLoop, labels: [i64; 3]) -> [i64; 3] {
         LaneExit::Up | LaneExit::Down => branch(a, "bne", COUNT, LIMIT, top),
         LaneExit::Index => branch(a, "bne", INDEX, LIMIT, top),
         LaneExit::Below => branch(a, "bltu", COUNT, LIMIT, top),
+        LaneExit::Once => branch(a, "bge", COUNT, LIMIT, top),
+        LaneExit::Wraps => branch(a, "bgeu", COUNT, LIMIT, top),
     }
     // What the loop left in its data registers and its sum, into the accumulator.
     for r in DATA.into_iter().chain([SUM]) {
