@@ -172,9 +172,9 @@ enum LaneExit {
     Index,
     /// `count` from 0 up, `bltu count, limit`.
     Below,
-    /// `count` from 0 up, `bge count, limit` with `limit` = trips + 1 (one
+    /// `count` from 0 up, `bge count, limit` with `limit` from 2 to 11 (one
     /// trip: taken in the last of eight trips but not in the first when
-    /// trips is 7).
+    /// `limit` is 8).
     Once,
     /// `count` from -k up, `bgeu count, limit` with `limit` = 8 - k (k < 8):
     /// taken until `count` wraps to 0 (in the first and the eighth trip
@@ -415,7 +415,7 @@ fn emit_lane_loop(a: &mut Asm, d: &LaneLoop, labels: [i64; 3]) -> [i64; 3] {
     a.li(INDEX, d.index);
     match d.exit {
         LaneExit::Up | LaneExit::Below => a.li(COUNT, 0).li(LIMIT, d.trips),
-        LaneExit::Once => a.li(COUNT, 0).li(LIMIT, d.trips % 10 + 1),
+        LaneExit::Once => a.li(COUNT, 0).li(LIMIT, d.trips % 10 + 2),
         LaneExit::Wraps => a.li(COUNT, -(d.trips % 7 + 1)).li(LIMIT, 8 - (d.trips % 7 + 1)),
         LaneExit::Down => a.li(COUNT, d.trips).li(LIMIT, 0),
         LaneExit::Index => a.li(LIMIT, d.index + d.width * d.trips),
