@@ -265,7 +265,7 @@ pub(super) struct Proof {
     /// The back edge's test was not folded into the limits: the head
     /// evaluates it for each trip of a vector trip.
     lanes_test: bool,
-    /// Each uniform as a 32-bit scalar and in every lane.
+    /// Each uniform as a scalar of the lanes' width and in every lane.
     uniforms: Vec<(Value, Value)>,
 }
 
@@ -289,10 +289,10 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
     // The width of the loop's loads and stores (all alike).
     let widths = |ops: &[Op]| blk.insns.iter().any(|gi| ops.contains(&gi.insn.op));
     let found: Vec<Width> = [
-        (Width::W8, [Op::Lb, Op::Lbu, Op::Sb]),
-        (Width::W16, [Op::Lh, Op::Lhu, Op::Sh]),
-        (Width::W32, [Op::Lw, Op::Lwu, Op::Sw]),
-        (Width::W64, [Op::Ld, Op::Ld, Op::Sd]),
+        (Width::W8, &[Op::Lb, Op::Lbu, Op::Sb][..]),
+        (Width::W16, &[Op::Lh, Op::Lhu, Op::Sh]),
+        (Width::W32, &[Op::Lw, Op::Lwu, Op::Sw]),
+        (Width::W64, &[Op::Ld, Op::Sd]),
     ]
     .into_iter()
     .filter(|(_, ops)| widths(ops))
