@@ -2,8 +2,10 @@
 //! registers once per page, see `lower::stream`): copies and sums that cross
 //! pages up and down, a loop that walks off the end of RAM, a store loop
 //! that walks into a page of compiled code, and a U-mode loop under Sv39
-//! whose pages are not physically contiguous, and a multiply-accumulate over
-//! rows that overlap in every way (vector trips). Each runs in lockstep with the
+//! whose pages are not physically contiguous, a multiply-accumulate over
+//! rows that overlap in every way, and loops over bytes and halves (vector
+//! trips; many stops, so that some land right after vector trips and see the
+//! registers as they leave them). Each runs in lockstep with the
 //! interpreter (stops at random points, inside the loops too) and must have
 //! compiled streamed loops.
 
@@ -667,5 +669,70 @@ fn a_multiply_accumulate_over_overlapping_rows_agrees_in_lockstep() {
     assert!(streamed >= 2, "{streamed} streamed loops");
     if mkjit_translator::lower::host_runs_vector_trips() {
         assert!(vectored >= 1, "the multiply-accumulate ran vector trips");
+    }
+}
+
+const NARROW_BUF: u64 = BASE + 0x38_0000;
+
+/// Rounds of two loops over bytes and halves: `dst[i] = src[i] ^ 0xaa`
+/// through `lbu` (lanes zero-extended) and `dst[i] = src[i] & -256`
+/// through `lh` (lanes sign-extended), over source data that has the top
+/// bit of a lane set about half the time. Stops right after vector trips
+/// show what the registers hold there.
+fn narrow_program() -> Vec<u8> {
+    let code = settle(|a, [_]: [i64; 1]| {
+        fill_words(a, NARROW_BUF, 2048);
+        a.li(S3, 0);
+        let round = a.here();
+        // a0 = 100 + 3r bytes from NARROW_BUF + r to NARROW_BUF + 0x1ffc + 3r.
+        round_bytes(a, A0, 3, 100);
+        a.emit("srli", A0, A0, 0, 2);
+        a.emit("add", S1, S0, S3, 0);
+        a.emit("addi", S2, S1, 0, 0x7ff);
+        a.emit("addi", S2, S2, 0, 0x7ff);
+        a.emit("addi", S2, S2, 0, 0x7ff);
+        a.emit("addi", S2, S2, 0, 0x7ff);
+        a.emit("add", S2, S2, S3, 0);
+        a.emit("add", S2, S2, S3, 0);
+        let bytes = a.here();
+        a.emit("lbu", T0, S1, 0, 0);
+        a.emit("xori", T1, T0, 0, 0xaa);
+        a.emit("sb", 0, S2, T1, 0);
+        a.emit("addi", S1, S1, 0, 1);
+        a.emit("addi", S2, S2, 0, 1);
+        a.emit("addi", A0, A0, 0, -1);
+        branch(a, "bne", A0, 0, bytes);
+        // a1 = 60 + r halves from S1 on to S2 on.
+        a.emit("addi", A1, S3, 0, 60);
+        let halves = a.here();
+        a.emit("lh", T2, S1, 0, 0);
+        a.emit("andi", T3, T2, 0, -256);
+        a.emit("sh", 0, S2, T3, 0);
+        a.emit("addi", S1, S1, 0, 2);
+        a.emit("addi", S2, S2, 0, 2);
+        a.emit("addi", A1, A1, 0, -1);
+        branch(a, "bne", A1, 0, halves);
+        a.emit("addi", S3, S3, 0, 1);
+        a.li(T0, 48);
+        branch(a, "bne", S3, T0, round);
+        pass(a);
+        [0]
+    });
+    ElfBuilder::new(BASE, code).build()
+}
+
+#[test]
+fn byte_and_half_loops_agree_in_lockstep() {
+    let elf = narrow_program();
+    let (_, vectored) = agree(&elf, 1000, 5_000_000);
+    if mkjit_translator::lower::host_runs_vector_trips() {
+        assert!(vectored >= 2, "the byte and half loops ran vector trips ({vectored})");
+    }
+    // More stops (each seed's land elsewhere), some right after vector trips.
+    for seed in 4..=24 {
+        let mut j = jit_optimised(2);
+        let r = lockstep_machines(boot(&elf), boot(&elf), &mut j, 5_000_000, 200 + 50 * seed, seed)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.outcome, Outcome::Exit(0));
     }
 }
