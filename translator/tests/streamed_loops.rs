@@ -1,7 +1,7 @@
 //! Streamed loops (optimised code checks a loop's accesses through induction
 //! registers once per page, see `lower::stream`): copies and sums that cross
 //! pages up and down, a loop that walks off the end of RAM, a store loop
-//! that walks into a page of compiled code, and a U-mode loop under Sv39
+//! that walks into a page of compiled code, a U-mode loop under Sv39
 //! whose pages are not physically contiguous, a multiply-accumulate over
 //! rows that overlap in every way, and loops over bytes and halves (vector
 //! trips; many stops, so that some land right after vector trips and see the
