@@ -674,6 +674,19 @@ fn a_multiply_accumulate_over_overlapping_rows_agrees_in_lockstep() {
 
 const NARROW_BUF: u64 = BASE + 0x38_0000;
 
+/// `count` times: `load` into its register from s1, `op` with an immediate
+/// into its register, stored to s2; both step by `size`.
+fn narrow_loop(a: &mut Asm, load: (&str, u8), op: (&str, u8, i64), store: &str, count: u8, size: i64) {
+    let top = a.here();
+    a.emit(load.0, load.1, S1, 0, 0);
+    a.emit(op.0, op.1, load.1, 0, op.2);
+    a.emit(store, 0, S2, op.1, 0);
+    a.emit("addi", S1, S1, 0, size);
+    a.emit("addi", S2, S2, 0, size);
+    a.emit("addi", count, count, 0, -1);
+    branch(a, "bne", count, 0, top);
+}
+
 /// Rounds of two loops over bytes and halves: `dst[i] = src[i] ^ 0xaa`
 /// through `lbu` (lanes zero-extended) and `dst[i] = src[i] & -256`
 /// through `lh` (lanes sign-extended), over source data that has the top
@@ -694,24 +707,10 @@ fn narrow_program() -> Vec<u8> {
         a.emit("addi", S2, S2, 0, 0x7ff);
         a.emit("add", S2, S2, S3, 0);
         a.emit("add", S2, S2, S3, 0);
-        let bytes = a.here();
-        a.emit("lbu", T0, S1, 0, 0);
-        a.emit("xori", T1, T0, 0, 0xaa);
-        a.emit("sb", 0, S2, T1, 0);
-        a.emit("addi", S1, S1, 0, 1);
-        a.emit("addi", S2, S2, 0, 1);
-        a.emit("addi", A0, A0, 0, -1);
-        branch(a, "bne", A0, 0, bytes);
+        narrow_loop(a, ("lbu", T0), ("xori", T1, 0xaa), "sb", A0, 1);
         // a1 = 60 + r halves from S1 on to S2 on.
         a.emit("addi", A1, S3, 0, 60);
-        let halves = a.here();
-        a.emit("lh", T2, S1, 0, 0);
-        a.emit("andi", T3, T2, 0, -256);
-        a.emit("sh", 0, S2, T3, 0);
-        a.emit("addi", S1, S1, 0, 2);
-        a.emit("addi", S2, S2, 0, 2);
-        a.emit("addi", A1, A1, 0, -1);
-        branch(a, "bne", A1, 0, halves);
+        narrow_loop(a, ("lh", T2), ("andi", T3, -256), "sh", A1, 2);
         a.emit("addi", S3, S3, 0, 1);
         a.li(T0, 48);
         branch(a, "bne", S3, T0, round);
