@@ -439,7 +439,7 @@ pub struct JitStats {
     pub fast_paths: u64,
     /// Loops compiled with a streamed copy (accesses checked once per page, see `lower::stream`).
     pub streamed_loops: u64,
-    /// Streamed loops that also run four trips at a time in SIMD lanes (see `lower::stream::vector`).
+    /// Streamed loops that also run several trips at a time in SIMD lanes (see `lower::stream::vector`).
     pub vector_loops: u64,
     /// Extension instructions run through their reference helper from compiled
     /// code (fast path guard failed, or no fast path).

@@ -300,7 +300,7 @@ pub struct Compiled {
     pub fast_paths: u32,
     /// Loops compiled with a streamed copy (see `stream`).
     pub streamed_loops: u32,
-    /// Streamed loops that also run four trips at a time (see `stream::vector`).
+    /// Streamed loops that also run several trips at a time (see `stream::vector`).
     pub vector_loops: u32,
 }
 
@@ -332,6 +332,8 @@ pub struct Compiler {
     _tramp_arena: Option<CodeArena>,
     /// Print Cranelift's pass timings per region (`MKJIT_JIT_TIMING`).
     timing: bool,
+    /// The host has what vector trips need (see [`lanes_i32x4`]).
+    lanes: bool,
 }
 
 impl Compiler {
@@ -360,6 +362,7 @@ impl Compiler {
         arena: Option<CodeArena>,
     ) -> Result<Compiler, LowerError> {
         Ok(Compiler {
+            lanes: lanes_i32x4(&*isa),
             isa,
             quick_isa: Self::host_isa("single_pass", "speed")?,
             baseline_isa: Self::host_isa("backtracking", "none")?,
@@ -425,10 +428,9 @@ impl Compiler {
         {
             // Every tier compiles for the same host features.
             let host_fma = self.isa.has_native_fma();
-            let host_lanes = lanes_i32x4(&*self.isa);
             let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             (slots, fast_paths, (streamed_loops, vector_loops)) =
-                build(&mut b, region, env, tier, cost, cc, self.tramps, fast, (host_fma, host_lanes));
+                build(&mut b, region, env, tier, cost, cc, self.tramps, fast, (host_fma, self.lanes));
             b.finalize(self.isa.frontend_config());
         }
         let isa = match tier {
@@ -651,10 +653,6 @@ pub(crate) enum Flow {
     Ended,
 }
 
-/// Every host instruction of `code` with its offset in the region (what a
-/// `perf` sample at region address + offset points at). Bytes the
-/// disassembler stops at (jump tables) are listed as data. `None` if the
-/// host has no disassembler.
 /// Whether compiled code runs vector trips on this host (see `stream::vector`).
 pub fn host_runs_vector_trips() -> bool {
     cranelift_native::builder()
@@ -673,6 +671,10 @@ fn lanes_i32x4(isa: &dyn TargetIsa) -> bool {
     }
 }
 
+/// Every host instruction of `code` with its offset in the region (what a
+/// `perf` sample at region address + offset points at). Bytes the
+/// disassembler stops at (jump tables) are listed as data. `None` if the
+/// host has no disassembler.
 fn listing(isa: &dyn TargetIsa, code: &[u8]) -> Option<String> {
     let cs = isa.to_capstone().ok()?;
     let mut s = String::new();
@@ -1371,9 +1373,7 @@ impl<'a, 'f> Lx<'a, 'f> {
         // The head checks the bounds on the way in too: so the fast loop is
         // head and body, laid out together.
         self.b.switch_to_block(head);
-        let reach = blk.check.expect("a streamed loop's header checks the deadline");
-        let cycles = blk.insns.iter().map(|gi| (self.cost)(gi.insn.op)).sum();
-        stream::vector_trips(self, plan, &g, reach, cycles);
+        stream::vector_trips(self, plan, &g, blk);
         self.deadline_check(blk);
         stream::tops(self, &mut g);
         let inside = stream::within(self, &g);

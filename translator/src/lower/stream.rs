@@ -221,7 +221,7 @@ pub(super) enum Fast {
 }
 
 impl Plan {
-    /// Whether the loop may run four trips at a time (see `vector`).
+    /// Whether the loop may run several trips at a time (see `vector`).
     pub fn has_vector(&self) -> bool {
         self.vector.is_some()
     }
@@ -630,16 +630,16 @@ pub(super) fn guard(lx: &mut Lx<'_, '_>, plan: &Plan, slow: Block) -> Guarded {
     Guarded { bounds, fast, tops: Vec::new(), fs_dirty: plan.floats, fcsr_proven, vector }
 }
 
-/// In the head, for a loop with vector trips (see `vector`): their test
-/// and blocks, leading to the returned block (the scalar head, current on
-/// return); `reach` is the header's deadline check, `cycles` the modeled
-/// cost of one trip. `None` (and nothing emitted) for other loops.
-pub(super) fn vector_trips(lx: &mut Lx<'_, '_>, plan: &Plan, g: &Guarded, reach: u64, cycles: u64) -> Option<Block> {
-    let (shape, proof) = (plan.vector.as_ref()?, g.vector.as_ref()?);
+/// In the head of the loop of `blk`, if it has vector trips (see
+/// `vector`): their test and blocks, leading on to the scalar head, which
+/// is the current block on return. Nothing for other loops.
+pub(super) fn vector_trips(lx: &mut Lx<'_, '_>, plan: &Plan, g: &Guarded, blk: &GuestBlock) {
+    let (Some(shape), Some(proof)) = (plan.vector.as_ref(), g.vector.as_ref()) else { return };
+    let reach = blk.check.expect("a streamed loop's header checks the deadline");
+    let cycles = blk.insns.iter().map(|gi| (lx.cost)(gi.insn.op)).sum();
     let scalar = lx.b.create_block();
     vector::lower(lx, shape, plan, g, proof, reach, cycles, scalar);
     lx.b.switch_to_block(scalar);
-    Some(scalar)
 }
 
 /// In the head: records the values at the top of the trip of the induction

@@ -193,12 +193,12 @@ enum Shift {
 /// One instruction of a vector trip.
 #[derive(Clone, Copy, Debug)]
 enum Step {
-    /// The trips' 32-bit loads at `pc` into `rd`.
+    /// The trips' loads at `pc` into `rd`.
     Load {
         rd: u8,
         pc: u64,
     },
-    /// The trips' 32-bit stores at `pc`.
+    /// The trips' stores at `pc`.
     Store {
         pc: u64,
         v: Src,
@@ -209,7 +209,7 @@ enum Step {
         a: Src,
         b: Src,
     },
-    /// `rd = rs` shifted by `by` (modulo 32, as the `w` forms shift).
+    /// `rd = rs` shifted by `by` (modulo the lane's width, as the guest's shifts are).
     Shift {
         rd: u8,
         op: Shift,
@@ -253,8 +253,19 @@ pub(super) struct Shape {
     step: [i64; 32],
     /// Instructions per trip.
     len: u64,
-    /// Bytes each streamed access (by index in the plan) covers in a vector trip.
-    extents: Vec<u64>,
+}
+
+impl Shape {
+    /// Whether the back edge is a `bne a, b` with `a` stepping up by a
+    /// power of two and `b` the same every trip: its stepping side and its
+    /// step (then the guard folds it into a limit on that register, see
+    /// [`prove`]; otherwise the head tests it, see [`stays`]).
+    fn folded_exit(&self) -> Option<(Sym, Sym, i64)> {
+        let (op, a, b) = self.stay;
+        let (a, b) = if a.iv == 0 { (b, a) } else { (a, b) };
+        let s = self.step[a.iv as usize];
+        (op == Op::Bne && a.iv != 0 && b.iv == 0 && s > 0 && (s as u64).is_power_of_two()).then_some((a, b, s))
+    }
 }
 
 /// What the guard computed for the vector trips.
@@ -262,9 +273,6 @@ pub(super) struct Proof {
     /// Per induction register: the limit below which it may start a
     /// vector trip (bounds, overlaps and, folded in, the back edge).
     limits: Vec<(u8, Value)>,
-    /// The back edge's test was not folded into the limits: the head
-    /// evaluates it for each trip of a vector trip.
-    lanes_test: bool,
     /// Each uniform as a scalar of the lanes' width and in every lane.
     uniforms: Vec<(Value, Value)>,
 }
@@ -305,7 +313,8 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
     // Reductions: a register written once, by `r = r op x` with `op` one
     // that reassociates (additions modulo 2^32 or 2^64, bitwise operations;
     // with 32-bit lanes `and`/`or`/`xor` of sign-extended lanes, since
-    // they commute with sign extension), and read nowhere else.
+    // they commute with sign extension). Any other read of it fails below
+    // (it holds neither a tracked value nor lanes).
     let reduction = |gi: &crate::region::GuestInsn| -> Option<(u8, Lop, u8)> {
         let (i, r) = (gi.insn, gi.int_dest());
         let op = match (width, i.op) {
@@ -322,8 +331,7 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
             _ => return None,
         };
         let once = blk.insns.iter().filter(|g| g.int_dest() == r).count() == 1;
-        let read_elsewhere = blk.insns.iter().any(|g| !std::ptr::eq(g, gi) && g.int_sources().any(|s| s == r));
-        (r != 0 && step[r as usize] == 0 && once && !read_elsewhere).then_some((r, op, x))
+        (r != 0 && step[r as usize] == 0 && once).then_some((r, op, x))
     };
     let mut steps = Vec::new();
     let mut reduced: Vec<(u8, Lop)> = Vec::new();
@@ -527,12 +535,7 @@ pub(super) fn shape(blk: &GuestBlock, plan: &Plan, step: [i64; 32]) -> Option<Sh
             }
         }
     }
-    let extents = plan
-        .accesses
-        .iter()
-        .map(|(a, _)| (trips as u64 - 1) * step[a.at.iv as usize].unsigned_abs() + a.size)
-        .collect();
-    Some(Shape { width, steps, uniforms, finals, stay, step, len, extents })
+    Some(Shape { width, steps, uniforms, finals, stay, step, len })
 }
 
 /// In the guard, with each streamed access's host address (as the guard
@@ -547,6 +550,8 @@ pub(super) fn prove(
 ) -> Proof {
     let trips = shape.width.trips();
     // Do two streams' accesses in a vector trip overlap where one stores?
+    // (Each covers its size plus trips - 1 steps.)
+    let extent = |a: &super::Access| (trips - 1) * shape.step[a.at.iv as usize].abs() + a.size as i64;
     let mut apart: Option<Value> = None;
     for (x, (ax, _)) in plan.accesses.iter().enumerate() {
         for (y, (ay, _)) in plan.accesses.iter().enumerate().skip(x + 1) {
@@ -555,7 +560,7 @@ pub(super) fn prove(
             }
             // d = hx - hy; apart if d >= extent y or -d >= extent x, or if
             // d == 0 with the sizes alike (the same bytes in each trip).
-            let (ex, ey) = (shape.extents[x] as i64, shape.extents[y] as i64);
+            let (ex, ey) = (extent(ax), extent(ay));
             let d = lx.ins().isub(hosts[x], hosts[y]);
             let shifted = lx.ins().iadd_imm_s(d, ex - 1);
             let clear = lx.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, shifted, ex + ey - 1);
@@ -585,11 +590,7 @@ pub(super) fn prove(
     // the same every trip is taken in the trips of a vector trip exactly
     // while the distance from `a` to `b` is a multiple of the step and at
     // least as many steps: a limit on `a`'s register, from the distance here.
-    let (op, a, b) = shape.stay;
-    let (a, b) = if a.iv == 0 { (b, a) } else { (a, b) };
-    let s = shape.step[a.iv as usize];
-    let folded = op == Op::Bne && a.iv != 0 && b.iv == 0 && s > 0 && (s as u64).is_power_of_two();
-    if folded {
+    if let Some((a, b, s)) = shape.folded_exit() {
         let (va, vb) = (value(lx, a), value(lx, b));
         let d = lx.ins().isub(vb, va);
         let low = lx.ins().band_imm_s(d, s - 1);
@@ -625,7 +626,7 @@ pub(super) fn prove(
             (v, lx.ins().splat(ty, v))
         })
         .collect();
-    Proof { limits, lanes_test: !folded, uniforms }
+    Proof { limits, uniforms }
 }
 
 fn and(lx: &mut Lx<'_, '_>, a: Option<Value>, b: Value) -> Value {
@@ -842,7 +843,7 @@ fn test(lx: &mut Lx<'_, '_>, shape: &Shape, proof: &Proof, reach: u64, pass: Blo
     let trips = shape.width.trips();
     let short = Meter::short_of(lx.b, m, reach + (trips as u64 - 1) * shape.len);
     let mut all = lx.ins().bxor_imm_s(short, 1);
-    if proof.lanes_test {
+    if shape.folded_exit().is_none() {
         let taken = stays(lx, shape, trips);
         all = lx.ins().band(all, taken);
     }
